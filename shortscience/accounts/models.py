@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models, transaction
+from django.utils import timezone
+
+
+class User(AbstractUser):
+    """A member. `username` is the public handle used in URLs (/user?name=...)."""
+
+    display_name = models.CharField(max_length=100, blank=True)
+    bio = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def shown_name(self) -> str:
+        return self.display_name or self.username
+
+
+class TokenBucket(models.Model):
+    """A rate limit: `capacity` actions, refilled evenly over `seconds`, per named key.
+
+    Stored in the database (not the per-process cache) so that every app server of a
+    site shares one bucket per user or IP.
+    """
+
+    key = models.CharField(max_length=200, unique=True)
+    tokens = models.FloatField()
+    updated = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.key
+
+    @classmethod
+    def authorize(cls, key: str, capacity: int, seconds: int) -> bool:
+        now = timezone.now()
+        with transaction.atomic():
+            # select_for_update serializes concurrent requests for the same key on
+            # PostgreSQL; SQLite runs writers one at a time anyway (IMMEDIATE transactions).
+            bucket, created = cls.objects.select_for_update().get_or_create(
+                key=key, defaults={"tokens": capacity, "updated": now}
+            )
+            if not created:
+                elapsed = (now - bucket.updated).total_seconds()
+                bucket.tokens = min(capacity, bucket.tokens + elapsed * capacity / seconds)
+                bucket.updated = now
+            if bucket.tokens < 1:
+                bucket.save(update_fields=["tokens", "updated"])
+                return False
+            bucket.tokens -= 1
+            bucket.save(update_fields=["tokens", "updated"])
+            return True

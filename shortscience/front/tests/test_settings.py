@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+from unittest import TestCase, mock
+
+from django.core.management import call_command
+from django.test import TestCase as DjangoTestCase
+
+from shortscience.lib.env import ConfigError, env_bool, env_int, parse_database_url
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+class EnvironmentSettingsTests(TestCase):
+    def test_a_bad_boolean_fails_loudly(self):
+        with mock.patch.dict(os.environ, {"DEBUG": "maybe"}), self.assertRaises(ConfigError):
+            env_bool("DEBUG")
+
+    def test_a_bad_integer_fails_loudly(self):
+        with (
+            mock.patch.dict(os.environ, {"EMAIL_PORT": "twenty-five"}),
+            self.assertRaises(ConfigError),
+        ):
+            env_int("EMAIL_PORT", 25)
+
+    def test_it_reads_sqlite_and_postgres_urls(self):
+        db = parse_database_url("sqlite:///var/db.sqlite3", base_dir="/srv/app")
+        self.assertEqual(db["NAME"], "/srv/app/var/db.sqlite3")
+        self.assertIn("journal_mode=WAL", db["OPTIONS"]["init_command"])
+        self.assertGreater(db["OPTIONS"]["timeout"], 0)
+        db = parse_database_url(
+            "postgres://u:p%40ss@db.example:6543/science?sslmode=require", base_dir="/"
+        )
+        self.assertEqual(
+            (db["ENGINE"], db["NAME"], db["USER"], db["PASSWORD"], db["HOST"], db["PORT"]),
+            ("django.db.backends.postgresql", "science", "u", "p@ss", "db.example", "6543"),
+        )
+        self.assertEqual(db["OPTIONS"], {"sslmode": "require"})
+
+    def test_an_unknown_database_scheme_is_refused(self):
+        with self.assertRaises(ConfigError):
+            parse_database_url("mysql://root@localhost/db", base_dir="/")
+
+    def test_the_site_refuses_to_start_without_a_secret_key_when_debug_is_off(self):
+        env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG")}
+        env["DEBUG"] = "0"
+        result = subprocess.run(
+            [sys.executable, "manage.py", "check"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("SECRET_KEY must be set", result.stderr)
+
+
+class PendingMigrationsTests(DjangoTestCase):
+    def test_no_model_change_lacks_a_migration(self):
+        out = StringIO()
+        call_command("makemigrations", "--check", "--dry-run", stdout=out)

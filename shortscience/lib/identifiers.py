@@ -1,0 +1,169 @@
+"""Recognize and normalize the identifiers a researcher uses for a paper.
+
+Framework-free: the papers app stores what `normalize` returns and looks papers up by
+what `candidates` returns for a key typed or pasted by a person.
+
+Kinds and their normal forms:
+- arxiv:      base id without version, e.g. "1707.06684", "hep-th/9901001" (the version is
+              kept separately as the display form, e.g. "1707.06684v2")
+- doi:        lower-cased, e.g. "10.1145/3292500.3330701" (DOIs are case-insensitive)
+- dblp:       as DBLP spells it, e.g. "journals/corr/ZeilerF13" (DBLP keys are case-sensitive)
+- openreview: as OpenReview spells it, e.g. "rJXMpikCZ"
+- legacy:     the key the old ShortScience site used, as it was
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import parse_qs, unquote, urlsplit
+
+ARXIV = "arxiv"
+DOI = "doi"
+DBLP = "dblp"
+OPENREVIEW = "openreview"
+LEGACY = "legacy"
+KINDS = (ARXIV, DOI, DBLP, OPENREVIEW, LEGACY)
+
+# New style (2007-): YYMM.NNNN or YYMM.NNNNN; old style: archive(.SUBJ)/YYMMNNN.
+_ARXIV_NEW = r"\d{4}\.\d{4,5}"
+_ARXIV_OLD = r"[a-z][a-z\-]+(?:\.[A-Z]{2})?/\d{7}"
+ARXIV_RE = re.compile(rf"^(?P<base>{_ARXIV_NEW}|{_ARXIV_OLD})(?P<version>v\d+)?$")
+DOI_RE = re.compile(r"^10\.\d{4,9}/\S+$")
+DBLP_RE = re.compile(
+    r"^(?:journals|conf|books|series|phd|tr|reference|persons|homepages|informal|ms|www)/[^/\s]+/[^/\s]+$"
+)
+# DBLP files CoRR papers under journals/corr/abs-YYMM-NNNNN; the first ShortScience
+# used journals/corr/<arXiv id> for arXiv papers it had no DBLP key for.
+_CORR_ABS_RE = re.compile(r"^journals/corr/abs-(\d{4})-(\d{4,5})$")
+_CORR_ARXIV_RE = re.compile(rf"^journals/corr/(?P<id>{_ARXIV_NEW}|{_ARXIV_OLD})(?:v\d+)?$")
+OPENREVIEW_RE = re.compile(r"^[A-Za-z0-9_\-]{6,20}$")
+
+
+@dataclass(frozen=True)
+class Identifier:
+    kind: str
+    value: str  # the normal form: what is stored and matched
+    display: str = ""  # the form to show (an arXiv id with its version)
+
+    def __str__(self) -> str:
+        return self.display or self.value
+
+
+def parse_arxiv(text: str) -> Identifier | None:
+    text = text.strip()
+    text = re.sub(r"^arxiv:\s*", "", text, flags=re.IGNORECASE)
+    m = ARXIV_RE.match(text)
+    if not m:
+        return None
+    return Identifier(ARXIV, m["base"], m["base"] + (m["version"] or ""))
+
+
+def parse_doi(text: str) -> Identifier | None:
+    text = unquote(text.strip())
+    text = re.sub(r"^doi:\s*", "", text, flags=re.IGNORECASE)
+    if not DOI_RE.match(text):
+        return None
+    return Identifier(DOI, text.lower(), text)
+
+
+def parse_dblp(text: str) -> Identifier | None:
+    text = text.strip()
+    text = re.sub(r"^DBLP:", "", text)
+    if not DBLP_RE.match(text):
+        return None
+    return Identifier(DBLP, text, text)
+
+
+def arxiv_from_dblp_key(key: str) -> Identifier | None:
+    """The arXiv id hidden in a CoRR DBLP key, if there is one."""
+    m = _CORR_ABS_RE.match(key)
+    if m:
+        return parse_arxiv(f"{m[1]}.{m[2]}")
+    m = _CORR_ARXIV_RE.match(key)
+    if m:
+        return parse_arxiv(m["id"])
+    return None
+
+
+def _from_url(text: str) -> list[Identifier]:
+    parts = urlsplit(text)
+    host = (parts.hostname or "").lower()
+    path = unquote(parts.path)
+    if host.endswith("arxiv.org"):
+        m = re.match(r"^/(?:abs|pdf|html|format)/(.+?)(?:\.pdf)?/?$", path)
+        found = parse_arxiv(m[1]) if m else None
+        return [found] if found else []
+    if host in ("doi.org", "dx.doi.org", "www.doi.org"):
+        found = parse_doi(path.lstrip("/"))
+        return [found] if found else []
+    if host.endswith("dblp.org") or host.endswith("dblp.uni-trier.de"):
+        m = re.match(r"^/rec/(?:bibtex/|xml/)?(.+?)(?:\.(?:html|xml|bib))?$", path)
+        return candidates(m[1]) if m else []
+    if host.endswith("openreview.net"):
+        forum = parse_qs(parts.query).get("id", [""])[0]
+        return [Identifier(OPENREVIEW, forum, forum)] if OPENREVIEW_RE.match(forum) else []
+    if host.endswith("shortscience.org"):
+        key = parse_qs(parts.query).get("bibtexKey", [""])[0]
+        return candidates(key) if key else []
+    return []
+
+
+def candidates(key: str) -> list[Identifier]:
+    """Every identifier that `key` could stand for, most specific first.
+
+    A key typed by a person is ambiguous in a few places (a DBLP CoRR key is also an arXiv
+    id, a short token may be an OpenReview id or an old ShortScience key), so lookups try
+    each candidate; the first that names a paper wins.
+    """
+    key = key.strip()
+    if not key or len(key) > 500:
+        return []
+    if re.match(r"^https?://", key, flags=re.IGNORECASE):
+        return _from_url(key)
+    found: list[Identifier] = []
+    for parse in (parse_arxiv, parse_doi, parse_dblp):
+        ident = parse(key)
+        if ident:
+            found.append(ident)
+    if found and found[0].kind == DBLP:
+        hidden = arxiv_from_dblp_key(found[0].value)
+        if hidden:
+            found.append(hidden)
+    if not found and OPENREVIEW_RE.match(key):
+        found.append(Identifier(OPENREVIEW, key, key))
+    found.append(Identifier(LEGACY, key, key))
+    return found
+
+
+def normalize(kind: str, value: str) -> Identifier:
+    """The stored form of an identifier of a known kind; ValueError if it is not one."""
+    parser = {ARXIV: parse_arxiv, DOI: parse_doi, DBLP: parse_dblp}.get(kind)
+    if parser:
+        ident = parser(value)
+        if ident is None:
+            raise ValueError(f"{value!r} is not a valid {kind} identifier")
+        return ident
+    if kind in (OPENREVIEW, LEGACY):
+        value = value.strip()
+        if not value:
+            raise ValueError(f"empty {kind} identifier")
+        return Identifier(kind, value, value)
+    raise ValueError(f"unknown identifier kind {kind!r}")
+
+
+def url_for(ident: Identifier) -> list[tuple[str, str]]:
+    """Outbound links (label, url) for an identifier."""
+    if ident.kind == ARXIV:
+        shown = ident.display or ident.value
+        return [
+            ("arXiv", f"https://arxiv.org/abs/{shown}"),
+            ("PDF", f"https://arxiv.org/pdf/{shown}"),
+        ]
+    if ident.kind == DOI:
+        return [("DOI", f"https://doi.org/{ident.display or ident.value}")]
+    if ident.kind == DBLP:
+        return [("DBLP", f"https://dblp.org/rec/{ident.value}")]
+    if ident.kind == OPENREVIEW:
+        return [("OpenReview", f"https://openreview.net/forum?id={ident.value}")]
+    return []

@@ -1,0 +1,205 @@
+"""The Markdown dialect: CommonMark + tables, strikethrough, footnotes, TeX math, \\cite.
+
+One MarkdownIt instance serves every render and every thread: all per-render state
+(marks, collected formulas, resolved citations) lives in the `env` dict under "ss".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import nh3
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.renderer import RendererHTML
+from mdit_py_plugins.footnote import footnote_plugin
+
+from shortscience.lib.markup.rules import math_plugin
+from shortscience.lib.markup.sanitize import Marks
+
+if TYPE_CHECKING:
+    from markdown_it.token import Token
+    from markdown_it.utils import EnvType, OptionsDict
+
+    from shortscience.lib.markup import CiteTarget
+
+# html5ever (inside nh3) spends time proportional to the depth of open elements on every
+# block tag, and re-opens unclosed formatting tags in every later paragraph; raw HTML is
+# the only way to get either without bound. A document may contain this many "<" in raw
+# HTML (a hand-written table of a few hundred cells fits); beyond it raw HTML shows as
+# text, the way CommonMark shows it with HTML turned off.
+MAX_RAW_HTML_TAGS = 2000
+
+MISSING_TITLE = "not in the library yet"
+
+
+@dataclass
+class Context:
+    marks: Marks
+    cleaner: nh3.Cleaner
+    cites: dict[str, CiteTarget] = field(default_factory=dict)
+    math: list[tuple[str, bool]] = field(default_factory=list)
+    math_is_block: list[bool] = field(default_factory=list)
+    raw_html_budget: int = MAX_RAW_HTML_TAGS
+
+    def add_math(self, tex: str, *, display: bool, block: bool) -> str:
+        self.math.append((tex, display))
+        self.math_is_block.append(block)
+        return self.marks.math_placeholder(len(self.math) - 1)
+
+    def spend_raw_html(self, content: str) -> bool:
+        cost = content.count("<")
+        if cost > self.raw_html_budget:
+            self.raw_html_budget = 0
+            return False
+        self.raw_html_budget -= cost
+        return True
+
+
+def _ctx(env: EnvType) -> Context:
+    return env["ss"]
+
+
+class _Renderer(RendererHTML):
+    def renderInline(self, tokens: Sequence[Token], options: OptionsDict, env: EnvType) -> str:
+        html = super().renderInline(tokens, options, env)
+        if any(t.type == "html_inline" and t.meta.get("allowed") for t in tokens):
+            # Close what the paragraph's raw HTML left open here, so no unclosed tag can
+            # reach (and be re-opened in) every later block; see MAX_RAW_HTML_TAGS.
+            html = _ctx(env).cleaner.clean(html)
+        return html
+
+
+def _render_math(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    token = tokens[idx]
+    display = token.type != "math_inline"
+    return _ctx(env).add_math(token.content, display=display, block=False)
+
+
+def _render_math_block(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    return _ctx(env).add_math(tokens[idx].content, display=True, block=True) + "\n"
+
+
+def _render_cite(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    ctx = _ctx(env)
+    out = []
+    for key in tokens[idx].meta["keys"]:
+        target = ctx.cites.get(key)
+        if target is None:
+            out.append(
+                f'<span class="{ctx.marks.klass("cite-missing")}" title="{MISSING_TITLE}">'
+                f"{escapeHtml(key)} ({MISSING_TITLE})</span>"
+            )
+        else:
+            out.append(
+                f'<a class="{ctx.marks.klass("cite")}" href="{escapeHtml(target.url)}" '
+                f'title="{escapeHtml(target.title)}">{escapeHtml(target.label)}</a>'
+            )
+    return "; ".join(out)
+
+
+def _render_html_inline(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    token = tokens[idx]
+    if _ctx(env).spend_raw_html(token.content):
+        token.meta["allowed"] = True
+        return token.content
+    return escapeHtml(token.content)
+
+
+def _render_html_block(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    ctx = _ctx(env)
+    content = tokens[idx].content
+    if ctx.spend_raw_html(content):
+        # Cleaned on its own so that it is balanced before it meets the rest of the page.
+        return ctx.cleaner.clean(content) + "\n"
+    return f"<p>{escapeHtml(content)}</p>\n"
+
+
+# Footnotes: markdown-it-footnote's markup, with our marks on every id and class so they
+# survive the sanitizer (user HTML gets no id at all) and take the caller's id_prefix.
+
+
+def _fn_name(tokens: Sequence[Token], idx: int, env: EnvType) -> str:
+    return f"{_ctx(env).marks.ident}fn{tokens[idx].meta['id'] + 1}"
+
+
+def _fn_sub(tokens: Sequence[Token], idx: int) -> str:
+    sub = tokens[idx].meta.get("subId", -1)
+    return f"-{sub}" if sub > 0 else ""
+
+
+def _render_footnote_ref(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    marks = _ctx(env).marks
+    n = tokens[idx].meta["id"] + 1
+    sub = tokens[idx].meta.get("subId", -1)
+    caption = f"[{n}:{sub}]" if sub > 0 else f"[{n}]"
+    name = _fn_name(tokens, idx, env)
+    ref_id = f"{marks.ident}fnref{n}{_fn_sub(tokens, idx)}"
+    return (
+        f'<sup class="{marks.klass("footnote-ref")}"><a href="#{name}" id="{ref_id}">{caption}</a></sup>'
+    )
+
+
+def _render_footnote_block_open(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    marks = _ctx(env).marks
+    return (
+        f'<hr class="{marks.klass("footnotes-sep")}">\n'
+        f'<section class="{marks.klass("footnotes")}">\n'
+        f'<ol class="{marks.klass("footnotes-list")}">\n'
+    )
+
+
+def _render_footnote_open(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    marks = _ctx(env).marks
+    return f'<li id="{_fn_name(tokens, idx, env)}{_fn_sub(tokens, idx)}" class="{marks.klass("footnote-item")}">'
+
+
+def _render_footnote_anchor(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    marks = _ctx(env).marks
+    n = tokens[idx].meta["id"] + 1
+    ref_id = f"{marks.ident}fnref{n}{_fn_sub(tokens, idx)}"
+    # U+FE0E keeps iOS from drawing the arrow as an emoji.
+    return f' <a href="#{ref_id}" class="{marks.klass("footnote-backref")}">\u21a9\ufe0e</a>'
+
+
+def build() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": True, "typographer": False}, renderer_cls=_Renderer)
+    md.enable(["table", "strikethrough"])
+    footnote_plugin(md)
+    math_plugin(md)
+    for name in ("math_inline", "math_display"):
+        md.add_render_rule(name, _render_math)
+    md.add_render_rule("math_block", _render_math_block)
+    md.add_render_rule("cite", _render_cite)
+    md.add_render_rule("html_inline", _render_html_inline)
+    md.add_render_rule("html_block", _render_html_block)
+    md.add_render_rule("footnote_ref", _render_footnote_ref)
+    md.add_render_rule("footnote_block_open", _render_footnote_block_open)
+    md.add_render_rule("footnote_open", _render_footnote_open)
+    md.add_render_rule("footnote_anchor", _render_footnote_anchor)
+    return md
+
+
+def prepare(tokens: list[Token], ctx: Context) -> list[str]:
+    """Adjust the token stream for this site and return the \\cite keys, in order.
+
+    Headings move down two levels (# -> h3, capped at h6): the page owns h1 (the paper's
+    title) and h2 (its sections). Table alignment becomes a class, since no style
+    attribute passes the sanitizer.
+    """
+    keys: dict[str, None] = {}
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(int(token.tag[1:]) + 2, 6)}"
+        elif token.type in ("th_open", "td_open"):
+            style = token.attrs.pop("style", None)
+            if isinstance(style, str) and style.startswith("text-align:"):
+                token.attrSet("class", ctx.marks.klass("align-" + style.removeprefix("text-align:")))
+        elif token.type == "inline" and token.children:
+            for child in token.children:
+                if child.type == "cite":
+                    for key in child.meta["keys"]:
+                        keys.setdefault(key, None)
+    return list(keys)

@@ -1,0 +1,143 @@
+"""The allow-list every rendered fragment passes through, and the marks that let our own
+markup through it.
+
+Users may write raw HTML, so the sanitizer cannot tell our `<span class="cite-missing">`
+or footnote `id="fn1"` from a user's copy of them by looking. Instead every class and id
+we emit carries a per-render random mark (`Marks`); the attribute filter keeps a class or
+id only if it carries the mark, and the marks are stripped after cleaning. A user cannot
+guess the mark, so user HTML keeps no class and no id at all.
+
+Math never goes through the sanitizer: the Markdown output holds an empty, marked
+`<span>` per formula, and KaTeX's output replaces it after cleaning. Only a real element
+serializes as exactly `<span class="MARK7"></span>`; the same text in an attribute or in
+text would come out escaped, so a user cannot steer KaTeX's HTML into an attribute.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import nh3
+
+ALLOWED_TAGS = frozenset(
+    {
+        "p", "br", "hr", "h3", "h4", "h5", "h6", "em", "strong", "del", "s", "code", "pre",
+        "blockquote", "ul", "ol", "li", "a", "img", "table", "thead", "tbody", "tr", "th", "td",
+        "sup", "sub", "section", "span",
+    }
+)  # fmt: skip
+
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title", "class", "id"},
+    "img": {"src", "alt", "title"},
+    "ol": {"start", "class"},
+    "li": {"id", "class"},
+    "span": {"class"},
+    "sup": {"class"},
+    "section": {"class"},
+    "hr": {"class"},
+    "th": {"class"},
+    "td": {"class"},
+    "code": {"class"},
+}
+
+URL_SCHEMES = frozenset({"http", "https", "mailto"})
+IMAGE_SCHEMES = frozenset({"http", "https"})
+LINK_REL = "nofollow ugc noopener"
+
+# Fenced code's info string becomes class="language-x"; harmless for a user to choose,
+# and it is what syntax-highlighting CSS keys on.
+_LANGUAGE_CLASS = re.compile(r"language-[A-Za-z0-9_+#.-]{1,40}")
+_SAFE_ID = re.compile(r"[A-Za-z0-9_:-]{1,80}")
+_DIGITS = re.compile(r"\d{1,9}")
+
+
+@dataclass
+class Marks:
+    """Per-render secrets that tag our own classes, ids and math placeholders."""
+
+    nonce: str = field(default_factory=lambda: secrets.token_hex(16))
+
+    @property
+    def cls(self) -> str:
+        return f"c{self.nonce}-"
+
+    @property
+    def ident(self) -> str:
+        return f"i{self.nonce}-"
+
+    @property
+    def math(self) -> str:
+        return f"m{self.nonce}-"
+
+    def klass(self, *names: str) -> str:
+        """A class attribute value whose classes survive the sanitizer."""
+        return " ".join(self.cls + name for name in names)
+
+    def math_placeholder(self, index: int) -> str:
+        return f'<span class="{self.math}{index}"></span>'
+
+
+def _image_src_ok(value: str) -> bool:
+    try:
+        scheme = urlsplit(value.strip()).scheme.lower()
+    except ValueError:
+        return False
+    return scheme == "" or scheme in IMAGE_SCHEMES
+
+
+def make_cleaner(marks: Marks) -> nh3.Cleaner:
+    cls_mark, id_mark, math_mark = marks.cls, marks.ident, marks.math
+
+    def attribute_filter(tag: str, attr: str, value: str) -> str | None:
+        # Must never raise: nh3 reports exceptions as "unraisable" and drops the attribute.
+        if attr == "class":
+            kept = [
+                c
+                for c in value.split()
+                if c.startswith((cls_mark, math_mark))
+                or (tag == "code" and _LANGUAGE_CLASS.fullmatch(c))
+            ]
+            return " ".join(kept) or None
+        if attr == "id":
+            if value.startswith(id_mark) and _SAFE_ID.fullmatch(value[len(id_mark) :]):
+                return value
+            return None
+        if attr == "src":
+            return value if _image_src_ok(value) else None
+        if attr == "start":
+            return value if _DIGITS.fullmatch(value.strip()) else None
+        return value
+
+    return nh3.Cleaner(
+        tags=set(ALLOWED_TAGS),
+        clean_content_tags={"script", "style", "template", "textarea", "title", "xmp", "noembed"},
+        attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
+        attribute_filter=attribute_filter,
+        strip_comments=True,
+        link_rel=LINK_REL,
+        url_schemes=set(URL_SCHEMES),
+        url_relative="pass_through",
+    )
+
+
+def finish(cleaned: str, marks: Marks, math_html: list[str], math_is_block: list[bool], id_prefix: str) -> str:
+    """Put KaTeX's output into the cleaned HTML and turn the marks into the final names."""
+    if math_html:
+        placeholder = re.compile(r'<span class="' + re.escape(marks.math) + r'(\d+)"></span>')
+
+        def put_back(m: re.Match[str]) -> str:
+            i = int(m.group(1))
+            if i >= len(math_html):
+                return ""
+            if math_is_block[i]:
+                # A formula on its own lines gets a block wrapper to style (margins,
+                # horizontal scrolling); KaTeX's katex-display span is inside it.
+                return f'<div class="math-display">{math_html[i]}</div>'
+            return math_html[i]
+
+        cleaned = placeholder.sub(put_back, cleaned)
+    return cleaned.replace(marks.cls, "").replace(marks.ident, id_prefix)

@@ -1,0 +1,270 @@
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+from datetime import date
+
+from django.db import models
+from django.db.models import Count, Prefetch, Q
+from django.urls import reverse
+from django.utils.text import slugify
+
+from shortscience.lib import identifiers
+
+
+def normalize_name(name: str) -> str:
+    """A person's name folded for matching: no accents, no case, single spaces."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    ascii_only = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(ascii_only.casefold().replace(".", " ").split())
+
+
+class Venue(models.Model):
+    class Kind(models.TextChoices):
+        CONFERENCE = "conference", "Conference"
+        JOURNAL = "journal", "Journal"
+        PREPRINT = "preprint", "Preprint server"
+        OTHER = "other", "Other"
+
+    key = models.CharField(
+        max_length=100, unique=True, help_text="e.g. conf/nips, journals/jmlr, arxiv"
+    )
+    name = models.CharField(max_length=300)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=300)
+    normalized_name = models.CharField(max_length=300, db_index=True, editable=False)
+
+    class Meta:
+        ordering = ["normalized_name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.normalized_name = normalize_name(self.name)
+        super().save(*args, **kwargs)
+
+    @property
+    def surname(self) -> str:
+        parts = self.name.split()
+        return parts[-1] if parts else self.name
+
+
+class Keyword(models.Model):
+    """An arXiv category (cs.LG) or a subject tag."""
+
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PaperQuerySet(models.QuerySet):
+    def with_public_summary_count(self):
+        return self.annotate(
+            public_summary_count=Count("summaries", filter=Q(summaries__visibility="public"))
+        )
+
+    def for_page(self):
+        """Everything a paper page shows about the paper itself, in a fixed number of queries."""
+        return self.select_related("venue").prefetch_related(
+            Prefetch("authorships", queryset=PaperAuthor.objects.select_related("author")),
+            "keywords",
+            "identifiers",
+        )
+
+    def by_identifier(self, key: str):
+        """The paper that any identifier, URL or legacy key names, or None."""
+        found = self.resolve_keys([key])
+        return found.get(key)
+
+    def resolve_keys(self, keys: Iterable[str]) -> dict[str, Paper]:
+        """Map each key to the paper it names, in one query whatever the number of keys."""
+        wanted: dict[tuple[str, str], list[str]] = {}
+        for key in keys:
+            for ident in identifiers.candidates(key):
+                wanted.setdefault((ident.kind, ident.value), []).append(key)
+        if not wanted:
+            return {}
+        condition = Q()
+        for kind, value in wanted:
+            condition |= Q(kind=kind, value=value)
+        rows = PaperIdentifier.objects.filter(condition).select_related("paper")
+        by_ident = {(row.kind, row.value): row.paper for row in rows}
+        result: dict[str, Paper] = {}
+        # candidates() lists the most specific reading first; keep the first hit per key.
+        for key in keys:
+            for ident in identifiers.candidates(key):
+                paper = by_ident.get((ident.kind, ident.value))
+                if paper is not None:
+                    result[key] = paper
+                    break
+        return result
+
+
+class Paper(models.Model):
+    class Source(models.TextChoices):
+        ARXIV = "arXiv", "arXiv"
+        CROSSREF = "Crossref", "Crossref"
+        DBLP = "DBLP", "DBLP"
+        OPENREVIEW = "OpenReview", "OpenReview"
+        BIBTEX = "BibTeX", "BibTeX"
+        MANUAL = "manual", "manual entry"
+
+    title = models.CharField(max_length=1000)
+    slug = models.SlugField(max_length=80, editable=False)
+    abstract = models.TextField(blank=True)
+    abstract_html = models.TextField(blank=True, editable=False)
+    authors = models.ManyToManyField(Author, through="PaperAuthor", related_name="papers")
+    venue = models.ForeignKey(
+        Venue, null=True, blank=True, on_delete=models.SET_NULL, related_name="papers"
+    )
+    year = models.PositiveSmallIntegerField(null=True, blank=True, db_index=True)
+    published = models.DateField(null=True, blank=True, help_text="first published")
+    keywords = models.ManyToManyField(Keyword, blank=True, related_name="papers")
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.MANUAL)
+    links = models.JSONField(
+        default=list, blank=True, help_text='extra outbound links: [{"label": ..., "url": ...}]'
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = PaperQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.slug = slugify(self.title)[:80].strip("-") or "paper"
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("papers:detail", args=[self.pk, self.slug])
+
+    @property
+    def ordered_authors(self) -> list[Author]:
+        # Uses the prefetched authorships when for_page() loaded them.
+        return [a.author for a in sorted(self.authorships.all(), key=lambda a: a.position)]
+
+    def short_citation(self) -> str:
+        """'Vaswani et al. 2017': how a \\cite of this paper reads in a summary."""
+        authors = self.ordered_authors
+        if not authors:
+            who = self.title[:40]
+        elif len(authors) == 1:
+            who = authors[0].surname
+        elif len(authors) == 2:
+            who = f"{authors[0].surname} and {authors[1].surname}"
+        else:
+            who = f"{authors[0].surname} et al."
+        return f"{who} {self.year}" if self.year else who
+
+    def published_age(self, today: date | None = None) -> str:
+        """'8 years ago', as the paper page says next to the first-published date."""
+        if not self.published:
+            return ""
+        today = today or date.today()
+        months = (today.year - self.published.year) * 12 + today.month - self.published.month
+        if today.day < self.published.day:
+            months -= 1
+        if months >= 12:
+            years = months // 12
+            return f"{years} year{'s' if years != 1 else ''} ago"
+        if months >= 1:
+            return f"{months} month{'s' if months != 1 else ''} ago"
+        return "this month"
+
+    def identifier(self, kind: str) -> PaperIdentifier | None:
+        for ident in self.identifiers.all():
+            if ident.kind == kind:
+                return ident
+        return None
+
+    def outbound_links(self) -> list[tuple[str, str]]:
+        links: list[tuple[str, str]] = []
+        order = {k: i for i, k in enumerate(identifiers.KINDS)}
+        for ident in sorted(self.identifiers.all(), key=lambda i: order.get(i.kind, 99)):
+            links.extend(identifiers.url_for(ident.as_identifier()))
+        for extra in self.links or []:
+            url = str(extra.get("url", ""))
+            if url.startswith(("https://", "http://")):
+                links.append((str(extra.get("label") or "Link"), url))
+        return links
+
+    def set_authors(self, names: list[str]) -> None:
+        """Replace the ordered author list, reusing Author rows with the same name."""
+        self.authorships.all().delete()
+        for position, name in enumerate(names):
+            author = Author.objects.filter(name=name).first() or Author.objects.create(name=name)
+            PaperAuthor.objects.create(paper=self, author=author, position=position)
+
+    def add_identifier(self, kind: str, value: str) -> PaperIdentifier:
+        ident = identifiers.normalize(kind, value)
+        row, _ = PaperIdentifier.objects.update_or_create(
+            kind=ident.kind, value=ident.value, defaults={"paper": self, "display": ident.display}
+        )
+        return row
+
+
+class PaperAuthor(models.Model):
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="authorships")
+    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="authorships")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["paper", "position"], name="paperauthor_unique_position"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}: {self.author_id} on {self.paper_id}"
+
+
+class PaperIdentifier(models.Model):
+    """One external identifier of a paper; any of them finds it."""
+
+    KIND_CHOICES = [
+        (identifiers.ARXIV, "arXiv"),
+        (identifiers.DOI, "DOI"),
+        (identifiers.DBLP, "DBLP key"),
+        (identifiers.OPENREVIEW, "OpenReview id"),
+        (identifiers.LEGACY, "ShortScience key"),
+    ]
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="identifiers")
+    kind = models.CharField(max_length=20, choices=KIND_CHOICES)
+    value = models.CharField(max_length=300, help_text="normalized: what lookups match")
+    display = models.CharField(
+        max_length=300, blank=True, help_text="as shown, e.g. with arXiv version"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "value"], name="paperidentifier_unique_kind_value"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.display or self.value}"
+
+    def as_identifier(self) -> identifiers.Identifier:
+        return identifiers.Identifier(self.kind, self.value, self.display)

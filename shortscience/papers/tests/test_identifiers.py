@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from unittest import TestCase
+
+from shortscience.lib.identifiers import Identifier, candidates, normalize
+
+
+class IdentifierTests(TestCase):
+    def test_it_reads_new_and_old_arxiv_ids_keeping_the_version_for_display(self):
+        self.assertEqual(
+            candidates("1707.06684v2")[0], Identifier("arxiv", "1707.06684", "1707.06684v2")
+        )
+        self.assertEqual(
+            candidates("hep-th/9901001")[0], Identifier("arxiv", "hep-th/9901001", "hep-th/9901001")
+        )
+        self.assertEqual(candidates("math.GT/0309136")[0].value, "math.GT/0309136")
+        self.assertEqual(candidates("arXiv:2301.00001")[0].value, "2301.00001")
+
+    def test_it_folds_the_case_of_dois(self):
+        self.assertEqual(normalize("doi", "10.1145/ABC.Def").value, "10.1145/abc.def")
+        self.assertEqual(candidates("https://dx.doi.org/10.1145%2FABC")[0].value, "10.1145/abc")
+
+    def test_it_finds_the_arxiv_id_in_a_corr_dblp_key(self):
+        kinds = [(i.kind, i.value) for i in candidates("journals/corr/abs-1707-06684")]
+        self.assertIn(("dblp", "journals/corr/abs-1707-06684"), kinds)
+        self.assertIn(("arxiv", "1707.06684"), kinds)
+
+    def test_it_reads_urls_of_each_service(self):
+        self.assertEqual(candidates("https://arxiv.org/pdf/1707.06684v1")[0].value, "1707.06684")
+        self.assertEqual(
+            candidates("https://dblp.org/rec/conf/nips/VaswaniSPUJGKP17.html")[0].value,
+            "conf/nips/VaswaniSPUJGKP17",
+        )
+        self.assertEqual(
+            candidates("https://openreview.net/forum?id=rJXMpikCZ")[0],
+            Identifier("openreview", "rJXMpikCZ", "rJXMpikCZ"),
+        )
+        self.assertEqual(
+            candidates("https://www.shortscience.org/paper?bibtexKey=1707.06684")[0].value,
+            "1707.06684",
+        )
+
+    def test_it_refuses_what_is_not_an_identifier(self):
+        self.assertEqual(candidates(""), [])
+        self.assertEqual(candidates("https://example.com/paper"), [])
+        with self.assertRaises(ValueError):
+            normalize("arxiv", "not-an-id")
+        with self.assertRaises(ValueError):
+            normalize("isbn", "123")
+
+    def test_anything_else_is_tried_as_a_legacy_key(self):
+        self.assertEqual(
+            candidates("some key 2016")[-1], Identifier("legacy", "some key 2016", "some key 2016")
+        )

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from shortscience.test import BaseTestCase, make_paper, make_summary, make_user
+
+
+class PaperPageTests(BaseTestCase):
+    def setUp(self):
+        super().setUp()
+        self.paper = make_paper(
+            "Attention Is All You Need",
+            authors=["Ashish Vaswani", "Noam Shazeer"],
+            abstract="The dominant models use $O(n^2)$ attention.",
+            identifiers={
+                "arxiv": "1706.03762v7",
+                "doi": "10.5555/3295222.3295349",
+                "dblp": "conf/nips/VaswaniSPUJGKP17",
+            },
+        )
+
+    def test_it_shows_the_paper_as_shortscience_did(self):
+        r = self.client.get(self.paper.get_absolute_url())
+        self.assertEqual(r.status_code, 200)
+        self.assertContains(r, "<h1", count=1)
+        self.assertContains(r, "Attention Is All You Need")
+        self.assertContains(r, "Ashish Vaswani, Noam Shazeer")
+        self.assertContains(r, "NeurIPS - 2017 via arXiv")
+        self.assertContains(r, "cs.LG")
+        self.assertContains(r, 'First published: <time datetime="2017-06-12">2017/06/12</time>')
+        self.assertRegex(r.content.decode(), r"\(\d+ years ago\)")
+        # The abstract is collapsible without JavaScript, and its math is typeset already.
+        self.assertContains(r, '<details class="abstract">')
+        self.assertContains(r, 'class="katex"')
+        self.assertContains(r, "https://arxiv.org/abs/1706.03762v7")
+        self.assertContains(r, "https://arxiv.org/pdf/1706.03762v7")
+        self.assertContains(r, "https://doi.org/10.5555/3295222.3295349")
+        self.assertContains(r, "https://dblp.org/rec/conf/nips/VaswaniSPUJGKP17")
+
+    def test_it_invites_a_summary_when_there_is_none(self):
+        r = self.client.get(self.paper.get_absolute_url())
+        self.assertContains(r, "No summaries of this paper yet")
+        self.assertContains(r, '<meta name="robots" content="noindex">')
+
+    def test_it_lists_public_summaries_with_byline_and_links(self):
+        s = make_summary(self.paper, self.alice, "Alice says $a+b$.")
+        r = self.client.get(self.paper.get_absolute_url())
+        self.assertContains(r, "Alice Aumann")
+        self.assertContains(r, s.get_absolute_url())
+        self.assertContains(r, f"/summary/{s.pk}/source")
+        self.assertContains(r, 'class="katex"')
+        self.assertNotContains(r, "noindex")
+
+    def test_it_shows_the_edit_link_to_the_owner_only(self):
+        make_summary(self.paper, self.alice)
+        edit = f'/paper/{self.paper.pk}/summary/edit">edit</a>'
+        self.client.force_login(self.alice)
+        self.assertContains(self.client.get(self.paper.get_absolute_url()), edit)
+        self.client.force_login(self.bob)
+        self.assertNotContains(self.client.get(self.paper.get_absolute_url()), edit)
+        self.client.logout()
+        self.assertNotContains(self.client.get(self.paper.get_absolute_url()), edit)
+
+    def test_it_hides_an_anonymous_authors_name(self):
+        make_summary(self.paper, self.alice, "Secretly written.", is_anonymous=True)
+        for viewer in (None, self.bob):
+            if viewer:
+                self.client.force_login(viewer)
+            r = self.client.get(self.paper.get_absolute_url())
+            self.assertContains(r, "Anonymous")
+            self.assertContains(r, "Secretly written.")
+            self.assertNotContains(r, "Alice Aumann")
+            self.assertNotContains(r, "alice")
+
+    def test_it_shows_a_private_summary_to_its_author_only(self):
+        make_summary(self.paper, self.alice, "My private notes on attention.", visibility="private")
+        self.assertNotContains(self.client.get(self.paper.get_absolute_url()), "private notes")
+        self.client.force_login(self.bob)
+        self.assertNotContains(self.client.get(self.paper.get_absolute_url()), "private notes")
+        self.client.force_login(self.alice)
+        r = self.client.get(self.paper.get_absolute_url())
+        self.assertContains(r, "private notes")
+        self.assertContains(r, '<span class="badge">private</span>')
+
+    def test_it_redirects_a_wrong_slug_to_the_canonical_url(self):
+        r = self.client.get(f"/paper/{self.paper.pk}/wrong-title")
+        self.assertRedirects(r, self.paper.get_absolute_url(), status_code=301)
+        r = self.client.get(f"/paper/{self.paper.pk}")
+        self.assertRedirects(r, self.paper.get_absolute_url(), status_code=301)
+
+    def test_it_gives_404_for_an_unknown_paper(self):
+        self.assertEqual(self.client.get("/paper/999999/x").status_code, 404)
+
+    def test_it_runs_the_same_number_of_queries_for_one_or_many_summaries(self):
+        make_summary(self.paper, self.alice)
+        self.client.force_login(self.bob)
+        url = self.paper.get_absolute_url()
+        self.client.get(url)  # warm the session
+        with CaptureQueriesContext(connection) as one:
+            self.client.get(url)
+        for i in range(12):
+            make_summary(self.paper, make_user(f"writer{i}"), f"Summary number {i} with $x_{i}$.")
+        with CaptureQueriesContext(connection) as many:
+            r = self.client.get(url)
+        self.assertContains(r, "Summary number 11")
+        self.assertEqual(len(one), len(many))
+        self.assertLessEqual(len(many), 8)

@@ -1,0 +1,81 @@
+"""Writes that touch summaries: saving a summary appends a revision in the same transaction."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from shortscience.lib import markup
+from shortscience.papers.models import Paper
+from shortscience.papers.services import resolve_cites
+from shortscience.summaries.models import Revision, Summary
+
+
+def render_summary_body(body: str, *, paper_id: int, user_id: int) -> markup.Rendered:
+    # The footnote id prefix is known before the row exists (one summary per user per
+    # paper), so the first save renders exactly what every later re-render produces.
+    return markup.render(body, resolve_cites=resolve_cites, id_prefix=f"s{paper_id}-{user_id}-")
+
+
+def validate_body(body: str) -> str:
+    body = body.replace("\r\n", "\n")
+    if not body.strip():
+        raise ValidationError("A summary cannot be empty.")
+    if len(body) > settings.SUMMARY_MAX_CHARS:
+        raise ValidationError(
+            f"A summary can be at most {settings.SUMMARY_MAX_CHARS:,} characters; this one has {len(body):,}."
+        )
+    return body
+
+
+def save_summary(*, paper: Paper, user, body: str, visibility: str, is_anonymous: bool) -> Summary:
+    """Create or update `user`'s summary of `paper`, appending a revision.
+
+    Markdown and math are rendered before the transaction opens so that the write lock
+    (SQLite has one for the whole database) is held for milliseconds, not for KaTeX.
+    A save that changes nothing (same text, visibility and anonymity) appends no revision.
+    """
+    body = validate_body(body)
+    if visibility not in Summary.Visibility.values:
+        raise ValidationError(f"Unknown visibility {visibility!r}.")
+    rendered = render_summary_body(body, paper_id=paper.pk, user_id=user.pk)
+    now = timezone.now()
+    with transaction.atomic():
+        summary = Summary.objects.select_for_update().filter(paper=paper, user=user).first()
+        if summary is None:
+            summary = Summary(paper=paper, user=user, created=now)
+        elif (summary.body, summary.visibility, summary.is_anonymous) == (
+            body,
+            visibility,
+            is_anonymous,
+        ):
+            return summary
+        summary.body = body
+        summary.body_html = rendered.html
+        summary.excerpt = rendered.excerpt[:400]
+        summary.visibility = visibility
+        summary.is_anonymous = is_anonymous
+        summary.edited = now
+        summary.save()
+        last = summary.revisions.aggregate(n=Max("number"))["n"] or 0
+        Revision.objects.create(
+            summary=summary,
+            number=last + 1,
+            body=body,
+            visibility=visibility,
+            is_anonymous=is_anonymous,
+        )
+    return summary
+
+
+def rerender(summary: Summary) -> bool:
+    """Re-render a stored summary after a markup rule changed; True if its HTML changed."""
+    rendered = render_summary_body(summary.body, paper_id=summary.paper_id, user_id=summary.user_id)
+    excerpt = rendered.excerpt[:400]
+    if (rendered.html, excerpt) == (summary.body_html, summary.excerpt):
+        return False
+    Summary.objects.filter(pk=summary.pk).update(body_html=rendered.html, excerpt=excerpt)
+    return True

@@ -1,0 +1,148 @@
+from __future__ import annotations
+
+import difflib
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from shortscience.accounts.ratelimit import rate_limited
+from shortscience.papers.models import Paper
+from shortscience.summaries import services
+from shortscience.summaries.forms import SummaryForm
+from shortscience.summaries.models import Summary
+
+
+def _get_summary_for_user(request, pk: int) -> Summary:
+    """The summary if this visitor may read it; a 404 otherwise, so private ones stay unknown."""
+    summary = get_object_or_404(Summary.objects.select_related("paper", "user"), pk=pk)
+    if not summary.can_view(request.user):
+        raise Http404("No such summary.")
+    return summary
+
+
+def detail(request, pk: int):
+    summary = _get_summary_for_user(request, pk)
+    return render(request, "summaries/detail.html", {"summary": summary, "paper": summary.paper})
+
+
+def source(request, pk: int):
+    summary = _get_summary_for_user(request, pk)
+    return HttpResponse(summary.body, content_type="text/plain; charset=utf-8")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@rate_limited("summary")
+def edit(request, paper_pk: int):
+    """Write or refine the visitor's own summary of a paper (one per user per paper)."""
+    paper = get_object_or_404(Paper.objects.for_page(), pk=paper_pk)
+    summary = Summary.objects.filter(paper=paper, user=request.user).first()
+    preview = None
+    if request.method == "POST":
+        form = SummaryForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            if "preview" in request.POST:
+                # The no-JavaScript preview: the same renderer as publishing, nothing saved.
+                preview = services.render_summary_body(
+                    data["body"], paper_id=paper.pk, user_id=request.user.pk
+                ).html
+            else:
+                try:
+                    summary = services.save_summary(
+                        paper=paper,
+                        user=request.user,
+                        body=data["body"],
+                        visibility=data["visibility"],
+                        is_anonymous=data["is_anonymous"],
+                    )
+                except ValidationError as e:
+                    form.add_error("body", e)
+                else:
+                    return redirect(summary)
+    elif summary:
+        form = SummaryForm(
+            initial={
+                "body": summary.body,
+                "visibility": summary.visibility,
+                "is_anonymous": summary.is_anonymous,
+            }
+        )
+    else:
+        form = SummaryForm()
+    return render(
+        request,
+        "summaries/edit.html",
+        {"paper": paper, "summary": summary, "form": form, "preview": preview},
+    )
+
+
+def history(request, pk: int):
+    summary = _get_summary_for_user(request, pk)
+    revisions = summary.revisions.all()
+    if not summary.can_edit(request.user):
+        # Readers see the states that were published; a private draft stays the author's.
+        revisions = revisions.filter(visibility=Summary.Visibility.PUBLIC)
+    revisions = list(revisions.order_by("-number"))
+    by_number = {r.number: r for r in revisions}
+    diff = None
+    old = new = None
+    if "a" in request.GET and "b" in request.GET:
+        try:
+            old, new = by_number[int(request.GET["a"])], by_number[int(request.GET["b"])]
+        except (KeyError, ValueError):
+            raise Http404("No such revision.") from None
+        diff = _diff_lines(old.body, new.body)
+    elif len(revisions) >= 2:
+        old, new = revisions[1], revisions[0]
+        diff = _diff_lines(old.body, new.body)
+    return render(
+        request,
+        "summaries/history.html",
+        {
+            "summary": summary,
+            "paper": summary.paper,
+            "revisions": revisions,
+            "diff": diff,
+            "old": old,
+            "new": new,
+        },
+    )
+
+
+def _diff_lines(a: str, b: str) -> list[tuple[str, str]]:
+    """A line diff as (kind, text) pairs, kind one of ' ', '+', '-', '@'."""
+    lines = []
+    for line in difflib.unified_diff(a.splitlines(), b.splitlines(), lineterm="", n=3):
+        if line.startswith(("---", "+++")):
+            continue
+        lines.append(
+            (line[:1] if line[:1] in "+-@" else " ", line[1:] if line[:1] in "+- " else line)
+        )
+    return lines
+
+
+@login_required
+@require_POST
+@rate_limited("preview")
+def preview(request):
+    """The rendered HTML fragment of `text`: exactly what publishing would store."""
+    text = request.POST.get("text", "")
+    if len(text) > settings.SUMMARY_MAX_CHARS:
+        return HttpResponseBadRequest(
+            f"Text too long: at most {settings.SUMMARY_MAX_CHARS:,} characters.",
+            content_type="text/plain",
+        )
+    paper_id = request.POST.get("paper", "0")
+    rendered = services.render_summary_body(
+        text.replace("\r\n", "\n"),
+        paper_id=int(paper_id) if paper_id.isdigit() else 0,
+        user_id=request.user.pk,
+    )
+    response = HttpResponse(rendered.html, content_type="text/html; charset=utf-8")
+    response["Cache-Control"] = "no-store"
+    return response
