@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+from unittest import mock
+
+from django.utils import timezone
+
 from shortscience.accounts.ratelimit import POLICIES
 from shortscience.summaries.models import Summary
 from shortscience.test import BaseTestCase
@@ -44,7 +48,12 @@ class MarkupPreviewTests(BaseTestCase):
     def test_it_is_rate_limited_per_member(self):
         self.client.force_login(self.bob)
         capacity, _ = POLICIES["preview"]
-        codes = [self.client.post(self.url, {"text": "a"}).status_code for _ in range(capacity + 1)]
+        # Time stands still, so the bucket cannot refill while the test runs however slow it is.
+        frozen = timezone.now()
+        with mock.patch("shortscience.accounts.models.timezone.now", return_value=frozen):
+            codes = [
+                self.client.post(self.url, {"text": "a"}).status_code for _ in range(capacity + 1)
+            ]
         self.assertEqual(codes[:capacity], [200] * capacity)
         self.assertEqual(codes[-1], 429)
         # Another member has a bucket of their own.
