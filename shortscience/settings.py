@@ -168,6 +168,18 @@ X_FRAME_OPTIONS = "DENY"
 # KATEX_TIMEOUT_SECONDS itself (lib/katex.py), being framework-free.
 SUMMARY_MAX_CHARS = env_int("SUMMARY_MAX_CHARS", 100_000)
 
+# Paper sources. Each base URL can point at a mirror or a proxy; tests point them at a
+# local server of recorded responses.
+CONTACT_EMAIL = env_str("CONTACT_EMAIL", "admin@localhost")
+ARXIV_API_URL = env_str("ARXIV_API_URL", "https://export.arxiv.org/api/query")
+ARXIV_OAI_URL = env_str("ARXIV_OAI_URL", "https://oaipmh.arxiv.org/oai")
+CROSSREF_API_URL = env_str("CROSSREF_API_URL", "https://api.crossref.org")
+DBLP_URL = env_str("DBLP_URL", "https://dblp.org")
+OPENREVIEW_API_URL = env_str("OPENREVIEW_API_URL", "https://api2.openreview.net")
+# Tests run without the cache: every fetch in a test reaches the recorded-response server.
+HTTP_CACHE_DIR = env_str("HTTP_CACHE_DIR", "" if TESTING else str(VAR_DIR / "cache" / "http"))
+HTTP_TIMEOUT_SECONDS = env_int("HTTP_TIMEOUT_SECONDS", 20)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -12,8 +12,9 @@ from itertools import count
 from django.contrib.auth import get_user_model
 from django.test import TestCase
 
+from shortscience.lib.records import PaperRecord
 from shortscience.papers.models import Paper
-from shortscience.papers.services import PaperRecord, upsert_paper
+from shortscience.papers.services import upsert_paper
 from shortscience.summaries.services import save_summary
 
 _numbers = count(1)
@@ -61,3 +62,49 @@ class BaseTestCase(TestCase):
         self.alice = make_user("alice", display_name="Alice Aumann")
         self.bob = make_user("bob", display_name="Bob Berners")
         self.charlie = make_user("charlie")
+
+
+class RecordedServer:
+    """A local HTTP server answering from recorded real responses, so that the sources'
+    fetch code runs for real in tests without touching the network.
+
+        with RecordedServer({"/api/query?id_list=1707.08567": (200, body, "application/atom+xml")}) as s:
+            with self.settings(ARXIV_API_URL=s.url + "/api/query"): ...
+
+    Routes map a path with its query string (or the path alone, matching any query) to
+    (status, body bytes, content type). Unknown paths answer 404. `requests` records what came.
+    """
+
+    def __init__(self, routes: dict[str, tuple[int, bytes, str]]):
+        self.routes = routes
+        self.requests: list[dict] = []
+
+    def __enter__(self) -> RecordedServer:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                outer.requests.append({"path": self.path, "headers": dict(self.headers)})
+                route = outer.routes.get(self.path) or outer.routes.get(self.path.split("?", 1)[0])
+                status, body, ctype = route or (404, b"Not Found", "text/plain")
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -9,7 +9,7 @@ from django.db.models import Count, Prefetch, Q
 from django.urls import reverse
 from django.utils.text import slugify
 
-from shortscience.lib import identifiers
+from shortscience.lib import identifiers, records
 
 
 def normalize_name(name: str) -> str:
@@ -27,10 +27,18 @@ class Venue(models.Model):
         OTHER = "other", "Other"
 
     key = models.CharField(
-        max_length=100, unique=True, help_text="e.g. conf/nips, journals/jmlr, arxiv"
+        max_length=100, unique=True, help_text="e.g. conf/nips, journals/jmlr, journals/corr"
     )
     name = models.CharField(max_length=300)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    aliases = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='other names importers may meet, e.g. ["NIPS", "NeurIPS"]',
+    )
+    doi_prefixes = models.JSONField(
+        default=list, blank=True, help_text='DOI prefixes of its papers, e.g. ["10.5555/3295222"]'
+    )
 
     class Meta:
         ordering = ["name"]
@@ -42,6 +50,13 @@ class Venue(models.Model):
 class Author(models.Model):
     name = models.CharField(max_length=300)
     normalized_name = models.CharField(max_length=300, db_index=True, editable=False)
+    orcid = models.CharField(max_length=19, blank=True, db_index=True)
+    match_name = models.CharField(
+        max_length=300,
+        blank=True,
+        db_index=True,
+        help_text="a source's disambiguated name, e.g. DBLP's 'Wei Wang 0001'",
+    )
 
     class Meta:
         ordering = ["normalized_name"]
@@ -55,8 +70,27 @@ class Author(models.Model):
 
     @property
     def surname(self) -> str:
-        parts = self.name.split()
-        return parts[-1] if parts else self.name
+        return records.surname(self.name) or self.name
+
+    @classmethod
+    def find_or_create(cls, info: records.AuthorInfo) -> Author:
+        author = None
+        if info.orcid:
+            author = cls.objects.filter(orcid=info.orcid).first()
+        if author is None and info.match_name:
+            author = cls.objects.filter(match_name=info.match_name).first()
+        if author is None:
+            author = cls.objects.filter(name=info.name, orcid__in=["", info.orcid]).first()
+        if author is None:
+            return cls.objects.create(name=info.name, orcid=info.orcid, match_name=info.match_name)
+        changed = False
+        if info.orcid and not author.orcid:
+            author.orcid, changed = info.orcid, True
+        if info.match_name and not author.match_name:
+            author.match_name, changed = info.match_name, True
+        if changed:
+            author.save()
+        return author
 
 
 class Keyword(models.Model):
@@ -138,6 +172,26 @@ class Paper(models.Model):
     links = models.JSONField(
         default=list, blank=True, help_text='extra outbound links: [{"label": ..., "url": ...}]'
     )
+    metadata = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="source-specific facts: journal_ref, comments, publisher, versions, ...",
+    )
+    match_key = models.CharField(
+        max_length=260,
+        blank=True,
+        db_index=True,
+        editable=False,
+        help_text="normalized title|first author surname|year",
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_papers",
+        help_text="set when this paper was merged into another; its URL redirects there",
+    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -155,6 +209,10 @@ class Paper(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("papers:detail", args=[self.pk, self.slug])
+
+    def compute_match_key(self) -> str:
+        authors = self.ordered_authors
+        return records.match_key(self.title, authors[0].name if authors else "", self.year)
 
     @property
     def ordered_authors(self) -> list[Author]:
@@ -206,11 +264,12 @@ class Paper(models.Model):
                 links.append((str(extra.get("label") or "Link"), url))
         return links
 
-    def set_authors(self, names: list[str]) -> None:
-        """Replace the ordered author list, reusing Author rows with the same name."""
+    def set_authors(self, authors: list[records.AuthorInfo]) -> None:
+        """Replace the ordered author list, reusing Author rows: same ORCID iD, else same
+        disambiguated name, else same display name."""
         self.authorships.all().delete()
-        for position, name in enumerate(names):
-            author = Author.objects.filter(name=name).first() or Author.objects.create(name=name)
+        for position, info in enumerate(authors):
+            author = Author.find_or_create(info)
             PaperAuthor.objects.create(paper=self, author=author, position=position)
 
     def add_identifier(self, kind: str, value: str) -> PaperIdentifier:
@@ -268,3 +327,28 @@ class PaperIdentifier(models.Model):
 
     def as_identifier(self) -> identifiers.Identifier:
         return identifiers.Identifier(self.kind, self.value, self.display)
+
+
+class MergeLog(models.Model):
+    """One merge of two papers into one, with what moved, so that it can be undone."""
+
+    kept = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="merges_in")
+    merged = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="merges_out")
+    by = models.ForeignKey(
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        help_text="empty for the importer's own merges",
+    )
+    reason = models.CharField(max_length=300, blank=True)
+    # {"identifiers": [pk, ...], "summaries": [pk, ...], "keywords": [pk, ...]}
+    moved = models.JSONField(default=dict)
+    created = models.DateTimeField(auto_now_add=True)
+    undone = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"paper {self.merged_id} merged into {self.kept_id}"

@@ -10,6 +10,9 @@ from shortscience.summaries.models import Summary
 
 def detail(request, pk: int, slug: str = ""):
     paper = get_object_or_404(Paper.objects.for_page(), pk=pk)
+    if paper.merged_into_id:
+        # A paper merged into another keeps its old URLs working, for good.
+        return redirect(Paper.objects.get(pk=paper.merged_into_id), permanent=True)
     if slug != paper.slug:
         return redirect(paper, permanent=True)
     summaries = list(

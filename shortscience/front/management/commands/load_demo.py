@@ -16,8 +16,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from shortscience.lib.records import PaperRecord
 from shortscience.papers.models import Paper
-from shortscience.papers.services import PaperRecord, upsert_paper
+from shortscience.papers.services import upsert_paper
 from shortscience.summaries.models import Summary
 from shortscience.summaries.services import save_summary
 
@@ -87,9 +88,9 @@ class Command(BaseCommand):
         papers: dict[str, Paper] = {}
         created_papers = 0
         for item in papers_json:
-            paper, created = upsert_paper(record_from_json(item))
+            paper, status = upsert_paper(record_from_json(item))
             papers[item["ref"]] = paper
-            created_papers += created
+            created_papers += status == "created"
 
         users = {}
         User = get_user_model()
