@@ -169,16 +169,25 @@ X_FRAME_OPTIONS = "DENY"
 SUMMARY_MAX_CHARS = env_int("SUMMARY_MAX_CHARS", 100_000)
 
 # Paper sources. Each base URL can point at a mirror or a proxy; tests point them at a
-# local server of recorded responses.
+# local server of recorded responses, and a test that forgets to gets a refused
+# connection on the discard port instead of reaching the real service.
+_UNSET_IN_TESTS = "http://127.0.0.1:9"
+
+
+def _source_url(name: str, default: str) -> str:
+    return env_str(name, _UNSET_IN_TESTS if TESTING else default)
+
+
 CONTACT_EMAIL = env_str("CONTACT_EMAIL", "admin@localhost")
-ARXIV_API_URL = env_str("ARXIV_API_URL", "https://export.arxiv.org/api/query")
-ARXIV_OAI_URL = env_str("ARXIV_OAI_URL", "https://oaipmh.arxiv.org/oai")
-CROSSREF_API_URL = env_str("CROSSREF_API_URL", "https://api.crossref.org")
-DBLP_URL = env_str("DBLP_URL", "https://dblp.org")
-OPENREVIEW_API_URL = env_str("OPENREVIEW_API_URL", "https://api2.openreview.net")
+ARXIV_API_URL = _source_url("ARXIV_API_URL", "https://export.arxiv.org/api/query")
+ARXIV_OAI_URL = _source_url("ARXIV_OAI_URL", "https://oaipmh.arxiv.org/oai")
+CROSSREF_API_URL = _source_url("CROSSREF_API_URL", "https://api.crossref.org")
+DBLP_URL = _source_url("DBLP_URL", "https://dblp.org")
+OPENREVIEW_API_URL = _source_url("OPENREVIEW_API_URL", "https://api2.openreview.net")
+HTTP_TIMEOUT_SECONDS = env_int("HTTP_TIMEOUT_SECONDS", 20)
+HTTP_RETRIES = env_int("HTTP_RETRIES", 0 if TESTING else 3)
 # Tests run without the cache: every fetch in a test reaches the recorded-response server.
 HTTP_CACHE_DIR = env_str("HTTP_CACHE_DIR", "" if TESTING else str(VAR_DIR / "cache" / "http"))
-HTTP_TIMEOUT_SECONDS = env_int("HTTP_TIMEOUT_SECONDS", 20)
 
 LOGGING = {
     "version": 1,

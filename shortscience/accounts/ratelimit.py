@@ -13,6 +13,9 @@ POLICIES: dict[str, tuple[int, int]] = {
     # The editor previews as the writer types (debounced), so this one is generous.
     "preview": (120, 60),
     "summary": (30, 3600),
+    # Look-ups at arXiv, Crossref, DBLP and OpenReview on a visitor's behalf.
+    "fetch": (20, 600),
+    "import": (30, 3600),
 }
 
 

@@ -167,3 +167,31 @@ def url_for(ident: Identifier) -> list[tuple[str, str]]:
     if ident.kind == OPENREVIEW:
         return [("OpenReview", f"https://openreview.net/forum?id={ident.value}")]
     return []
+
+
+BIBTEX = "bibtex"
+_BIBTEX_START = re.compile(r"^\s*(?:%[^\n]*\n\s*)*@[A-Za-z]+\s*[{(]", re.MULTILINE)
+
+
+def recognize(text: str) -> Identifier | None:
+    """What a person pasted into the one box: the identifier it is, BibTeX, or None.
+
+    BibTeX comes back as Identifier("bibtex", <the text>). For the rest, the most specific
+    reading wins (see candidates); a bare token that only could be a legacy key or an
+    OpenReview id is recognized only when it came as a URL, since "deep learning" typed
+    into an add-paper box is a search, not an identifier.
+    """
+    text = text.strip().lstrip("\ufeff")
+    if not text:
+        return None
+    if _BIBTEX_START.match(text):
+        return Identifier(BIBTEX, text, "")
+    if "\n" in text:
+        return None
+    found = candidates(text)
+    for ident in found:
+        if ident.kind in (ARXIV, DOI, DBLP):
+            return ident
+        if ident.kind == OPENREVIEW and text.lower().startswith(("http://", "https://")):
+            return ident
+    return None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
@@ -58,6 +58,20 @@ class PaperRecord:
 
     def match_key(self) -> str:
         return match_key(self.title, self.authors[0].name if self.authors else "", self.year)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        for name in ("published", "updated"):
+            data[name] = data[name].isoformat() if data[name] else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PaperRecord:
+        data = dict(data)
+        for name in ("published", "updated"):
+            data[name] = date.fromisoformat(data[name]) if data.get(name) else None
+        data["authors"] = [AuthorInfo(**a) for a in data.get("authors", [])]
+        return cls(**data)
 
 
 def fold(text: str) -> str:

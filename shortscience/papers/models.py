@@ -184,6 +184,12 @@ class Paper(models.Model):
         editable=False,
         help_text="normalized title|first author surname|year",
     )
+    import_hash = models.CharField(
+        max_length=40,
+        blank=True,
+        editable=False,
+        help_text="digest of the last imported record, to skip unchanged ones fast",
+    )
     merged_into = models.ForeignKey(
         "self",
         null=True,
@@ -352,3 +358,17 @@ class MergeLog(models.Model):
 
     def __str__(self) -> str:
         return f"paper {self.merged_id} merged into {self.kept_id}"
+
+
+class ImportCheckpoint(models.Model):
+    """How far a bulk import of one file got: committed with each batch, so an interrupted
+    import resumes after the last batch that was written."""
+
+    key = models.CharField(
+        max_length=500, unique=True, help_text="kind and absolute path of the file"
+    )
+    position = models.BigIntegerField(default=0, help_text="last line or record number written")
+    updated = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.key} at {self.position}"

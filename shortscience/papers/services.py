@@ -7,7 +7,7 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 from django.utils.text import slugify
 
-from shortscience.lib import markup
+from shortscience.lib import identifiers, markup
 from shortscience.lib.records import ImportFailed, PaperRecord
 from shortscience.papers.models import Keyword, MergeLog, Paper, PaperAuthor, PaperIdentifier, Venue
 
@@ -211,3 +211,30 @@ def rerender_abstract(paper: Paper) -> bool:
         return False
     Paper.objects.filter(pk=paper.pk).update(abstract_html=html)
     return True
+
+
+def fetch_records(ident: identifiers.Identifier) -> list[PaperRecord]:
+    """Ask the source that owns this identifier; [] when it has no such paper.
+
+    Raises ImportFailed for an unreadable answer or text, FetchError when no answer came.
+    """
+    from shortscience.papers.sources import arxiv, bibtex, crossref, dblp, openreview
+
+    if ident.kind == identifiers.BIBTEX:
+        return bibtex.parse(ident.value)
+    fetch = {
+        identifiers.ARXIV: arxiv.fetch,
+        identifiers.DOI: crossref.fetch,
+        identifiers.DBLP: dblp.fetch,
+        identifiers.OPENREVIEW: openreview.fetch,
+    }.get(ident.kind)
+    if fetch is None:
+        raise ImportFailed(f"There is no source to ask about a {ident.kind} identifier.")
+    record = fetch(ident.display or ident.value)
+    return [record] if record else []
+
+
+def import_records(records: list[PaperRecord]) -> list[tuple[Paper, str]]:
+    """Write several records at once: all of them or, on any error, none."""
+    with transaction.atomic():
+        return [upsert_paper(record) for record in records]

@@ -23,10 +23,11 @@ from shortscience.lib.http import HttpClient
 
 
 @cache
-def _client(user_agent: str, timeout: int, cache_dir: str) -> HttpClient:
+def _client(user_agent: str, timeout: int, retries: int, cache_dir: str) -> HttpClient:
     return HttpClient(
         user_agent=user_agent,
         timeout=timeout,
+        retries=retries,
         # arXiv's API terms ask for one request every three seconds; Crossref's polite pool
         # and DBLP have no published interval, so a small one keeps bulk look-ups polite.
         min_interval={
@@ -43,5 +44,6 @@ def http_client() -> HttpClient:
     return _client(
         f"ShortScience/0.1 (+{settings.SITE_ROOT}; mailto:{settings.CONTACT_EMAIL})",
         settings.HTTP_TIMEOUT_SECONDS,
+        settings.HTTP_RETRIES,
         settings.HTTP_CACHE_DIR,
     )

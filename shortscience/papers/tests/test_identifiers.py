@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from unittest import TestCase
 
-from shortscience.lib.identifiers import Identifier, candidates, normalize
+from shortscience.lib.identifiers import Identifier, candidates, normalize, recognize
 
 
 class IdentifierTests(TestCase):
@@ -52,3 +52,51 @@ class IdentifierTests(TestCase):
         self.assertEqual(
             candidates("some key 2016")[-1], Identifier("legacy", "some key 2016", "some key 2016")
         )
+
+
+class RecognizerTests(TestCase):
+    def test_it_recognizes_every_arxiv_form(self):
+        for text, value, display in [
+            ("2301.00001", "2301.00001", "2301.00001"),
+            ("2301.00001v2", "2301.00001", "2301.00001v2"),
+            ("hep-th/9901001", "hep-th/9901001", "hep-th/9901001"),
+            ("math.GT/0309136", "math.GT/0309136", "math.GT/0309136"),
+            ("https://arxiv.org/abs/1706.03762", "1706.03762", "1706.03762"),
+            ("https://arxiv.org/pdf/1706.03762v5", "1706.03762", "1706.03762v5"),
+            ("http://export.arxiv.org/abs/hep-th/9901001v1", "hep-th/9901001", "hep-th/9901001v1"),
+            ("https://arxiv.org/html/2301.00001v1", "2301.00001", "2301.00001v1"),
+            ("arXiv:1706.03762", "1706.03762", "1706.03762"),
+        ]:
+            with self.subTest(text=text):
+                self.assertEqual(recognize(text), Identifier("arxiv", value, display))
+
+    def test_it_recognizes_every_doi_form(self):
+        for text in [
+            "10.1145/3292500.3330701",
+            "doi:10.1145/3292500.3330701",
+            "DOI: 10.1145/3292500.3330701",
+            "https://doi.org/10.1145/3292500.3330701",
+            "http://dx.doi.org/10.1145/3292500.3330701",
+            "https://doi.org/10.1145%2F3292500.3330701",
+        ]:
+            with self.subTest(text=text):
+                self.assertEqual(recognize(text).value, "10.1145/3292500.3330701")
+
+    def test_it_recognizes_dblp_openreview_and_shortscience_urls(self):
+        self.assertEqual(recognize("conf/nips/VaswaniSPUJGKP17").kind, "dblp")
+        self.assertEqual(
+            recognize("https://dblp.org/rec/journals/corr/ZeilerF13.html").value,
+            "journals/corr/ZeilerF13",
+        )
+        self.assertEqual(recognize("https://openreview.net/forum?id=rJXMpikCZ").kind, "openreview")
+        self.assertEqual(
+            recognize("https://shortscience.org/paper?bibtexKey=journals/corr/ZeilerF13").value,
+            "journals/corr/ZeilerF13",
+        )
+
+    def test_it_recognizes_bibtex_and_refuses_prose(self):
+        self.assertEqual(recognize("@article{key,\n title={T}\n}").kind, "bibtex")
+        self.assertEqual(recognize("% from dblp\n@inproceedings{k, title={T}}").kind, "bibtex")
+        self.assertIsNone(recognize("deep learning"))
+        self.assertIsNone(recognize("rJXMpikCZ"))
+        self.assertIsNone(recognize(""))

@@ -18,7 +18,17 @@ from shortscience.summaries.services import rerender
 class Command(BaseCommand):
     help = "Re-render the stored HTML of all summaries and paper abstracts."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--missing-abstracts",
+            action="store_true",
+            help="only typeset abstracts that have none yet (what a bulk import leaves behind)",
+        )
+
+    def handle(self, *args, missing_abstracts: bool = False, **options):
+        if missing_abstracts:
+            self._abstracts(Paper.objects.exclude(abstract="").filter(abstract_html=""))
+            return
         changed = 0
         summaries = Summary.objects.only(
             "pk", "paper_id", "user_id", "body", "body_html", "excerpt"
@@ -29,11 +39,15 @@ class Command(BaseCommand):
             progress.advance()
         progress.finish()
 
-        papers = Paper.objects.exclude(abstract="").only("pk", "abstract", "abstract_html")
+        abstracts = self._abstracts(Paper.objects.exclude(abstract=""))
+        self.stdout.write(f"Re-rendered: {changed} summaries and {abstracts} abstracts changed.")
+
+    def _abstracts(self, papers) -> int:
+        papers = papers.only("pk", "abstract", "abstract_html").order_by("pk")
         progress = Progress(papers.count(), "abstracts ", out=self.stderr)
-        abstracts = 0
+        changed = 0
         for paper in papers.iterator(chunk_size=500):
-            abstracts += rerender_abstract(paper)
+            changed += rerender_abstract(paper)
             progress.advance()
         progress.finish()
-        self.stdout.write(f"Re-rendered: {changed} summaries and {abstracts} abstracts changed.")
+        return changed

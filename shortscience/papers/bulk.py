@@ -1,0 +1,237 @@
+"""Fast writes of many records: the path behind `import_papers` for whole libraries.
+
+upsert_paper() costs a dozen queries per record; at arXiv's 2.7M records that is hours.
+Here a batch of records costs a handful of queries: identifiers and title keys are looked
+up for the whole batch at once, new papers, authors, identifiers and keyword links are
+inserted with bulk_create, and a record whose digest equals the one stored at its last
+import is counted unchanged without a write. The rarer cases (a record that changed, one
+that names two papers, duplicates inside one batch) go through upsert_paper() one by one,
+so both paths apply the same rules.
+
+Abstracts are stored as text here and typeset by a separate pass (`rerender_markup
+--missing-abstracts`, which import_papers runs at the end): KaTeX for millions of
+abstracts is the slow part, and a separate pass can be interrupted and resumed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from shortscience.lib import identifiers
+from shortscience.lib.records import PaperRecord
+from shortscience.papers.models import (
+    Author,
+    ImportCheckpoint,
+    Keyword,
+    Paper,
+    PaperAuthor,
+    PaperIdentifier,
+    Venue,
+    normalize_name,
+)
+from shortscience.papers.services import upsert_paper
+
+_CHUNK = 5000  # ids per IN (...) clause; well under SQLite's and PostgreSQL's limits
+
+
+def record_digest(record: PaperRecord) -> str:
+    data = json.dumps(record.to_dict(), sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha1(data.encode(), usedforsecurity=False).hexdigest()
+
+
+def _chunks(items: list, size: int = _CHUNK) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _normalized_identifiers(record: PaperRecord) -> list[identifiers.Identifier]:
+    found = []
+    for kind, value in record.identifiers.items():
+        if not value:
+            continue
+        try:
+            found.append(identifiers.normalize(kind, value))
+        except ValueError:
+            continue  # a malformed identifier from a source is dropped, not fatal
+    return found
+
+
+class BulkWriter:
+    def __init__(self) -> None:
+        self.tally: Counter[str] = Counter()
+        self._venues: dict[str, int] = {}
+        self._keywords: dict[str, int] = dict(Keyword.objects.values_list("name", "id"))
+
+    def write(
+        self, records: list[PaperRecord], *, checkpoint: tuple[str, int] | None = None
+    ) -> None:
+        """Write a batch in one transaction, with the checkpoint if given, so a batch and
+        the note that it was written commit together."""
+        with transaction.atomic():
+            self._write(records)
+            if checkpoint:
+                ImportCheckpoint.objects.update_or_create(
+                    key=checkpoint[0], defaults={"position": checkpoint[1]}
+                )
+
+    def _write(self, records: list[PaperRecord]) -> None:
+        digests = [record_digest(r) for r in records]
+        idents = [_normalized_identifiers(r) for r in records]
+        keys = [r.match_key() if r.year and r.authors else "" for r in records]
+
+        # Which papers do the batch's identifiers and title keys name already?
+        by_ident: dict[tuple[str, str], int] = {}
+        wanted: dict[str, set[str]] = {}
+        for ids in idents:
+            for ident in ids:
+                wanted.setdefault(ident.kind, set()).add(ident.value)
+        for kind, values in wanted.items():
+            for chunk in _chunks(sorted(values)):
+                for value, paper_id in PaperIdentifier.objects.filter(
+                    kind=kind, value__in=chunk
+                ).values_list("value", "paper_id"):
+                    by_ident[(kind, value)] = paper_id
+        by_key: dict[str, int] = {}
+        for chunk in _chunks(sorted({k for k in keys if k})):
+            for key, paper_id in Paper.objects.filter(
+                match_key__in=chunk, merged_into=None
+            ).values_list("match_key", "id"):
+                by_key.setdefault(key, paper_id)
+
+        new: list[int] = []
+        slow: list[int] = []
+        existing: dict[int, int] = {}  # record index -> paper id
+        seen_in_batch: set = set()
+        for i in range(len(records)):
+            matches = {
+                by_ident[(x.kind, x.value)] for x in idents[i] if (x.kind, x.value) in by_ident
+            }
+            if not matches and keys[i] in by_key:
+                matches = {by_key[keys[i]]}
+            marks = {(x.kind, x.value) for x in idents[i]} | ({keys[i]} if keys[i] else set())
+            if len(matches) > 1 or (marks & seen_in_batch):
+                slow.append(i)  # names two papers (a merge) or repeats a record of this batch
+            elif matches:
+                existing[i] = matches.pop()
+            else:
+                new.append(i)
+            seen_in_batch |= marks
+
+        if existing:
+            stored = {}
+            for chunk in _chunks(sorted(set(existing.values()))):
+                stored.update(Paper.objects.filter(id__in=chunk).values_list("id", "import_hash"))
+            for i, paper_id in existing.items():
+                if stored.get(paper_id) == digests[i]:
+                    self.tally["unchanged"] += 1
+                else:
+                    slow.append(i)
+
+        if new:
+            self._create(
+                [records[i] for i in new],
+                [idents[i] for i in new],
+                [keys[i] for i in new],
+                [digests[i] for i in new],
+            )
+            self.tally["created"] += len(new)
+
+        for i in sorted(slow):
+            paper, status = upsert_paper(records[i])
+            Paper.objects.filter(pk=paper.pk).update(import_hash=digests[i])
+            self.tally[status] += 1
+
+    def _venue_id(self, record: PaperRecord) -> int | None:
+        if not record.venue_key:
+            return None
+        if record.venue_key not in self._venues:
+            venue, _ = Venue.objects.get_or_create(
+                key=record.venue_key,
+                defaults={"name": record.venue_name or record.venue_key, "kind": record.venue_kind},
+            )
+            self._venues[record.venue_key] = venue.pk
+        return self._venues[record.venue_key]
+
+    def _create(self, records, idents, keys, digests) -> None:
+        now = timezone.now()
+        papers = [
+            Paper(
+                title=r.title.strip(),
+                slug=slugify(r.title)[:80].strip("-") or "paper",
+                abstract=r.abstract,
+                abstract_html="",
+                year=r.year,
+                published=r.published,
+                venue_id=self._venue_id(r),
+                source=r.source,
+                links=r.links,
+                metadata=r.extra,
+                match_key=key,
+                import_hash=digest,
+                created=now,
+                updated=now,
+            )
+            for r, key, digest in zip(records, keys, digests, strict=True)
+        ]
+        Paper.objects.bulk_create(papers)
+
+        # Authors: one row per display name (bulk matching by ORCID or a source's
+        # disambiguated name is left to upsert_paper, which the slow path uses).
+        names = sorted({a.name for r in records for a in r.authors})
+        author_ids: dict[str, int] = {}
+        for chunk in _chunks(names):
+            for name, author_id in Author.objects.filter(name__in=chunk).values_list("name", "id"):
+                author_ids.setdefault(name, author_id)
+        missing = {}
+        for r in records:
+            for a in r.authors:
+                if a.name not in author_ids and a.name not in missing:
+                    missing[a.name] = Author(
+                        name=a.name,
+                        normalized_name=normalize_name(a.name),
+                        orcid=a.orcid,
+                        match_name=a.match_name,
+                    )
+        if missing:
+            Author.objects.bulk_create(missing.values())
+            author_ids.update({name: author.pk for name, author in missing.items()})
+        PaperAuthor.objects.bulk_create(
+            PaperAuthor(paper_id=p.pk, author_id=author_ids[a.name], position=pos)
+            for p, r in zip(papers, records, strict=True)
+            for pos, a in enumerate(r.authors)
+        )
+
+        missing_keywords = sorted({k for r in records for k in r.keywords} - self._keywords.keys())
+        if missing_keywords:
+            Keyword.objects.bulk_create(
+                [Keyword(name=k) for k in missing_keywords], ignore_conflicts=True
+            )
+            self._keywords.update(
+                Keyword.objects.filter(name__in=missing_keywords).values_list("name", "id")
+            )
+        through = Paper.keywords.through
+        through.objects.bulk_create(
+            [
+                through(paper_id=p.pk, keyword_id=self._keywords[k])
+                for p, r in zip(papers, records, strict=True)
+                for k in dict.fromkeys(r.keywords)
+            ],
+            ignore_conflicts=True,
+        )
+        # Two records can claim one DOI (arXiv's metadata has such mistakes); the first
+        # keeps it, as upsert_paper would, instead of failing the batch.
+        PaperIdentifier.objects.bulk_create(
+            [
+                PaperIdentifier(paper_id=p.pk, kind=x.kind, value=x.value, display=x.display)
+                for p, ids in zip(papers, idents, strict=True)
+                for x in ids
+            ],
+            ignore_conflicts=True,
+        )

@@ -1,0 +1,191 @@
+"""Import papers: identifiers (fetched from their source), BibTeX files, the arXiv
+metadata snapshot (JSON Lines, plain or gzipped) and the dblp.xml dump.
+
+Idempotent: re-running updates papers in place and counts unchanged ones without writing.
+Resumable: files are written in batches, each committed with a checkpoint of how far it
+got, so an interrupted import picks up after the last batch (--restart starts over).
+A bad record is reported with its line number and skipped; with --strict the file is
+checked whole first and nothing is written if any record is bad.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from shortscience.lib import identifiers
+from shortscience.lib.http import FetchError
+from shortscience.lib.progress import Progress
+from shortscience.lib.records import ImportFailed, PaperRecord
+from shortscience.papers import services
+from shortscience.papers.bulk import BulkWriter
+from shortscience.papers.models import ImportCheckpoint
+
+MAX_REPORTED = 50  # bad records listed one by one; beyond this only counted
+
+
+class Command(BaseCommand):
+    help = "Import papers from identifiers, BibTeX files, the arXiv snapshot or the dblp.xml dump."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "items", nargs="*", help="identifiers (arXiv id, DOI, DBLP key, URL) or .bib files"
+        )
+        parser.add_argument(
+            "--arxiv-snapshot", metavar="FILE", help="arXiv metadata snapshot, JSON Lines (.gz ok)"
+        )
+        parser.add_argument("--dblp-xml", metavar="FILE", help="the dblp.xml dump (.gz ok)")
+        parser.add_argument(
+            "--strict",
+            action="store_true",
+            help="check each file whole first; write nothing if a record is bad",
+        )
+        parser.add_argument("--batch-size", type=int, default=2000)
+        parser.add_argument(
+            "--restart", action="store_true", help="ignore checkpoints of earlier runs"
+        )
+        parser.add_argument(
+            "--no-render", action="store_true", help="leave typesetting abstracts for later"
+        )
+
+    def handle(
+        self,
+        *args,
+        items,
+        arxiv_snapshot,
+        dblp_xml,
+        strict,
+        batch_size,
+        restart,
+        no_render,
+        **options,
+    ):
+        if not (items or arxiv_snapshot or dblp_xml):
+            raise CommandError(
+                "Nothing to import: give identifiers, .bib files, --arxiv-snapshot or --dblp-xml."
+            )
+        self.strict, self.batch_size, self.restart = strict, max(1, batch_size), restart
+        self.writer = BulkWriter()
+        self.skipped: Counter[str] = Counter()
+        self.reported = 0
+        for item in items:
+            if os.path.isfile(item):
+                from shortscience.papers.sources import bibtex
+
+                self._import_file("bibtex", Path(item), lambda path: bibtex.iter_file(path))
+            else:
+                self._import_identifier(item)
+        if arxiv_snapshot:
+            self._import_file("arxiv-snapshot", Path(arxiv_snapshot), iter_arxiv_snapshot)
+        if dblp_xml:
+            from shortscience.papers.sources import dblp
+
+            self._import_file("dblp-xml", Path(dblp_xml), lambda path: dblp.iter_dump(path))
+        if not no_render:
+            from django.core.management import call_command
+
+            call_command(
+                "rerender_markup", "--missing-abstracts", stdout=self.stdout, stderr=self.stderr
+            )
+        tally = self.writer.tally
+        skipped = sum(self.skipped.values())
+        self.stdout.write(
+            f"created {tally['created']}, updated {tally['updated']}, unchanged {tally['unchanged']}, skipped {skipped}"
+        )
+        for reason, count in self.skipped.most_common():
+            self.stdout.write(f"  skipped {count}: {reason}")
+
+    def _skip(self, where: str, reason: str) -> None:
+        # The tally groups reasons; past 20 distinct ones the rest share a line, so a file of
+        # millions of bad records cannot grow it without bound.
+        key = (
+            reason[:120]
+            if reason[:120] in self.skipped or len(self.skipped) < 20
+            else "other reasons"
+        )
+        self.skipped[key] += 1
+        if self.reported < MAX_REPORTED:
+            self.stderr.write(f"skipped {where}: {reason}")
+        self.reported += 1
+
+    def _import_identifier(self, item: str) -> None:
+        ident = identifiers.recognize(item)
+        if ident is None or ident.kind == identifiers.BIBTEX:
+            self._skip(item, "not an identifier we can read")
+            return
+        try:
+            records = services.fetch_records(ident)
+        except (ImportFailed, FetchError) as e:
+            if self.strict:
+                raise CommandError(f"{item}: {e}") from e
+            self._skip(item, str(e))
+            return
+        if not records:
+            if self.strict:
+                raise CommandError(f"{item}: no such paper at its source")
+            self._skip(item, "no such paper at its source")
+            return
+        self.writer.write(records)
+
+    def _import_file(self, kind: str, path: Path, reader) -> None:
+        if not path.is_file():
+            raise CommandError(f"{path}: no such file")
+        if self.strict:
+            for position, item in reader(path):
+                if isinstance(item, ImportFailed):
+                    raise CommandError(
+                        f"{path}, record at line {position}: {item}. Nothing was written."
+                    )
+        key = f"{kind}:{path.resolve()}"
+        start = 0
+        if not self.restart:
+            start = (
+                ImportCheckpoint.objects.filter(key=key).values_list("position", flat=True).first()
+                or 0
+            )
+            if start:
+                self.stderr.write(
+                    f"{path}: resuming after record {start:,} (--restart to start over)"
+                )
+        progress = Progress(None, f"{path.name}: ", out=self.stderr)
+        batch: list[PaperRecord] = []
+        position = start
+        for position, item in reader(path):
+            if position <= start:
+                continue
+            if isinstance(item, ImportFailed):
+                self._skip(f"{path.name} line {position}", str(item))
+            else:
+                batch.append(item)
+            if len(batch) >= self.batch_size:
+                self.writer.write(batch, checkpoint=(key, position))
+                progress.advance(len(batch))
+                batch = []
+        self.writer.write(batch, checkpoint=(key, position))
+        progress.advance(len(batch))
+        progress.finish()
+
+
+def open_maybe_gzip(path: Path):
+    """A binary stream of the file, decompressed if it is gzip (known by its magic bytes)."""
+    with open(path, "rb") as f:
+        magic = f.read(2)
+    return gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb")
+
+
+def iter_arxiv_snapshot(path: Path) -> Iterator[tuple[int, PaperRecord | ImportFailed]]:
+    from shortscience.papers.sources import arxiv
+
+    with open_maybe_gzip(path) as stream:
+        for number, line in enumerate(stream, start=1):
+            if not line.strip():
+                continue
+            try:
+                yield number, arxiv.parse_snapshot_line(line, number)
+            except ImportFailed as e:
+                yield number, e
