@@ -15,12 +15,11 @@ abstracts is the slow part, and a separate pass can be interrupted and resumed.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -39,11 +38,6 @@ from shortscience.papers.models import (
 from shortscience.papers.services import upsert_paper
 
 _CHUNK = 5000  # ids per IN (...) clause; well under SQLite's and PostgreSQL's limits
-
-
-def record_digest(record: PaperRecord) -> str:
-    data = json.dumps(record.to_dict(), sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha1(data.encode(), usedforsecurity=False).hexdigest()
 
 
 def _chunks(items: list, size: int = _CHUNK) -> Iterable[list]:
@@ -82,7 +76,7 @@ class BulkWriter:
                 )
 
     def _write(self, records: list[PaperRecord]) -> None:
-        digests = [record_digest(r) for r in records]
+        digests = [r.digest() for r in records]
         idents = [_normalized_identifiers(r) for r in records]
         keys = [r.match_key() if r.year and r.authors else "" for r in records]
 
@@ -160,27 +154,52 @@ class BulkWriter:
         return self._venues[record.venue_key]
 
     def _create(self, records, idents, keys, digests) -> None:
-        now = timezone.now()
-        papers = [
-            Paper(
-                title=r.title.strip(),
-                slug=slugify(r.title)[:80].strip("-") or "paper",
-                abstract=r.abstract,
-                abstract_html="",
-                year=r.year,
-                published=r.published,
-                venue_id=self._venue_id(r),
-                source=r.source,
-                links=r.links,
-                metadata=r.extra,
-                match_key=key,
-                import_hash=digest,
-                created=now,
-                updated=now,
-            )
-            for r, key, digest in zip(records, keys, digests, strict=True)
-        ]
-        Paper.objects.bulk_create(papers)
+        """Insert new papers and their rows with the database's plain bulk path (executemany
+        on SQLite, COPY on PostgreSQL): Django's bulk_create builds a model instance and
+        prepares every value of every row, which cost more than the inserts themselves."""
+        ops = connection.ops
+        now = ops.adapt_datetimefield_value(timezone.now())
+        paper_ids = _reserve_ids(Paper, len(records))
+        _insert(
+            Paper,
+            (
+                "id",
+                "title",
+                "slug",
+                "abstract",
+                "abstract_html",
+                "year",
+                "published",
+                "venue_id",
+                "source",
+                "links",
+                "metadata",
+                "match_key",
+                "import_hash",
+                "created",
+                "updated",
+            ),
+            [
+                (
+                    pid,
+                    r.title.strip(),
+                    slugify(r.title)[:80].strip("-") or "paper",
+                    r.abstract,
+                    "",
+                    r.year,
+                    ops.adapt_datefield_value(r.published),
+                    self._venue_id(r),
+                    r.source,
+                    json.dumps(r.links),
+                    json.dumps(r.extra),
+                    key,
+                    digest,
+                    now,
+                    now,
+                )
+                for pid, r, key, digest in zip(paper_ids, records, keys, digests, strict=True)
+            ],
+        )
 
         # Authors: one row per display name (bulk matching by ORCID or a source's
         # disambiguated name is left to upsert_paper, which the slow path uses).
@@ -189,23 +208,27 @@ class BulkWriter:
         for chunk in _chunks(names):
             for name, author_id in Author.objects.filter(name__in=chunk).values_list("name", "id"):
                 author_ids.setdefault(name, author_id)
-        missing = {}
+        missing: dict[str, tuple] = {}
         for r in records:
             for a in r.authors:
                 if a.name not in author_ids and a.name not in missing:
-                    missing[a.name] = Author(
-                        name=a.name,
-                        normalized_name=normalize_name(a.name),
-                        orcid=a.orcid,
-                        match_name=a.match_name,
-                    )
+                    missing[a.name] = (a.name, normalize_name(a.name), a.orcid, a.match_name)
         if missing:
-            Author.objects.bulk_create(missing.values())
-            author_ids.update({name: author.pk for name, author in missing.items()})
-        PaperAuthor.objects.bulk_create(
-            PaperAuthor(paper_id=p.pk, author_id=author_ids[a.name], position=pos)
-            for p, r in zip(papers, records, strict=True)
-            for pos, a in enumerate(r.authors)
+            new_ids = _reserve_ids(Author, len(missing))
+            _insert(
+                Author,
+                ("id", "name", "normalized_name", "orcid", "match_name"),
+                [(aid, *row) for aid, row in zip(new_ids, missing.values(), strict=True)],
+            )
+            author_ids.update(zip(missing, new_ids, strict=True))
+        _insert(
+            PaperAuthor,
+            ("paper_id", "author_id", "position"),
+            [
+                (pid, author_ids[a.name], pos)
+                for pid, r in zip(paper_ids, records, strict=True)
+                for pos, a in enumerate(r.authors)
+            ],
         )
 
         missing_keywords = sorted({k for r in records for k in r.keywords} - self._keywords.keys())
@@ -216,22 +239,70 @@ class BulkWriter:
             self._keywords.update(
                 Keyword.objects.filter(name__in=missing_keywords).values_list("name", "id")
             )
-        through = Paper.keywords.through
-        through.objects.bulk_create(
+        _insert(
+            Paper.keywords.through,
+            ("paper_id", "keyword_id"),
             [
-                through(paper_id=p.pk, keyword_id=self._keywords[k])
-                for p, r in zip(papers, records, strict=True)
+                (pid, self._keywords[k])
+                for pid, r in zip(paper_ids, records, strict=True)
                 for k in dict.fromkeys(r.keywords)
             ],
-            ignore_conflicts=True,
         )
-        # Two records can claim one DOI (arXiv's metadata has such mistakes); the first
-        # keeps it, as upsert_paper would, instead of failing the batch.
-        PaperIdentifier.objects.bulk_create(
+        # Two records can claim one DOI (arXiv's metadata has such mistakes): the first keeps
+        # it, as upsert_paper would, instead of failing the whole batch.
+        _insert(
+            PaperIdentifier,
+            ("paper_id", "kind", "value", "display"),
             [
-                PaperIdentifier(paper_id=p.pk, kind=x.kind, value=x.value, display=x.display)
-                for p, ids in zip(papers, idents, strict=True)
+                (pid, x.kind, x.value, x.display)
+                for pid, ids in zip(paper_ids, idents, strict=True)
                 for x in ids
             ],
             ignore_conflicts=True,
         )
+
+
+def _reserve_ids(model, n: int) -> list[int]:
+    """n primary keys for rows about to be inserted, taken safely from under other writers."""
+    if n == 0:
+        return []
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, n],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        # SQLite: the transaction is IMMEDIATE (settings), so this process holds the write
+        # lock from BEGIN to COMMIT and no other writer can take these ids meanwhile.
+        cursor.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"')
+        first = cursor.fetchone()[0] + 1
+        return list(range(first, first + n))
+
+
+def _insert(
+    model, columns: tuple[str, ...], rows: list[tuple], *, ignore_conflicts: bool = False
+) -> None:
+    if not rows:
+        return
+    table = model._meta.db_table
+    names = ", ".join(f'"{c}"' for c in columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            if ignore_conflicts:
+                # COPY cannot skip a conflicting row; INSERT ... SELECT FROM unnest() can, in one statement.
+                fields = {f.column: f for f in model._meta.concrete_fields}
+                arrays = ", ".join(f"%s::{fields[c].db_type(connection)}[]" for c in columns)
+                cursor.execute(
+                    f'INSERT INTO "{table}" ({names}) SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING',
+                    [list(col) for col in zip(*rows, strict=True)],
+                )
+            else:
+                with cursor.cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
+                    for row in rows:
+                        copy.write_row(row)
+        else:
+            marks = ", ".join("?" for _ in columns)
+            verb = "INSERT OR IGNORE" if ignore_conflicts else "INSERT"
+            cursor.cursor.executemany(f'{verb} INTO "{table}" ({names}) VALUES ({marks})', rows)
