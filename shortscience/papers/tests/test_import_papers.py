@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import gzip
+import shutil
+import tempfile
+from io import StringIO
+from pathlib import Path
+
+from django.core.management import CommandError, call_command
+from django.test import TestCase
+
+from shortscience.papers.models import ImportCheckpoint, Paper, PaperIdentifier
+
+DATA = Path(__file__).resolve().parent / "data"
+SAMPLE = DATA / "arxiv" / "snapshot_sample.jsonl"
+
+
+class ImportArxivSnapshotTests(TestCase):
+    def setUp(self):
+        self.tmp = Path(tempfile.mkdtemp())
+        self.addCleanup(shutil.rmtree, self.tmp)
+
+    def run_import(self, *args) -> tuple[str, str]:
+        out, err = StringIO(), StringIO()
+        call_command("import_papers", *args, stdout=out, stderr=err)
+        return out.getvalue(), err.getvalue()
+
+    def test_it_imports_every_record_with_typeset_abstracts_and_a_tally(self):
+        out, err = self.run_import("--arxiv-snapshot", str(SAMPLE))
+        self.assertIn("created 10, updated 0, unchanged 0, skipped 0", out)
+        self.assertEqual(Paper.objects.count(), 10)
+        attention = Paper.objects.by_identifier("1706.03762")
+        self.assertEqual(attention.title, "Attention Is All You Need")
+        self.assertEqual(attention.identifier("arxiv").display, "1706.03762v7")
+        self.assertEqual(attention.year, 2017)
+        self.assertEqual(attention.ordered_authors[0].name, "Ashish Vaswani")
+        self.assertNotEqual(attention.abstract_html, "")
+        self.assertEqual(
+            Paper.objects.by_identifier("hep-th/9711200").identifier("doi").value,
+            "10.1023/a:1026654312961",
+        )
+        self.assertIn("/s", err)  # the progress line shows a rate
+
+    def test_a_second_run_is_all_unchanged_and_writes_nothing_new(self):
+        self.run_import("--arxiv-snapshot", str(SAMPLE), "--no-render")
+        counts = (Paper.objects.count(), PaperIdentifier.objects.count())
+        out, _ = self.run_import("--arxiv-snapshot", str(SAMPLE), "--no-render", "--restart")
+        self.assertIn("created 0, updated 0, unchanged 10", out)
+        self.assertEqual((Paper.objects.count(), PaperIdentifier.objects.count()), counts)
+
+    def test_a_gzipped_snapshot_reads_the_same(self):
+        gz = self.tmp / "snapshot.json.gz"
+        with open(SAMPLE, "rb") as src, gzip.open(gz, "wb") as dst:
+            dst.write(src.read())
+        out, _ = self.run_import("--arxiv-snapshot", str(gz), "--no-render")
+        self.assertIn("created 10", out)
+
+    def test_a_bad_record_is_reported_with_its_line_and_skipped(self):
+        bad = self.tmp / "bad.jsonl"
+        lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+        lines.insert(2, '{"id": "1234.5678", "title": ')  # truncated JSON on line 3
+        bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        out, err = self.run_import("--arxiv-snapshot", str(bad), "--no-render")
+        self.assertIn("line 3", err)
+        self.assertIn("created 10", out)
+        self.assertIn("skipped 1", out)
+
+    def test_strict_stops_at_the_first_bad_record_with_nothing_written(self):
+        bad = self.tmp / "bad.jsonl"
+        lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+        lines.insert(5, "not json at all")
+        bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        with self.assertRaisesMessage(CommandError, "line 6"):
+            self.run_import("--arxiv-snapshot", str(bad), "--strict")
+        self.assertEqual(Paper.objects.count(), 0)
+
+    def test_an_interrupted_import_resumes_after_its_checkpoint(self):
+        # As if an earlier run committed the first 4 lines and was killed.
+        key = f"arxiv-snapshot:{SAMPLE.resolve()}"
+        ImportCheckpoint.objects.create(key=key, position=4)
+        out, err = self.run_import(
+            "--arxiv-snapshot", str(SAMPLE), "--no-render", "--batch-size", "3"
+        )
+        self.assertIn("resuming after record 4", err)
+        self.assertIn("created 6", out)
+        self.assertIsNone(Paper.objects.by_identifier("0704.0001"))
+        self.assertEqual(ImportCheckpoint.objects.get(key=key).position, 10)
+
+    def test_a_missing_file_or_nothing_to_do_is_a_clear_error(self):
+        with self.assertRaisesMessage(CommandError, "no such file"):
+            self.run_import("--arxiv-snapshot", str(self.tmp / "nope.jsonl"))
+        with self.assertRaisesMessage(CommandError, "Nothing to import"):
+            self.run_import()
