@@ -13,6 +13,7 @@ Configuration (environment): NODE_BINARY (default "node"), KATEX_TIMEOUT_SECONDS
 from __future__ import annotations
 
 import atexit
+import contextlib
 import html
 import json
 import os
@@ -22,7 +23,7 @@ import threading
 import time
 from pathlib import Path
 
-from shortscience.lib.env import env_int, env_str
+from shortscience.lib.env import ConfigError, env_str
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 WORKER_SCRIPT = Path(__file__).resolve().with_name("katex_worker.js")
@@ -30,6 +31,19 @@ DEFAULT_KATEX_DIR = PROJECT_ROOT / "node_modules" / "katex"
 
 _STARTUP_SECONDS = 30.0
 _READ_CHUNK = 1 << 16
+
+
+def _env_seconds(name: str, default: float) -> float:
+    raw = env_str(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1
+    if not value > 0:
+        raise ConfigError(f"{name}={raw!r} is not a positive number of seconds")
+    return value
 
 
 class KatexUnavailable(RuntimeError):
@@ -62,7 +76,7 @@ class KatexEngine:
     ) -> None:
         self.node_binary = node_binary or env_str("NODE_BINARY", "node") or "node"
         self.katex_dir = Path(katex_dir) if katex_dir else DEFAULT_KATEX_DIR
-        self.timeout = float(timeout if timeout is not None else env_int("KATEX_TIMEOUT_SECONDS", 10))
+        self.timeout = timeout if timeout is not None else _env_seconds("KATEX_TIMEOUT_SECONDS", 10)
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
         self._owner_pid = 0
@@ -111,7 +125,7 @@ class KatexEngine:
         os.set_blocking(proc.stdin.fileno(), False)  # type: ignore[union-attr]
         try:
             hello = self._read_line(time.monotonic() + max(_STARTUP_SECONDS, self.timeout))
-        except (_WorkerDied, _Timeout) as e:
+        except (_WorkerDied, _Timeout, ValueError) as e:
             self._stop()
             raise KatexUnavailable(f"the KaTeX worker did not start ({self.node_binary!r})") from e
         if not hello.get("ready"):
@@ -128,10 +142,9 @@ class KatexEngine:
                 proc.kill()
             proc.wait()
         for stream in (proc.stdin, proc.stdout):
-            try:
-                stream.close()  # type: ignore[union-attr]
-            except OSError:
-                pass
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
 
     def close(self) -> None:
         with self._lock:
@@ -154,7 +167,7 @@ class KatexEngine:
                 n = os.write(fd, view)
             except BlockingIOError:
                 continue
-            except (BrokenPipeError, OSError) as e:
+            except OSError as e:  # BrokenPipeError: the worker is gone
                 raise _WorkerDied from e
             view = view[n:]
 
@@ -193,7 +206,9 @@ class KatexEngine:
             self._start()
         self._next_id += 1
         request_id = self._next_id
-        payload = json.dumps({"id": request_id, "items": items}, ensure_ascii=False) + "\n"
+        # ASCII JSON: a lone surrogate in a formula travels as a \u escape instead of
+        # failing to encode (and being taken for a dead worker).
+        payload = json.dumps({"id": request_id, "items": items}) + "\n"
         deadline = time.monotonic() + self.timeout
         self._write_all(payload.encode("utf-8"), deadline)
         while True:
@@ -253,6 +268,16 @@ def get_engine() -> KatexEngine:
 def render_many(items: list[tuple[str, bool]]) -> list[str]:
     """Render (tex, display) pairs with the process-wide engine."""
     return get_engine().render_many(items)
+
+
+def _after_fork_in_child() -> None:
+    # A lock held by another thread at fork() time stays held forever in the child; the
+    # worker itself is replaced on first use (see KatexEngine._alive).
+    if _default_engine is not None:
+        _default_engine._lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 @atexit.register

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 
 from markdown_it.token import Token
 
-from shortscience.lib import katex
 from shortscience.lib.markup import parser
 from shortscience.lib.markup.sanitize import Marks, finish, make_cleaner
 
@@ -62,6 +61,7 @@ def render(
     """
     if not _ID_PREFIX.fullmatch(id_prefix):
         raise ValueError(f"id_prefix must be letters, digits, '-' or '_': {id_prefix!r}")
+    text = _valid_unicode(text)
     marks = Marks()
     ctx = parser.Context(marks=marks, cleaner=make_cleaner(marks))
     env = {"ss": ctx}
@@ -70,9 +70,16 @@ def render(
     if keys and resolve_cites is not None:
         ctx.cites = dict(resolve_cites(list(keys)))
     raw = _md.renderer.render(tokens, _md.options, env)
-    math_html = katex.render_many(ctx.math) if ctx.math else []
-    body = finish(ctx.cleaner.clean(raw), marks, math_html, ctx.math_is_block, id_prefix)
+    body = finish(ctx.cleaner.clean(raw), marks, ctx.render_math(), id_prefix)
     return Rendered(html=body, excerpt=_excerpt(tokens, ctx), cite_keys=keys)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _valid_unicode(text: str) -> str:
+    """Replace lone surrogates (which no UTF-8 consumer, nh3 included, accepts) with U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text)
 
 
 # Tokens inside \\ or outside math in an arXiv abstract: an escaped backslash, an escaped
@@ -86,6 +93,7 @@ def render_abstract(text: str) -> str:
     blank lines make paragraphs. No Markdown. Returns sanitized HTML."""
     # Abstracts are TeX, not Markdown: every unescaped $ is math (arXiv's "$\sim$10%" has a
     # digit after the closing $, which Pandoc's rules would refuse).
+    text = _valid_unicode(text)
     marks = Marks()
     ctx = parser.Context(marks=marks, cleaner=make_cleaner(marks))
     paragraphs = []
@@ -105,8 +113,7 @@ def render_abstract(text: str) -> str:
         if "".join(out).strip():
             paragraphs.append("<p>" + "".join(out).strip() + "</p>")
     raw = "\n".join(paragraphs)
-    math_html = katex.render_many(ctx.math) if ctx.math else []
-    return finish(ctx.cleaner.clean(raw), marks, math_html, ctx.math_is_block, "")
+    return finish(ctx.cleaner.clean(raw), marks, ctx.render_math(), "")
 
 
 _SPACE = re.compile(r"\s+")

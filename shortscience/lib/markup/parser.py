@@ -16,6 +16,7 @@ from markdown_it.common.utils import escapeHtml
 from markdown_it.renderer import RendererHTML
 from mdit_py_plugins.footnote import footnote_plugin
 
+from shortscience.lib import katex
 from shortscience.lib.markup.rules import math_plugin
 from shortscience.lib.markup.sanitize import Marks
 
@@ -35,19 +36,51 @@ MAX_RAW_HTML_TAGS = 2000
 MISSING_TITLE = "not in the library yet"
 
 
+# KaTeX takes ~0.5 ms and writes ~4 KB of HTML+MathML per everyday formula, and ~160
+# bytes per character of a long one. These bound what one document may ask of it (and
+# store): far above a real summary, far below the worker's timeout. Formulas past a limit
+# show as KaTeX errors with their source.
+MAX_FORMULAS = 2000
+MAX_MATH_CHARS = 100_000
+
+
 @dataclass
 class Context:
     marks: Marks
     cleaner: nh3.Cleaner
     cites: dict[str, CiteTarget] = field(default_factory=dict)
+    # What goes to KaTeX, in one batch: (tex, display).
     math: list[tuple[str, bool]] = field(default_factory=list)
-    math_is_block: list[bool] = field(default_factory=list)
+    math_chars: int = 0
+    # One per placeholder: (index into math, is a block) or ready-made HTML.
+    slots: list[tuple[int, bool] | str] = field(default_factory=list)
     raw_html_budget: int = MAX_RAW_HTML_TAGS
 
     def add_math(self, tex: str, *, display: bool, block: bool) -> str:
-        self.math.append((tex, display))
-        self.math_is_block.append(block)
-        return self.marks.math_placeholder(len(self.math) - 1)
+        placeholder = self.marks.math_placeholder(len(self.slots))
+        if len(self.math) >= MAX_FORMULAS or self.math_chars + len(tex) > MAX_MATH_CHARS:
+            self.slots.append(katex.error_span(tex, "Too much math in one document"))
+        else:
+            self.math.append((tex, display))
+            self.math_chars += len(tex)
+            self.slots.append((len(self.math) - 1, block))
+        return placeholder
+
+    def render_math(self) -> list[str]:
+        """The HTML for every placeholder, from one KaTeX round trip."""
+        rendered = katex.render_many(self.math) if self.math else []
+        out = []
+        for slot in self.slots:
+            if isinstance(slot, str):
+                out.append(slot)
+                continue
+            index, block = slot
+            # A formula on its own lines gets a block wrapper to style (margins, horizontal
+            # scrolling); KaTeX's own katex-display span is inside it.
+            out.append(
+                f'<div class="math-display">{rendered[index]}</div>' if block else rendered[index]
+            )
+        return out
 
     def spend_raw_html(self, content: str) -> bool:
         cost = content.count("<")
@@ -72,17 +105,23 @@ class _Renderer(RendererHTML):
         return html
 
 
-def _render_math(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+def _render_math(
+    self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
     token = tokens[idx]
     display = token.type != "math_inline"
     return _ctx(env).add_math(token.content, display=display, block=False)
 
 
-def _render_math_block(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+def _render_math_block(
+    self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
     return _ctx(env).add_math(tokens[idx].content, display=True, block=True) + "\n"
 
 
-def _render_cite(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+def _render_cite(
+    self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
     ctx = _ctx(env)
     out = []
     for key in tokens[idx].meta["keys"]:
@@ -100,7 +139,9 @@ def _render_cite(self: Any, tokens: Sequence[Token], idx: int, options: OptionsD
     return "; ".join(out)
 
 
-def _render_html_inline(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+def _render_html_inline(
+    self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
     token = tokens[idx]
     if _ctx(env).spend_raw_html(token.content):
         token.meta["allowed"] = True
@@ -108,7 +149,9 @@ def _render_html_inline(self: Any, tokens: Sequence[Token], idx: int, options: O
     return escapeHtml(token.content)
 
 
-def _render_html_block(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+def _render_html_block(
+    self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
     ctx = _ctx(env)
     content = tokens[idx].content
     if ctx.spend_raw_html(content):
@@ -130,19 +173,21 @@ def _fn_sub(tokens: Sequence[Token], idx: int) -> str:
     return f"-{sub}" if sub > 0 else ""
 
 
-def _render_footnote_ref(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+def _render_footnote_ref(
+    self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
     marks = _ctx(env).marks
     n = tokens[idx].meta["id"] + 1
     sub = tokens[idx].meta.get("subId", -1)
     caption = f"[{n}:{sub}]" if sub > 0 else f"[{n}]"
     name = _fn_name(tokens, idx, env)
     ref_id = f"{marks.ident}fnref{n}{_fn_sub(tokens, idx)}"
-    return (
-        f'<sup class="{marks.klass("footnote-ref")}"><a href="#{name}" id="{ref_id}">{caption}</a></sup>'
-    )
+    return f'<sup class="{marks.klass("footnote-ref")}"><a href="#{name}" id="{ref_id}">{caption}</a></sup>'
 
 
-def _render_footnote_block_open(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+def _render_footnote_block_open(
+    self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
     marks = _ctx(env).marks
     return (
         f'<hr class="{marks.klass("footnotes-sep")}">\n'
@@ -151,12 +196,16 @@ def _render_footnote_block_open(self: Any, tokens: Sequence[Token], idx: int, op
     )
 
 
-def _render_footnote_open(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+def _render_footnote_open(
+    self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
     marks = _ctx(env).marks
     return f'<li id="{_fn_name(tokens, idx, env)}{_fn_sub(tokens, idx)}" class="{marks.klass("footnote-item")}">'
 
 
-def _render_footnote_anchor(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+def _render_footnote_anchor(
+    self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
     marks = _ctx(env).marks
     n = tokens[idx].meta["id"] + 1
     ref_id = f"{marks.ident}fnref{n}{_fn_sub(tokens, idx)}"
@@ -179,6 +228,10 @@ def build() -> MarkdownIt:
     md.add_render_rule("footnote_block_open", _render_footnote_block_open)
     md.add_render_rule("footnote_open", _render_footnote_open)
     md.add_render_rule("footnote_anchor", _render_footnote_anchor)
+    # Rulers compile their rule chains on first use, and a thread that reads a chain while
+    # another is compiling it can see it empty; compile them now, before any thread exists.
+    for ruler in (md.core.ruler, md.block.ruler, md.inline.ruler, md.inline.ruler2):
+        ruler.getRules("")
     return md
 
 
@@ -196,7 +249,9 @@ def prepare(tokens: list[Token], ctx: Context) -> list[str]:
         elif token.type in ("th_open", "td_open"):
             style = token.attrs.pop("style", None)
             if isinstance(style, str) and style.startswith("text-align:"):
-                token.attrSet("class", ctx.marks.klass("align-" + style.removeprefix("text-align:")))
+                token.attrSet(
+                    "class", ctx.marks.klass("align-" + style.removeprefix("text-align:"))
+                )
         elif token.type == "inline" and token.children:
             for child in token.children:
                 if child.type == "cite":

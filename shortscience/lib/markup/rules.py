@@ -13,14 +13,16 @@ Delimiters follow Pandoc (tex_math_dollars, tex_math_single_backslash):
 - `\\$` is a literal dollar, and code spans and code blocks are never searched.
 
 Why not mdit-py-plugins' dollarmath/texmath: their closing-delimiter searches rescan to
-the end of the input from every opener, so a megabyte of unterminated `\\(` or lines of
-`$$ x` costs minutes; they also ignore `posMax`, so math can run out of a link's text.
-Here every search for a closing delimiter is memoized per inline block, which keeps a
+the end of the input from every opener. Measured here: 80 kB of unterminated `\\(` takes
+texmath 20 s and 70 kB of "- $$ x" lines take dollarmath 30 s, both quadratic, so a
+megabyte would take hours. They also ignore `posMax`, so math can run out of a link's text.
+Here every search for a closing delimiter is memoized (per document), which keeps a
 document linear in its length.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from markdown_it.common.utils import isWhiteSpace
@@ -142,7 +144,7 @@ def math_inline(state: StateInline, silent: bool) -> bool:
     return False
 
 
-def _block_math(opener: str, closer: str):
+def _block_math(opener: str, closer: str) -> Callable[[StateBlock, int, int, bool], bool]:
     """A block rule for display math that starts a line with opener."""
 
     def rule(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
