@@ -73,7 +73,7 @@ class Command(BaseCommand):
         except (FetchError, ImportFailed) as e:
             progress.finish()
             raise CommandError(
-                f"Harvest stopped: {e}. What was written stays; re-run to continue."
+                f"Harvest stopped: {str(e).rstrip('.')}. What was written stays; re-run to continue."
             ) from e
         progress.finish()
         # The next harvest starts from the day this one reached: OAI-PMH datestamps are
