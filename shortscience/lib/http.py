@@ -4,18 +4,24 @@ interval per host, and a small on-disk response cache.
 
 Framework-free; papers.sources builds one client from settings. Tests point the sources'
 base URLs at a local server of recorded responses, so this code runs for real in tests.
+It fetches only the sources' base URLs from settings, never a URL a visitor typed, so it
+does not screen out private addresses (a mirror on the operator's own network is allowed).
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime
 import email.utils
 import hashlib
 import json
+import os
 import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,7 +48,10 @@ class Response:
         ctype = self.headers.get("content-type", "")
         if "charset=" in ctype:
             charset = ctype.split("charset=", 1)[1].split(";")[0].strip() or "utf-8"
-        return self.body.decode(charset, errors="replace")
+        try:
+            return self.body.decode(charset, errors="replace")
+        except LookupError:  # a charset Python does not know: read it as UTF-8
+            return self.body.decode("utf-8", errors="replace")
 
     def json(self):
         return json.loads(self.body)
@@ -59,7 +68,7 @@ class HttpClient:
     min_interval: dict[str, float] = field(default_factory=dict)
     cache_dir: Path | None = None
     cache_seconds: float = 24 * 3600
-    sleep: object = time.sleep  # replaced in tests to keep them fast
+    sleep: Callable[[float], None] = time.sleep  # replaced in tests to keep them fast
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -89,16 +98,16 @@ class HttpClient:
             else:
                 if response.status != 429 and response.status < 500:
                     if response.status == 200 and use_cache:
-                        self._cache_write(url, accept, response)
+                        # A cache that cannot be written costs a refetch, never the answer.
+                        with contextlib.suppress(OSError):
+                            self._cache_write(url, accept, response)
                     return response
                 if attempt >= self.retries:
                     raise FetchError(
                         f"{url}: HTTP {response.status} after {attempt + 1} tries", response.status
                     )
-                delay = (
-                    _retry_after(response.headers.get("retry-after", ""))
-                    or self.backoff * 2**attempt
-                )
+                asked = _retry_after(response.headers.get("retry-after", ""))
+                delay = asked if asked is not None else self.backoff * 2**attempt
             attempt += 1
             self.sleep(min(delay, self.max_retry_after))
 
@@ -149,7 +158,7 @@ class HttpClient:
             return Response(
                 data["url"], data["status"], data["headers"], data["body"].encode("latin-1")
             )
-        except (OSError, ValueError, KeyError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None  # a damaged cache entry is a miss, never an error
 
     def _cache_write(self, url: str, accept: str, response: Response) -> None:
@@ -157,7 +166,7 @@ class HttpClient:
         if path is None:
             return
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
+        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")  # one per writer
         data = {
             "url": response.url,
             "status": response.status,
@@ -168,14 +177,17 @@ class HttpClient:
         tmp.replace(path)  # atomic: a reader sees the old entry or the new one, never half
 
 
-def _retry_after(value: str) -> float:
+def _retry_after(value: str) -> float | None:
+    """Seconds a Retry-After header asks for; None when there is no usable header."""
     value = value.strip()
     if not value:
-        return 0.0
+        return None
     if value.isdigit():
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
-        return 0.0
+        return None
+    if when.tzinfo is None:  # "-0000" parses naive; HTTP dates are always UTC
+        when = when.replace(tzinfo=datetime.UTC)
     return max(0.0, when.timestamp() - time.time())
