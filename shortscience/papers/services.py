@@ -46,10 +46,16 @@ def find_existing(record: PaperRecord) -> list[Paper]:
 def resolve_venue(record: PaperRecord) -> Venue | None:
     """The venue a record names: by key, else by name or alias, else by its DOI's prefix."""
     if record.venue_key:
-        venue, _ = Venue.objects.get_or_create(
+        venue, created = Venue.objects.get_or_create(
             key=record.venue_key,
             defaults={"name": record.venue_name or record.venue_key, "kind": record.venue_kind},
         )
+        name = record.venue_name.strip()
+        if not created and name and name != venue.name and name not in venue.aliases:
+            # Sources name one venue many ways ("NIPS", "NeurIPS", "Advances in Neural ...");
+            # each name met is kept, so a record that comes with a name only finds it later.
+            venue.aliases = [*venue.aliases, name]
+            venue.save(update_fields=["aliases"])
         return venue
     name = record.venue_name.strip().casefold()
     doi = record.identifiers.get("doi", "").lower()
@@ -146,7 +152,12 @@ def upsert_paper(record: PaperRecord) -> tuple[Paper, str]:
         paper.keywords.add(*[Keyword.objects.get_or_create(name=k)[0] for k in record.keywords])
         for kind, value in record.identifiers.items():
             if value:
-                paper.add_identifier(kind, value)
+                try:
+                    paper.add_identifier(kind, value)
+                except ValueError:
+                    # A malformed identifier from a source or a pasted BibTeX finds nothing;
+                    # the rest of the record is still worth having (bulk.py drops it too).
+                    continue
         key = paper.compute_match_key()
         if key != paper.match_key:
             Paper.objects.filter(pk=paper.pk).update(match_key=key)

@@ -186,3 +186,48 @@ class MergeTests(BaseTestCase):
         log.refresh_from_db()
         self.assertIsNotNone(log.undone)
         self.assertIsNone(Paper.objects.get(pk=self.merged.pk).merged_into)
+
+
+class VenueTests(BaseTestCase):
+    def test_a_venue_name_met_under_a_known_key_becomes_an_alias_that_finds_it_later(self):
+        upsert_paper(dblp_record())  # conf/nips named "NIPS"
+        upsert_paper(
+            dblp_record(
+                title="Other",
+                year=2019,
+                identifiers={"dblp": "conf/nips/O19"},
+                venue_name="NeurIPS",
+            )
+        )
+        venue = Venue.objects.get(key="conf/nips")
+        self.assertEqual((venue.name, venue.aliases), ("NIPS", ["NeurIPS"]))
+        paper, _ = upsert_paper(
+            dblp_record(
+                title="Third",
+                year=2020,
+                venue_key="",
+                venue_name="NeurIPS",
+                identifiers={"doi": "10.1234/x"},
+            )
+        )
+        self.assertEqual(paper.venue, venue)
+
+    def test_a_venue_is_found_by_the_doi_prefix_an_admin_gave_it(self):
+        venue = Venue.objects.create(
+            key="journals/pami", name="IEEE TPAMI", kind="journal", doi_prefixes=["10.1109/TPAMI"]
+        )
+        paper, _ = upsert_paper(
+            dblp_record(
+                title="A PAMI paper",
+                venue_key="",
+                venue_name="",
+                identifiers={"doi": "10.1109/tpami.2020.1"},
+            )
+        )
+        self.assertEqual(paper.venue, venue)
+
+    def test_a_malformed_identifier_is_dropped_and_the_rest_kept(self):
+        paper, _ = upsert_paper(
+            arxiv_record(identifiers={"arxiv": "1706.03762", "doi": "not-a-doi"})
+        )
+        self.assertEqual(list(paper.identifiers.values_list("kind", flat=True)), ["arxiv"])
