@@ -87,8 +87,11 @@ def arxiv_from_dblp_key(key: str) -> Identifier | None:
 
 
 def _from_url(text: str) -> list[Identifier]:
-    parts = urlsplit(text)
-    host = (parts.hostname or "").lower()
+    try:
+        parts = urlsplit(text)
+        host = (parts.hostname or "").lower()
+    except ValueError:  # "http://[broken": not a URL anything can be read from
+        return []
     path = unquote(parts.path)
     if host.endswith("arxiv.org"):
         m = re.match(r"^/(?:abs|pdf|html|format)/(.+?)(?:\.pdf)?/?$", path)
@@ -98,7 +101,8 @@ def _from_url(text: str) -> list[Identifier]:
         found = parse_doi(path.lstrip("/"))
         return [found] if found else []
     if host.endswith("dblp.org") or host.endswith("dblp.uni-trier.de"):
-        m = re.match(r"^/rec/(?:bibtex/|xml/)?(.+?)(?:\.(?:html|xml|bib))?$", path)
+        # /rec/KEY(.html|.xml|.bib), and the older /rec/bibtex/KEY, /rec/bib/KEY, /rec/xml/KEY
+        m = re.match(r"^/rec/(?:bibtex\d?/|bib\d?/|xml/)?(.+?)(?:\.(?:html|xml|bib))?$", path)
         return candidates(m[1]) if m else []
     if host.endswith("openreview.net"):
         forum = parse_qs(parts.query).get("id", [""])[0]

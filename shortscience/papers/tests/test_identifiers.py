@@ -100,3 +100,20 @@ class RecognizerTests(TestCase):
         self.assertIsNone(recognize("deep learning"))
         self.assertIsNone(recognize("rJXMpikCZ"))
         self.assertIsNone(recognize(""))
+
+
+class UrlEdgeTests(TestCase):
+    def test_a_broken_url_is_not_an_identifier(self):
+        self.assertEqual(candidates("http://[broken"), [])
+
+    def test_old_dblp_bibtex_urls_name_the_record(self):
+        for url in (
+            "http://dblp.uni-trier.de/rec/bib/journals/corr/ZeilerF13",
+            "https://dblp.org/rec/bibtex/journals/corr/ZeilerF13",
+            "https://dblp.org/rec/journals/corr/ZeilerF13.bib",
+        ):
+            with self.subTest(url=url):
+                self.assertEqual(
+                    candidates(url)[0],
+                    Identifier("dblp", "journals/corr/ZeilerF13", "journals/corr/ZeilerF13"),
+                )
