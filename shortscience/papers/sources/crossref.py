@@ -15,7 +15,7 @@ from urllib.parse import quote, urlsplit
 
 from django.conf import settings
 
-from shortscience.lib.identifiers import parse_doi
+from shortscience.lib.identifiers import parse_arxiv, parse_doi
 from shortscience.lib.records import AuthorInfo, ImportFailed, PaperRecord
 from shortscience.papers.sources import http_client
 
@@ -124,10 +124,29 @@ def _record(work: dict) -> PaperRecord:
         venue_kind=kind,
         keywords=[inline_text(s) for s in work.get("subject") or [] if inline_text(s)],
         source=NAME,
-        identifiers={"doi": doi} if doi else {},
+        identifiers={"doi": doi, **_preprint(work)} if doi else _preprint(work),
         links=_pdf_links(work.get("link") or []),
         extra=extra,
     )
+
+
+def _preprint(work: dict) -> dict[str, str]:
+    """The arXiv preprint that Crossref's relations name, so the journal version and the
+    preprint become one paper: {"has-preprint": [{"id-type": "doi", "id":
+    "10.48550/arXiv.1706.03762"}]} or {"id-type": "arxiv", "id": "1706.03762"}."""
+    relations = work.get("relation") or {}
+    for item in relations.get("has-preprint") or [] if isinstance(relations, dict) else []:
+        if not isinstance(item, dict):
+            continue
+        value = str(item.get("id") or "")
+        if item.get("id-type") == "doi" and value.lower().startswith("10.48550/arxiv."):
+            value = value[len("10.48550/arxiv.") :]
+        elif item.get("id-type") != "arxiv":
+            continue
+        found = parse_arxiv(value)
+        if found:
+            return {"arxiv": found.display}
+    return {}
 
 
 def _title(work: dict) -> str:

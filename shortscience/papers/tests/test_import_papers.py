@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from django.test import TestCase
 
 from shortscience.papers.models import ImportCheckpoint, Paper, PaperIdentifier
+from shortscience.test import RecordedServer
 
 DATA = Path(__file__).resolve().parent / "data"
 SAMPLE = DATA / "arxiv" / "snapshot_sample.jsonl"
@@ -91,3 +92,45 @@ class ImportArxivSnapshotTests(TestCase):
             self.run_import("--arxiv-snapshot", str(self.tmp / "nope.jsonl"))
         with self.assertRaisesMessage(CommandError, "Nothing to import"):
             self.run_import()
+
+
+class ImportOtherSourcesTests(TestCase):
+    def run_import(self, *args) -> tuple[str, str]:
+        out, err = StringIO(), StringIO()
+        call_command("import_papers", *args, "--no-render", stdout=out, stderr=err)
+        return out.getvalue(), err.getvalue()
+
+    def test_the_dblp_dump_is_streamed_and_bad_records_reported(self):
+        out, err = self.run_import("--dblp-xml", str(DATA / "dblp" / "dump_sample.xml"))
+        self.assertIn("created 5", out)
+        self.assertIn("skipped 1", out)  # the record without a title
+        self.assertIn("NoTitle", err)
+        paper = Paper.objects.by_identifier("conf/nips/MullerW19")
+        self.assertEqual(paper.venue.key, "conf/nips")
+        # The CoRR record's key also names its arXiv id.
+        self.assertIsNotNone(Paper.objects.by_identifier("1901.00002"))
+
+    def test_a_bibtex_file_and_a_dblp_record_of_one_paper_become_one_paper(self):
+        out, _ = self.run_import(
+            str(DATA / "bibtex" / "DBLP_journals_corr_ZeilerF13_2013format.bib")
+        )
+        self.assertIn("created 1", out)
+        paper = Paper.objects.get()
+        self.assertEqual(paper.identifier("dblp").value, "journals/corr/ZeilerF13")
+        self.assertEqual(Paper.objects.by_identifier("1311.2901"), paper)
+        out, _ = self.run_import(
+            str(DATA / "bibtex" / "DBLP_journals_corr_ZeilerF13_2013format.bib"), "--restart"
+        )
+        self.assertIn("unchanged 1", out)
+
+    def test_identifiers_are_fetched_from_their_source(self):
+        body = (
+            DATA / "arxiv" / "current_2026" / "id_1707.08567_s0_m100_6a1afebfc6a3.xml"
+        ).read_bytes()
+        with RecordedServer({"/api/query": (200, body, "application/atom+xml")}) as server:
+            with self.settings(ARXIV_API_URL=server.url + "/api/query"):
+                out, err = self.run_import("1707.08567", "not an identifier")
+        self.assertIn("created 1", out)
+        self.assertIn("skipped 1", out)
+        self.assertIn("not an identifier we can read", err)
+        self.assertIsNotNone(Paper.objects.by_identifier("1707.08567"))

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 from unittest import skipUnless
@@ -345,3 +346,37 @@ class FetchTests(SimpleTestCase):
     def test_it_refuses_what_is_not_a_doi(self):
         with self.assertRaisesRegex(ImportFailed, "not a DOI"):
             crossref.fetch("1707.06684")
+
+
+class CrossrefRelationTests(SimpleTestCase):
+    def work(self, relation) -> dict:
+        return {
+            "status": "ok",
+            "message": {"DOI": "10.5555/x.1", "title": ["T"], "relation": relation},
+        }
+
+    def test_an_arxiv_preprint_named_in_relations_becomes_an_identifier(self):
+        for relation in (
+            {
+                "has-preprint": [
+                    {"id-type": "doi", "id": "10.48550/arXiv.1706.03762", "asserted-by": "subject"}
+                ]
+            },
+            {
+                "has-preprint": [
+                    {"id-type": "arxiv", "id": "1706.03762v5", "asserted-by": "subject"}
+                ]
+            },
+        ):
+            with self.subTest(relation=relation):
+                [record] = crossref.parse(json.dumps(self.work(relation)))
+                self.assertEqual(record.identifiers["arxiv"][:10], "1706.03762")
+                self.assertEqual(record.identifiers["doi"], "10.5555/x.1")
+
+    def test_other_relations_add_nothing(self):
+        relation = {
+            "is-supplemented-by": [{"id-type": "doi", "id": "10.5281/zenodo.1"}],
+            "has-preprint": [{"id-type": "uri", "id": "https://example.org"}],
+        }
+        [record] = crossref.parse(json.dumps(self.work(relation)))
+        self.assertEqual(record.identifiers, {"doi": "10.5555/x.1"})
