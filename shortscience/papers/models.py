@@ -48,7 +48,8 @@ class Venue(models.Model):
 
 
 class Author(models.Model):
-    name = models.CharField(max_length=300)
+    # Indexed: importers find an author by the name a source gives, a batch at a time.
+    name = models.CharField(max_length=300, db_index=True)
     normalized_name = models.CharField(max_length=300, db_index=True, editable=False)
     orcid = models.CharField(max_length=19, blank=True, db_index=True)
     match_name = models.CharField(
@@ -158,7 +159,8 @@ class Paper(models.Model):
         MANUAL = "manual", "manual entry"
 
     title = models.CharField(max_length=1000)
-    slug = models.SlugField(max_length=80, editable=False)
+    # Not indexed: URLs carry the id; the slug is only checked against it.
+    slug = models.SlugField(max_length=80, editable=False, db_index=False)
     abstract = models.TextField(blank=True)
     abstract_html = models.TextField(blank=True, editable=False)
     authors = models.ManyToManyField(Author, through="PaperAuthor", related_name="papers")

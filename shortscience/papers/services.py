@@ -39,7 +39,8 @@ def find_existing(record: PaperRecord) -> list[Paper]:
     if not found:
         key = record.match_key()
         if key and record.year and record.authors:
-            found = list(Paper.objects.filter(match_key=key, merged_into=None)[:2])
+            # merged_into is checked in Python: see bulk.py for why not in SQL.
+            found = [p for p in Paper.objects.filter(match_key=key) if p.merged_into_id is None][:2]
     return found
 
 
