@@ -64,22 +64,17 @@ class BaseTestCase(TestCase):
         self.charlie = make_user("charlie")
 
 
-class RecordedServer:
-    """A local HTTP server answering from recorded real responses, so that the sources'
-    fetch code runs for real in tests without touching the network.
+class LocalServer:
+    """A local HTTP server for tests: each GET is answered by answer(path), and recorded in
+    `requests`. Tests never touch the network; sources and the HTTP client talk to this."""
 
-        with RecordedServer({"/api/query?id_list=1707.08567": (200, body, "application/atom+xml")}) as s:
-            with self.settings(ARXIV_API_URL=s.url + "/api/query"): ...
-
-    Routes map a path with its query string (or the path alone, matching any query) to
-    (status, body bytes, content type). Unknown paths answer 404. `requests` records what came.
-    """
-
-    def __init__(self, routes: dict[str, tuple[int, bytes, str]]):
-        self.routes = routes
+    def __init__(self) -> None:
         self.requests: list[dict] = []
 
-    def __enter__(self) -> RecordedServer:
+    def answer(self, path: str) -> tuple[int, dict[str, str], bytes]:
+        raise NotImplementedError
+
+    def __enter__(self):
         import threading
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -88,10 +83,10 @@ class RecordedServer:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
                 outer.requests.append({"path": self.path, "headers": dict(self.headers)})
-                route = outer.routes.get(self.path) or outer.routes.get(self.path.split("?", 1)[0])
-                status, body, ctype = route or (404, b"Not Found", "text/plain")
+                status, headers, body = outer.answer(self.path)
                 self.send_response(status)
-                self.send_header("Content-Type", ctype)
+                for name, value in headers.items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -112,3 +107,35 @@ class RecordedServer:
         self.server.shutdown()
         self.thread.join()
         self.server.server_close()
+
+
+class RecordedServer(LocalServer):
+    """Answers from recorded real responses:
+
+        with RecordedServer({"/api/query?id_list=1707.08567": (200, body, "application/atom+xml")}) as s:
+            with self.settings(ARXIV_API_URL=s.url + "/api/query"): ...
+
+    Routes map a path with its query string (or the path alone, matching any query) to
+    (status, body bytes, content type). Unknown paths answer 404.
+    """
+
+    def __init__(self, routes: dict[str, tuple[int, bytes, str]]):
+        super().__init__()
+        self.routes = routes
+
+    def answer(self, path: str) -> tuple[int, dict[str, str], bytes]:
+        route = self.routes.get(path) or self.routes.get(path.split("?", 1)[0])
+        status, body, ctype = route or (404, b"Not Found", "text/plain")
+        return status, {"Content-Type": ctype}, body
+
+
+class ScriptedServer(LocalServer):
+    """Answers each GET with the next (status, headers, body) of its script, then 200
+    "done" once the script is spent: for retries, backoff and caching."""
+
+    def __init__(self, *script: tuple[int, dict[str, str], bytes]):
+        super().__init__()
+        self.script = list(script)
+
+    def answer(self, path: str) -> tuple[int, dict[str, str], bytes]:
+        return self.script.pop(0) if self.script else (200, {}, b"done")

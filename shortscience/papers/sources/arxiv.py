@@ -8,7 +8,6 @@ derives arXiv's own abs/pdf links from the id, so no links are added here.
 from __future__ import annotations
 
 import contextlib
-import gzip
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -16,11 +15,12 @@ from collections.abc import Iterator
 from datetime import date
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 from xml.parsers import expat
 
 from django.conf import settings
 
+from shortscience.lib.files import open_maybe_gzip
 from shortscience.lib.identifiers import DOI_RE, parse_arxiv
 from shortscience.lib.records import AuthorInfo, ImportFailed, PaperRecord
 from shortscience.papers.sources import http_client
@@ -340,10 +340,7 @@ def _snapshot_record(data: dict) -> PaperRecord:
 def iter_snapshot(path: str | Path) -> Iterator[tuple[int, PaperRecord | ImportFailed]]:
     """(line number, record or the reason it could not be read) for each line of a snapshot
     file, plain or gzipped, in constant memory; the caller decides whether to skip or stop."""
-    with open(path, "rb") as raw:
-        gzipped = raw.read(2) == b"\x1f\x8b"  # by content: people rename these files
-    lines: IO[bytes] = gzip.open(path, "rb") if gzipped else open(path, "rb")  # noqa: SIM115 - closed by the with below
-    with lines:
+    with open_maybe_gzip(path) as lines:
         for line_number, line in enumerate(lines, 1):
             if not line.strip():
                 continue

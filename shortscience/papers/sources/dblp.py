@@ -6,7 +6,6 @@ conf/nips), which is the venue key the site uses everywhere.
 
 from __future__ import annotations
 
-import gzip
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from django.conf import settings
 
+from shortscience.lib.files import open_maybe_gzip
 from shortscience.lib.identifiers import arxiv_from_dblp_key, parse_arxiv, parse_dblp, parse_doi
 from shortscience.lib.records import AuthorInfo, ImportFailed, PaperRecord
 from shortscience.papers.sources import bibtex, http_client
@@ -245,13 +245,10 @@ def iter_dump(path: str | Path) -> Iterator[tuple[int, PaperRecord | ImportFaile
     names the same record in the same dump whatever is skipped. A dump that stops being
     well-formed XML raises ImportFailed after the records before the fault.
     """
-    with open(path, "rb") as raw:
-        gzipped = raw.read(2) == b"\x1f\x8b"  # by content: people rename these files
-    opener = gzip.open if gzipped else open
     position = 0
     depth = 0
     root: ET.Element | None = None
-    with opener(path, "rb") as stream:
+    with open_maybe_gzip(path) as stream:
         try:
             for event, element in _events(stream):
                 if event == "start":

@@ -5,54 +5,13 @@ import os
 import shutil
 import socket
 import tempfile
-import threading
 import time
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from unittest import TestCase
 
 from shortscience.lib.http import FetchError, HttpClient, Response
-
-
-class ScriptedServer:
-    """A local HTTP server answering each GET with the next (status, headers, body) of its
-    script, then 200 "done" once the script is spent; it records the requests it saw."""
-
-    def __init__(self, *script: tuple[int, dict[str, str], bytes]):
-        self.script = list(script)
-        self.requests: list[dict] = []
-
-    def __enter__(self) -> ScriptedServer:
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                outer.requests.append({"path": self.path, "headers": dict(self.headers)})
-                status, headers, body = outer.script.pop(0) if outer.script else (200, {}, b"done")
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        # A short poll interval: shutdown() waits up to one interval.
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
-        )
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join()
+from shortscience.test import ScriptedServer
 
 
 def ok(body: bytes = b"hello") -> tuple[int, dict[str, str], bytes]:
