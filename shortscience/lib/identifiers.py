@@ -38,6 +38,9 @@ DBLP_RE = re.compile(
 _CORR_ABS_RE = re.compile(r"^journals/corr/abs-(\d{4})-(\d{4,5})$")
 _CORR_ARXIV_RE = re.compile(rf"^journals/corr/(?P<id>{_ARXIV_NEW}|{_ARXIV_OLD})(?:v\d+)?$")
 OPENREVIEW_RE = re.compile(r"^[A-Za-z0-9_\-]{6,20}$")
+# Compiled once: bulk imports normalize millions of identifiers.
+_ARXIV_PREFIX = re.compile(r"^arxiv:\s*", re.IGNORECASE)
+_DOI_PREFIX = re.compile(r"^doi:\s*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,7 @@ class Identifier:
 
 def parse_arxiv(text: str) -> Identifier | None:
     text = text.strip()
-    text = re.sub(r"^arxiv:\s*", "", text, flags=re.IGNORECASE)
+    text = _ARXIV_PREFIX.sub("", text)
     m = ARXIV_RE.match(text)
     if not m:
         return None
@@ -61,7 +64,7 @@ def parse_arxiv(text: str) -> Identifier | None:
 
 def parse_doi(text: str) -> Identifier | None:
     text = unquote(text.strip())
-    text = re.sub(r"^doi:\s*", "", text, flags=re.IGNORECASE)
+    text = _DOI_PREFIX.sub("", text)
     if not DOI_RE.match(text):
         return None
     return Identifier(DOI, text.lower(), text)

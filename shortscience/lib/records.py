@@ -50,11 +50,17 @@ class PaperRecord:
     # Source-specific facts worth keeping: primary_category, journal_ref, comments,
     # publisher, type, versions, license, ...
     extra: dict[str, Any] = field(default_factory=dict)
+    # A fingerprint the source computed more cheaply than digest() could (arXiv's snapshot
+    # hashes its raw line); bulk imports compare it with the one stored at the last import.
+    source_digest: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
-        self.authors = [
-            a if isinstance(a, AuthorInfo) else AuthorInfo(name=str(a)) for a in self.authors
-        ]
+        # Importers pass AuthorInfo; plain names (tests, the demo) are wrapped. Checking the
+        # first only keeps this off the profile of a bulk import.
+        if self.authors and not isinstance(self.authors[0], AuthorInfo):
+            self.authors = [
+                a if isinstance(a, AuthorInfo) else AuthorInfo(name=str(a)) for a in self.authors
+            ]
         if self.published and not self.year:
             self.year = self.published.year
 
@@ -65,6 +71,8 @@ class PaperRecord:
         """A fingerprint of everything the record says, to tell an unchanged record from a
         changed one without reading the paper back (hand-rolled: dataclasses.asdict was the
         slowest step of a bulk import)."""
+        if self.source_digest:
+            return self.source_digest
         parts = [
             self.title,
             self.abstract,

@@ -9,6 +9,7 @@ from django.utils.text import slugify
 
 from shortscience.lib import identifiers, markup
 from shortscience.lib.records import ImportFailed, PaperRecord
+from shortscience.papers import search_index
 from shortscience.papers.models import Keyword, MergeLog, Paper, PaperAuthor, PaperIdentifier, Venue
 
 
@@ -163,9 +164,14 @@ def upsert_paper(record: PaperRecord) -> tuple[Paper, str]:
         if key != paper.match_key:
             Paper.objects.filter(pk=paper.pk).update(match_key=key)
             paper.match_key = key
-        if before is None:
-            return paper, "created"
-        return paper, ("unchanged" if _snapshot(paper) == before else "updated")
+        status = (
+            "created"
+            if before is None
+            else ("unchanged" if _snapshot(paper) == before else "updated")
+        )
+        if status != "unchanged":
+            search_index.index_papers([paper.pk])
+        return paper, status
 
 
 def merge_papers(kept: Paper, merged: Paper, *, reason: str, by=None) -> MergeLog:
@@ -197,6 +203,7 @@ def merge_papers(kept: Paper, merged: Paper, *, reason: str, by=None) -> MergeLo
         kept.keywords.add(*moved["keywords"])
         Paper.objects.filter(pk=merged.pk).update(merged_into=kept)
         merged.merged_into = kept
+        search_index.index_papers([kept.pk, merged.pk])
         return MergeLog.objects.create(kept=kept, merged=merged, by=by, reason=reason, moved=moved)
 
 
@@ -213,6 +220,7 @@ def undo_merge(log: MergeLog) -> None:
         Summary.objects.filter(pk__in=log.moved.get("summaries", [])).update(paper=log.merged)
         log.kept.keywords.remove(*log.moved.get("keywords", []))
         Paper.objects.filter(pk=log.merged_id).update(merged_into=None)
+        search_index.index_papers([log.kept_id, log.merged_id])
         log.undone = timezone.now()
         log.save(update_fields=["undone"])
 

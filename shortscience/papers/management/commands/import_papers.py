@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from shortscience.lib import identifiers
@@ -52,6 +53,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-render", action="store_true", help="leave typesetting abstracts for later"
         )
+        parser.add_argument(
+            "--no-index", action="store_true", help="leave the search index for later"
+        )
 
     def handle(
         self,
@@ -63,6 +67,7 @@ class Command(BaseCommand):
         batch_size,
         restart,
         no_render,
+        no_index,
         **options,
     ):
         if not (items or arxiv_snapshot or dblp_xml):
@@ -86,12 +91,13 @@ class Command(BaseCommand):
             from shortscience.papers.sources import dblp
 
             self._import_file("dblp-xml", Path(dblp_xml), lambda path: dblp.iter_dump(path))
+        # The separate, resumable passes over what the batches wrote: typeset abstracts, index.
         if not no_render:
-            from django.core.management import call_command
-
             call_command(
                 "rerender_markup", "--missing-abstracts", stdout=self.stdout, stderr=self.stderr
             )
+        if not no_index:
+            call_command("rebuild_search_index", stdout=self.stdout, stderr=self.stderr)
         tally = self.writer.tally
         skipped = sum(self.skipped.values())
         self.stdout.write(

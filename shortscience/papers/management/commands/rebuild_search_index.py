@@ -1,0 +1,61 @@
+"""Build the full-text index of papers: the new ones a bulk import left (default), or all.
+
+Works through paper ids in ranges, each range and the checkpoint committed together, so an
+interrupted run resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.db.models import Max
+
+from shortscience.lib.progress import Progress
+from shortscience.papers import search_index
+from shortscience.papers.models import ImportCheckpoint, Paper
+
+
+class Command(BaseCommand):
+    help = "Index papers for full-text search (SQLite FTS5), resumably."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--all", action="store_true", help="drop the index and build it again from the start"
+        )
+        parser.add_argument(
+            "--batch-size", type=int, default=5000, help="paper ids per transaction"
+        )
+
+    def handle(self, *args, all: bool = False, batch_size: int = 5000, **options):
+        if not search_index.supported():
+            self.stdout.write(
+                "PostgreSQL: the full-text index comes with the search feature; nothing to build."
+            )
+            return
+        if all:
+            with transaction.atomic():
+                search_index.clear()
+                ImportCheckpoint.objects.filter(key=search_index.CHECKPOINT).delete()
+        done = (
+            ImportCheckpoint.objects.filter(key=search_index.CHECKPOINT)
+            .values_list("position", flat=True)
+            .first()
+            or 0
+        )
+        top = Paper.objects.aggregate(top=Max("id"))["top"] or 0
+        progress = Progress(
+            Paper.objects.filter(id__gt=done).count(), "search index: ", out=self.stderr
+        )
+        indexed = 0
+        while done < top:
+            end = min(done + max(1, batch_size), top)
+            with transaction.atomic():
+                count = search_index.index_range(done, end)
+                ImportCheckpoint.objects.update_or_create(
+                    key=search_index.CHECKPOINT, defaults={"position": end}
+                )
+            indexed += count
+            progress.advance(count)
+            done = end
+        progress.finish()
+        self.stdout.write(f"Indexed {indexed:,} papers.")

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import unittest
+from io import StringIO
+
+from django.core.management import call_command
+from django.db import connection
+
+from shortscience.papers import search_index
+from shortscience.papers.models import ImportCheckpoint
+from shortscience.papers.services import merge_papers, undo_merge
+from shortscience.test import BaseTestCase, make_paper
+
+
+@unittest.skipUnless(connection.vendor == "sqlite", "the FTS5 index is SQLite's")
+class SearchIndexTests(BaseTestCase):
+    def test_a_saved_paper_is_findable_by_title_author_and_folded_accents(self):
+        paper = make_paper(
+            "Schrödinger Bridges for Generative Modelling", authors=["Valentin De Bortoli"]
+        )
+        self.assertEqual(search_index.match_ids("schrodinger"), [paper.pk])
+        self.assertEqual(search_index.match_ids("authors:bortoli"), [paper.pk])
+        self.assertEqual(search_index.match_ids("lisp"), [])
+
+    def test_a_merged_paper_leaves_the_index_and_an_undo_brings_it_back(self):
+        kept = make_paper("Kept Paper About Graphs")
+        merged = make_paper("Merged Paper About Graphs")
+        log = merge_papers(kept, merged, reason="duplicate")
+        self.assertEqual(search_index.match_ids("graphs"), [kept.pk])
+        undo_merge(log)
+        self.assertEqual(sorted(search_index.match_ids("graphs")), sorted([kept.pk, merged.pk]))
+
+    def test_the_rebuild_pass_indexes_what_a_bulk_import_left_and_resumes(self):
+        papers = [make_paper(f"Bulk Paper Number {i}") for i in range(5)]
+        search_index.clear()  # as if a bulk import had written them
+        self.assertEqual(search_index.match_ids("bulk"), [])
+        call_command(
+            "rebuild_search_index", "--batch-size", "2", stdout=StringIO(), stderr=StringIO()
+        )
+        self.assertEqual(len(search_index.match_ids("bulk")), 5)
+        self.assertEqual(ImportCheckpoint.objects.get(key="search-index").position, papers[-1].pk)
+        # A second run has nothing left to do; --all rebuilds everything.
+        out = StringIO()
+        call_command("rebuild_search_index", stdout=out, stderr=StringIO())
+        self.assertIn("Indexed 0 papers", out.getvalue())
+        call_command("rebuild_search_index", "--all", stdout=out, stderr=StringIO())
+        self.assertEqual(len(search_index.match_ids("bulk")), 5)
