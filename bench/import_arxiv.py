@@ -221,7 +221,9 @@ def peak_kib() -> int:
 
 def _setup():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shortscience.settings")
-    os.environ.setdefault("DEBUG", "1")
+    # As on a served site: DEBUG off, so Django keeps no log of every query.
+    os.environ.setdefault("DEBUG", "0")
+    os.environ.setdefault("SECRET_KEY", "benchmark-only")
     import django
 
     django.setup()
@@ -392,7 +394,7 @@ def fresh_database(kind: str, workdir: Path, name: str) -> str:
 
 
 def run_step(step: str, path: Path, database_url: str) -> dict:
-    env = dict(os.environ, DATABASE_URL=database_url, DEBUG="1")
+    env = dict(os.environ, DATABASE_URL=database_url, DEBUG="0", SECRET_KEY="benchmark-only")
     out = subprocess.run(
         [sys.executable, __file__, "--step", step, "--file", str(path)],
         env=env,

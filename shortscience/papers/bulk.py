@@ -20,7 +20,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from django.db import connection, transaction
+from django.db import connection, reset_queries, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -89,6 +89,9 @@ class BulkWriter:
     ) -> None:
         """Write a batch in one transaction, with the checkpoint if given, so a batch and
         the note that it was written commit together."""
+        # With DEBUG on (a developer's import), Django logs every query with its parameters;
+        # thousands of batches of them would grow the process without bound.
+        reset_queries()
         with transaction.atomic():
             if connection.vendor == "postgresql":
                 # The commit returns before its WAL reaches disk. A crash of the database
