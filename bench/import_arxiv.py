@@ -235,7 +235,7 @@ def _setup():
 def step_import(path: Path) -> dict:
     _setup()
     from shortscience.papers.bulk import BulkWriter
-    from shortscience.papers.management.commands.import_papers import iter_arxiv_snapshot
+    from shortscience.papers.sources.arxiv import iter_snapshot as iter_arxiv_snapshot
 
     writer = BulkWriter()
     batch, n = [], 0
@@ -269,7 +269,7 @@ def step_fts_ceiling(path: Path) -> dict:
     _setup()
     from django.db import connection, transaction
 
-    from shortscience.papers.management.commands.import_papers import iter_arxiv_snapshot
+    from shortscience.papers.sources.arxiv import iter_snapshot as iter_arxiv_snapshot
 
     docs = [
         (i, r.title, ", ".join(a.name for a in r.authors), r.abstract)
@@ -295,8 +295,8 @@ def step_ceiling(path: Path) -> dict:
     from django.utils.text import slugify
 
     from shortscience.lib.identifiers import normalize
-    from shortscience.papers.management.commands.import_papers import iter_arxiv_snapshot
     from shortscience.papers.models import normalize_name
+    from shortscience.papers.sources.arxiv import iter_snapshot as iter_arxiv_snapshot
 
     records = [r for _, r in iter_arxiv_snapshot(path)]  # parsing is not part of the ceiling
     now = "2026-01-01T00:00:00+00:00"

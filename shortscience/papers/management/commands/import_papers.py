@@ -10,10 +10,9 @@ checked whole first and nothing is written if any record is bad.
 
 from __future__ import annotations
 
-import gzip
 import os
+import re
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 from django.core.management import call_command
@@ -82,15 +81,17 @@ class Command(BaseCommand):
             if os.path.isfile(item):
                 from shortscience.papers.sources import bibtex
 
-                self._import_file("bibtex", Path(item), lambda path: bibtex.iter_file(path))
+                self._import_file("bibtex", Path(item), bibtex.iter_file)
             else:
                 self._import_identifier(item)
         if arxiv_snapshot:
-            self._import_file("arxiv-snapshot", Path(arxiv_snapshot), iter_arxiv_snapshot)
+            from shortscience.papers.sources import arxiv
+
+            self._import_file("arxiv-snapshot", Path(arxiv_snapshot), arxiv.iter_snapshot)
         if dblp_xml:
             from shortscience.papers.sources import dblp
 
-            self._import_file("dblp-xml", Path(dblp_xml), lambda path: dblp.iter_dump(path))
+            self._import_file("dblp-xml", Path(dblp_xml), dblp.iter_dump)
         # The separate, resumable passes over what the batches wrote: typeset abstracts, index.
         if not no_render:
             call_command(
@@ -109,9 +110,12 @@ class Command(BaseCommand):
     def _skip(self, where: str, reason: str) -> None:
         # The tally groups reasons; past 20 distinct ones the rest share a line, so a file of
         # millions of bad records cannot grow it without bound.
+        reason_kind = re.sub(r"\d+", "N", reason)[
+            :120
+        ]  # "line 12: ..." and "line 40: ..." are one reason
         key = (
-            reason[:120]
-            if reason[:120] in self.skipped or len(self.skipped) < 20
+            reason_kind
+            if reason_kind in self.skipped or len(self.skipped) < 20
             else "other reasons"
         )
         self.skipped[key] += 1
@@ -175,23 +179,3 @@ class Command(BaseCommand):
         self.writer.write(batch, checkpoint=(key, position))
         progress.advance(len(batch))
         progress.finish()
-
-
-def open_maybe_gzip(path: Path):
-    """A binary stream of the file, decompressed if it is gzip (known by its magic bytes)."""
-    with open(path, "rb") as f:
-        magic = f.read(2)
-    return gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb")
-
-
-def iter_arxiv_snapshot(path: Path) -> Iterator[tuple[int, PaperRecord | ImportFailed]]:
-    from shortscience.papers.sources import arxiv
-
-    with open_maybe_gzip(path) as stream:
-        for number, line in enumerate(stream, start=1):
-            if not line.strip():
-                continue
-            try:
-                yield number, arxiv.parse_snapshot_line(line, number)
-            except ImportFailed as e:
-                yield number, e
