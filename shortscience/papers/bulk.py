@@ -101,6 +101,10 @@ class BulkWriter:
                 with connection.cursor() as cursor:
                     cursor.execute("SET LOCAL synchronous_commit TO OFF")
             self._write(records)
+            if checkpoint:
+                ImportCheckpoint.objects.update_or_create(
+                    key=checkpoint[0], defaults={"position": checkpoint[1]}
+                )
         self._batches += 1
         if connection.vendor == "postgresql" and self._batches & (self._batches - 1) == 0:
             # After batches 1, 2, 4, 8, ...: the planner's row counts for the lookup tables
@@ -108,10 +112,6 @@ class BulkWriter:
             # after autovacuum's next visit; log2(batches) ANALYZEs cost seconds in all.
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE papers_paper, papers_paperidentifier, papers_author")
-            if checkpoint:
-                ImportCheckpoint.objects.update_or_create(
-                    key=checkpoint[0], defaults={"position": checkpoint[1]}
-                )
 
     def _write(self, records: list[PaperRecord]) -> None:
         digests = [r.digest() for r in records]
