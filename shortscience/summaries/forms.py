@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 
+from shortscience.summaries import services
 from shortscience.summaries.models import Summary
 
 
@@ -17,10 +17,5 @@ class SummaryForm(forms.Form):
     is_anonymous = forms.BooleanField(required=False, label="Publish anonymously")
 
     def clean_body(self) -> str:
-        body = self.cleaned_data["body"].replace("\r\n", "\n")
-        if len(body) > settings.SUMMARY_MAX_CHARS:
-            raise forms.ValidationError(
-                f"A summary can be at most {settings.SUMMARY_MAX_CHARS:,} characters; "
-                f"this one has {len(body):,}."
-            )
-        return body
+        # The service's own check, so the form and every other writer refuse the same texts.
+        return services.validate_body(self.cleaned_data["body"])
