@@ -53,6 +53,9 @@ INSTALLED_APPS = [
     "shortscience.papers",
     "shortscience.summaries",
     "shortscience.front",
+    "shortscience.community",
+    "shortscience.notifications",
+    "shortscience.moderation",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,12 @@ class User(AbstractUser):
 
     display_name = models.CharField(max_length=100, blank=True)
     bio = models.TextField(blank=True)
+    orcid = models.CharField("ORCID iD", max_length=19, blank=True)
+    # Net votes older than two days on public, signed work; recomputed, never counted live.
+    reputation = models.IntegerField(default=0, db_index=True)
+    # A ban is public (logged) and blocks log-in and posting; there are no shadow bans.
+    banned_at = models.DateTimeField(null=True, blank=True)
+    ban_reason = models.CharField(max_length=500, blank=True)
 
     def __str__(self) -> str:
         return self.display_name or self.username
@@ -17,6 +23,10 @@ class User(AbstractUser):
     @property
     def shown_name(self) -> str:
         return self.display_name or self.username
+
+    @property
+    def is_banned(self) -> bool:
+        return self.banned_at is not None
 
 
 class TokenBucket(models.Model):

@@ -7,12 +7,16 @@ from django.urls import reverse
 
 class SummaryQuerySet(models.QuerySet):
     def public(self):
-        return self.filter(visibility=Summary.Visibility.PUBLIC)
+        """What every visitor may read: public and not hidden by a moderator."""
+        return self.filter(visibility=Summary.Visibility.PUBLIC, is_hidden=False)
 
     def visible_to(self, user):
-        """Public summaries, plus the user's own private ones."""
+        """Public summaries, plus the user's own (private or hidden) ones."""
         if user is not None and user.is_authenticated:
-            return self.filter(models.Q(visibility=Summary.Visibility.PUBLIC) | models.Q(user=user))
+            return self.filter(
+                models.Q(visibility=Summary.Visibility.PUBLIC, is_hidden=False)
+                | models.Q(user=user)
+            )
         return self.public()
 
     def for_list(self):
@@ -39,6 +43,16 @@ class Summary(models.Model):
     is_anonymous = models.BooleanField(default=False)
     created = models.DateTimeField(auto_now_add=True)
     edited = models.DateTimeField(db_index=True)
+    # Set by moderators; a hidden summary is gone from every public surface but its author's.
+    is_hidden = models.BooleanField(default=False)
+    # A private summary can be shared by link; empty means not shared. Revoking clears it.
+    share_token = models.CharField(max_length=43, blank=True, db_index=True)
+    # Denormalized in the same transaction as each vote / comment (see community.services).
+    upvotes = models.PositiveIntegerField(default=0)
+    downvotes = models.PositiveIntegerField(default=0)
+    # Wilson lower bound (80%) of upvotes / (upvotes + downvotes): the paper-page order.
+    wilson = models.FloatField(default=0.0)
+    comment_count = models.PositiveIntegerField(default=0)
 
     objects = SummaryQuerySet.as_manager()
 
@@ -57,7 +71,11 @@ class Summary(models.Model):
 
     @property
     def is_public(self) -> bool:
-        return self.visibility == self.Visibility.PUBLIC
+        return self.visibility == self.Visibility.PUBLIC and not self.is_hidden
+
+    @property
+    def score(self) -> int:
+        return self.upvotes - self.downvotes
 
     def byline(self) -> str:
         """The name readers see: never the author's when the summary is anonymous."""

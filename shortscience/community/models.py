@@ -1,0 +1,105 @@
+"""Discussion and ranking: comments on summaries and votes on summaries and comments."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Comment(models.Model):
+    """A comment on a summary, or a reply to another comment (threaded, depth-capped)."""
+
+    summary = models.ForeignKey(
+        "summaries.Summary", on_delete=models.CASCADE, related_name="comments"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comments"
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
+    )
+    depth = models.PositiveSmallIntegerField(default=0)
+    body = models.TextField(help_text="Markdown with LaTeX math")
+    body_html = models.TextField(editable=False)
+    created = models.DateTimeField(auto_now_add=True)
+    edited = models.DateTimeField(null=True, blank=True)
+    # Soft delete: a deleted comment with replies stays in the thread as "[deleted]".
+    is_deleted = models.BooleanField(default=False)
+    # Set by moderators; shown to nobody but its author and moderators.
+    is_hidden = models.BooleanField(default=False)
+    upvotes = models.PositiveIntegerField(default=0)
+    downvotes = models.PositiveIntegerField(default=0)
+    wilson = models.FloatField(default=0.0)
+
+    class Meta:
+        ordering = ["created"]
+        indexes = [models.Index(fields=["summary", "created"], name="comment_thread")]
+
+    def __str__(self) -> str:
+        return f"Comment {self.pk} on summary {self.summary_id}"
+
+    @property
+    def score(self) -> int:
+        return self.upvotes - self.downvotes
+
+
+class CommentRevision(models.Model):
+    """Every saved text of a comment, appended on each edit."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    body = models.TextField()
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["comment", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["comment", "number"], name="comment_revision_unique_number"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Revision {self.number} of comment {self.comment_id}"
+
+
+class Vote(models.Model):
+    """One user's up (+1) or down (-1) vote on exactly one summary or comment."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="votes"
+    )
+    summary = models.ForeignKey(
+        "summaries.Summary", null=True, blank=True, on_delete=models.CASCADE, related_name="votes"
+    )
+    comment = models.ForeignKey(
+        Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="votes"
+    )
+    value = models.SmallIntegerField()
+    # When the vote took its current value: reputation counts only votes older than two days.
+    created = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(summary__isnull=False, comment__isnull=True)
+                | Q(summary__isnull=True, comment__isnull=False),
+                name="vote_exactly_one_target",
+            ),
+            models.CheckConstraint(condition=Q(value__in=[-1, 1]), name="vote_value_up_or_down"),
+            models.UniqueConstraint(
+                fields=["user", "summary"],
+                condition=Q(summary__isnull=False),
+                name="vote_one_per_user_per_summary",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "comment"],
+                condition=Q(comment__isnull=False),
+                name="vote_one_per_user_per_comment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        target = f"summary {self.summary_id}" if self.summary_id else f"comment {self.comment_id}"
+        return f"{self.value:+d} by {self.user_id} on {target}"
