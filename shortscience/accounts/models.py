@@ -62,3 +62,35 @@ class TokenBucket(models.Model):
             bucket.tokens -= 1
             bucket.save(update_fields=["tokens", "updated"])
             return True
+
+
+class AuthorClaim(models.Model):
+    """A member's claim to be an author of a paper: approved by an ORCID works match or a
+    moderator. Approved claimants are told about new summaries of their paper."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    class Method(models.TextChoices):
+        ORCID = "orcid", "ORCID works match"
+        MODERATOR = "moderator", "Moderator approval"
+
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="claims")
+    paper = models.ForeignKey("papers.Paper", on_delete=models.CASCADE, related_name="claims")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    method = models.CharField(max_length=10, choices=Method.choices, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "paper"], name="claim_one_per_user_per_paper")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} claims paper {self.paper_id} ({self.status})"
