@@ -52,9 +52,14 @@ def index_papers(ids: Iterable[int]) -> None:
 def index_range(after_id: int, up_to_id: int) -> int:
     """Index papers with after_id < id <= up_to_id; the rows in that range are replaced."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"DELETE FROM {TABLE} WHERE rowid > %s AND rowid <= %s", [after_id, up_to_id]
-        )
+        # Past the highest indexed paper (every range of a fresh build) there is nothing to
+        # replace, and an FTS5 DELETE by rowid range still walks the index's segments.
+        cursor.execute(f"SELECT max(rowid) FROM {TABLE}")
+        (top,) = cursor.fetchone()
+        if top is not None and top > after_id:
+            cursor.execute(
+                f"DELETE FROM {TABLE} WHERE rowid > %s AND rowid <= %s", [after_id, up_to_id]
+            )
         cursor.execute(
             f"INSERT INTO {TABLE} (rowid, title, authors, abstract) "
             + _SELECT.format(where="p.id > %s AND p.id <= %s"),

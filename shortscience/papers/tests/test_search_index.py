@@ -45,3 +45,14 @@ class SearchIndexTests(BaseTestCase):
         self.assertIn("Indexed 0 papers", out.getvalue())
         call_command("rebuild_search_index", "--all", stdout=out, stderr=StringIO())
         self.assertEqual(len(search_index.match_ids("bulk")), 5)
+
+    def test_the_rebuild_pass_replaces_papers_a_single_write_indexed_after_a_bulk_import(self):
+        left = [make_paper(f"Bulk Paper Number {i}") for i in range(3)]
+        search_index.clear()  # the bulk import's papers wait for the pass...
+        added = make_paper("Bulk Paper Added By Hand")  # ...while a single write indexes itself
+        call_command(
+            "rebuild_search_index", "--batch-size", "2", stdout=StringIO(), stderr=StringIO()
+        )
+        self.assertEqual(
+            sorted(search_index.match_ids("bulk")), sorted(p.pk for p in [*left, added])
+        )

@@ -7,11 +7,12 @@ interrupted run resumes where it stopped.
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 
 from shortscience.lib.progress import Progress
 from shortscience.papers import search_index
+from shortscience.papers.bulk import use_bulk_page_cache
 from shortscience.papers.models import ImportCheckpoint, Paper
 
 
@@ -22,11 +23,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--all", action="store_true", help="drop the index and build it again from the start"
         )
+        # FTS5 writes each transaction's terms as a new index segment and merges segments
+        # as they pile up: 25,000 papers per transaction ran the 300k-paper pass in 12 s
+        # against 17 s with 5,000 (bench/import_arxiv.py); the memory held is a few MB.
         parser.add_argument(
-            "--batch-size", type=int, default=5000, help="paper ids per transaction"
+            "--batch-size", type=int, default=25000, help="paper ids per transaction"
         )
 
-    def handle(self, *args, all: bool = False, batch_size: int = 5000, **options):
+    def handle(self, *args, all: bool = False, batch_size: int = 25000, **options):
         if not search_index.supported():
             self.stdout.write(
                 "PostgreSQL: the full-text index comes with the search feature; nothing to build."
@@ -42,6 +46,8 @@ class Command(BaseCommand):
             .first()
             or 0
         )
+        with connection.cursor() as cursor:
+            use_bulk_page_cache(cursor)
         top = Paper.objects.aggregate(top=Max("id"))["top"] or 0
         progress = Progress(
             Paper.objects.filter(id__gt=done).count(), "search index: ", out=self.stderr
