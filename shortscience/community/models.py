@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
 
 
 class Comment(models.Model):
@@ -34,14 +38,47 @@ class Comment(models.Model):
 
     class Meta:
         ordering = ["created"]
-        indexes = [models.Index(fields=["summary", "created"], name="comment_thread")]
+        indexes = [
+            models.Index(fields=["summary", "created"], name="comment_thread"),
+            # The home page's "Top recent" tab counts the comments of the last days.
+            models.Index(fields=["created"], name="comment_recent"),
+        ]
 
     def __str__(self) -> str:
         return f"Comment {self.pk} on summary {self.summary_id}"
 
+    def get_absolute_url(self) -> str:
+        """The permalink, /comment/<id>: it redirects to the comment in its thread."""
+        return reverse("community:comment", args=[self.pk])
+
+    def thread_url(self) -> str:
+        return f"{reverse('summaries:detail', args=[self.summary_id])}#comment-{self.pk}"
+
     @property
     def score(self) -> int:
         return self.upvotes - self.downvotes
+
+    @property
+    def edit_deadline(self) -> datetime:
+        return self.created + timedelta(minutes=settings.COMMENT_EDIT_WINDOW_MINUTES)
+
+    def can_edit(self, user) -> bool:
+        """Its author, for COMMENT_EDIT_WINDOW_MINUTES after posting; never once a moderator
+        hid it (an edit must not be a way round the decision) or it was deleted."""
+        return (
+            user.is_authenticated
+            and user.pk == self.user_id
+            and not (self.is_deleted or self.is_hidden)
+            and timezone.now() <= self.edit_deadline
+        )
+
+    def byline(self) -> str:
+        """The name readers see. The author of an anonymous summary stays anonymous in its
+        discussion: their name on a comment under it would say who wrote the summary."""
+        summary = self.summary
+        if summary.is_anonymous and self.user_id == summary.user_id:
+            return "Anonymous (the summary's author)"
+        return self.user.shown_name
 
 
 class CommentRevision(models.Model):

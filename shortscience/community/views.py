@@ -1,1 +1,233 @@
+"""Votes and comments. Every write is a plain POST answered with a redirect (or, when the
+request asks for JSON, with the new state), so the site works without JavaScript."""
+
 from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from shortscience.accounts.ratelimit import rate_limited
+from shortscience.community import services
+from shortscience.community.models import Comment
+from shortscience.moderation import services as moderation
+from shortscience.moderation.permissions import is_moderator
+from shortscience.summaries.models import Summary
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _next_or(request, default: str) -> str:
+    url = request.POST.get("next", "")
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return default
+
+
+def _get_summary_for_user(request, pk: int) -> Summary:
+    """A summary this visitor may read; a 404 otherwise, so private ones stay unknown."""
+    summary = get_object_or_404(Summary.objects.select_related("paper", "user"), pk=pk)
+    if not summary.can_view(request.user):
+        raise Http404("No such summary.")
+    return summary
+
+
+def _get_comment_for_user(request, pk: int) -> Comment:
+    """A comment on a summary this visitor may read; a hidden one only for its author and
+    moderators. A deleted comment is found (its place in the thread stays)."""
+    comment = get_object_or_404(
+        Comment.objects.select_related("user", "summary__paper", "summary__user"), pk=pk
+    )
+    user = request.user
+    if not comment.summary.can_view(user):
+        raise Http404("No such comment.")
+    if comment.is_hidden and comment.user_id != user.pk and not is_moderator(user):
+        raise Http404("No such comment.")
+    return comment
+
+
+def _refused(request, error: ValidationError | PermissionDenied):
+    """A write the services refused: JSON for scripts, a short error page otherwise."""
+    status = 403 if isinstance(error, PermissionDenied) else 400
+    message = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+    if _wants_json(request):
+        return JsonResponse({"ok": False, "error": message}, status=status)
+    if status == 403:
+        raise error
+    return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+
+
+# -- Votes -----------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+@rate_limited("vote")
+def vote_summary(request, pk: int):
+    summary = _get_summary_for_user(request, pk)
+    return _vote(request, summary.get_absolute_url(), summary=summary)
+
+
+@login_required
+@require_POST
+@rate_limited("vote")
+def vote_comment(request, pk: int):
+    comment = _get_comment_for_user(request, pk)
+    return _vote(request, comment.thread_url(), comment=comment)
+
+
+def _vote(request, back: str, **target):
+    try:
+        value = int(request.POST.get("value", ""))
+    except ValueError:
+        return _refused(request, ValidationError("A vote is +1, -1 or 0 (withdraw)."))
+    try:
+        result = services.cast_vote(request.user, value=value, **target)
+    except (ValidationError, PermissionDenied) as e:
+        return _refused(request, e)
+    if _wants_json(request):
+        return JsonResponse(
+            {
+                "ok": True,
+                "value": result.value,
+                "upvotes": result.upvotes,
+                "downvotes": result.downvotes,
+                "score": result.score,
+            }
+        )
+    return redirect(_next_or(request, back))
+
+
+# -- Comments --------------------------------------------------------------------------
+
+
+def comment(request, pk: int):
+    """The permalink /comment/<id>: the comment in its summary's thread."""
+    return redirect(_get_comment_for_user(request, pk).thread_url())
+
+
+@login_required
+@require_POST
+@rate_limited("comment")
+def post_comment(request, pk: int):
+    summary = _get_summary_for_user(request, pk)
+    parent = None
+    if request.POST.get("parent"):
+        parent = get_object_or_404(Comment, pk=request.POST["parent"], summary=summary)
+    body = request.POST.get("body", "")
+    try:
+        comment = services.post_comment(request.user, summary, body, parent=parent)
+    except PermissionDenied as e:
+        return _refused(request, e)
+    except ValidationError as e:
+        if _wants_json(request):
+            return _refused(request, e)
+        # Without JavaScript: the text comes back with the reason, to fix and send again.
+        return render(
+            request,
+            "community/comment_form.html",
+            {
+                "summary": summary,
+                "paper": summary.paper,
+                "parent": parent,
+                "body": body,
+                "errors": e.messages,
+            },
+            status=400,
+        )
+    if _wants_json(request):
+        return JsonResponse(
+            {"ok": True, "id": comment.pk, "url": comment.thread_url(), "html": comment.body_html},
+            status=201,
+        )
+    return redirect(comment.thread_url())
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@rate_limited("comment")
+def edit_comment(request, pk: int):
+    comment = _get_comment_for_user(request, pk)
+    if not comment.can_edit(request.user):
+        return _refused(
+            request,
+            PermissionDenied(
+                "Only its author can edit a comment, and only for a while after posting it."
+            ),
+        )
+    body, errors = comment.body, []
+    if request.method == "POST":
+        body = request.POST.get("body", "")
+        try:
+            comment = services.edit_comment(request.user, comment, body)
+        except PermissionDenied as e:
+            return _refused(request, e)
+        except ValidationError as e:
+            if _wants_json(request):
+                return _refused(request, e)
+            errors = e.messages
+        else:
+            if _wants_json(request):
+                return JsonResponse({"ok": True, "id": comment.pk, "html": comment.body_html})
+            return redirect(comment.thread_url())
+    return render(
+        request,
+        "community/comment_form.html",
+        {
+            "summary": comment.summary,
+            "paper": comment.summary.paper,
+            "comment": comment,
+            "body": body,
+            "errors": errors,
+        },
+        status=400 if errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete_comment(request, pk: int):
+    """Its author deletes a comment; a moderator deletes another's with a reason, which goes
+    on the public moderation log (through the moderation app's action)."""
+    comment = _get_comment_for_user(request, pk)
+    by_moderator = comment.user_id != request.user.pk and is_moderator(request.user)
+    if comment.user_id != request.user.pk and not by_moderator:
+        return _refused(
+            request, PermissionDenied("Only its author or a moderator can delete a comment.")
+        )
+    error = ""
+    if request.method == "POST":
+        try:
+            if by_moderator:
+                moderation.delete(
+                    moderator=request.user, target=comment, reason=request.POST.get("reason", "")
+                )
+            else:
+                services.delete_comment(request.user, comment)
+        except ValidationError as e:
+            if _wants_json(request):
+                return _refused(request, e)
+            error = " ".join(e.messages)
+        else:
+            if _wants_json(request):
+                return JsonResponse({"ok": True, "id": comment.pk})
+            return redirect(comment.thread_url())
+    return render(
+        request,
+        "community/delete_comment.html",
+        {
+            "comment": comment,
+            "summary": comment.summary,
+            "paper": comment.summary.paper,
+            "by_moderator": by_moderator,
+            "error": error,
+        },
+        status=400 if error else 200,
+    )

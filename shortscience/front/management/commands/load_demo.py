@@ -1,7 +1,9 @@
-"""Load the demo library: real papers, demo users and summaries written for the demo.
+"""Load the demo library: real papers, demo users, summaries written for the demo, and a
+few votes and comment threads on them.
 
 Idempotent: papers are matched by their identifiers, users by username, summaries by
-(paper, user); running it twice changes nothing the second time.
+(paper, user), votes by (user, target), comments by (summary, user, parent, text); running
+it twice changes nothing the second time.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from shortscience.community.models import Comment, Vote
+from shortscience.community.services import cast_vote, post_comment, refresh_reputation
 from shortscience.lib.records import PaperRecord
 from shortscience.papers.models import Paper
 from shortscience.papers.services import upsert_paper
@@ -62,6 +66,47 @@ def record_from_json(item: dict) -> PaperRecord:
         identifiers=item["identifiers"],
         links=item.get("links", []),
     )
+
+
+def load_discussion(data: dict, summaries: dict[str, Summary], users: dict) -> tuple[int, int]:
+    """Demo votes and comment threads (front/demo/discussion.json), through the same services
+    as the site. Votes are dated three days back, old enough to count for reputation;
+    comments follow their summary by a few hours. Returns the numbers of new votes and
+    comments: a vote or comment already there (same member, same target, same text) is left."""
+    now = timezone.now()
+    new_votes = new_comments = 0
+
+    def vote(user, value: int, **target) -> None:
+        nonlocal new_votes
+        if Vote.objects.filter(user=user, **target).exists():
+            return
+        cast_vote(user, value=value, **target)
+        Vote.objects.filter(user=user, **target).update(created=now - timedelta(days=3))
+        new_votes += 1
+
+    def thread(item: dict, summary: Summary, parent: Comment | None, hours: int) -> None:
+        nonlocal new_comments
+        user = users[item["user"]]
+        comment = Comment.objects.filter(
+            summary=summary, user=user, parent=parent, body=item["body"]
+        ).first()
+        if comment is None:
+            comment = post_comment(user, summary, item["body"], parent=parent)
+            when = min(summary.created + timedelta(hours=hours), now)
+            Comment.objects.filter(pk=comment.pk).update(created=when)
+            comment.revisions.update(created=when)
+            new_comments += 1
+        for username, value in item.get("votes", {}).items():
+            vote(users[username], value, comment=comment)
+        for reply in item.get("replies", []):
+            thread(reply, summary, comment, hours + 2)
+
+    for stem, username, value in data["votes"]:
+        vote(users[username], value, summary=summaries[stem])
+    for index, item in enumerate(data["comments"]):
+        summary = Summary.objects.get(pk=summaries[item["summary"]].pk)  # its demo dates
+        thread(item, summary, None, 3 + index % 5)
+    return new_votes, new_comments
 
 
 class Command(BaseCommand):
@@ -120,6 +165,7 @@ class Command(BaseCommand):
         # Spread the demo summaries over the past weeks so the home page reads like a living site.
         now = timezone.now()
         created_summaries = 0
+        summaries: dict[str, Summary] = {}
         for index, path in enumerate(summary_files):
             header, body = parse_summary_file(path)
             try:
@@ -140,10 +186,16 @@ class Command(BaseCommand):
                 with transaction.atomic():
                     Summary.objects.filter(pk=summary.pk).update(created=when, edited=when)
                     summary.revisions.update(created=when)
+            summaries[path.stem] = summary
+
+        discussion = json.loads((DEMO_DIR / "discussion.json").read_text(encoding="utf-8"))
+        new_votes, new_comments = load_discussion(discussion, summaries, users)
+        refresh_reputation(users.values())
 
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo content: {len(papers)} papers ({created_papers} new), {len(users)} users, "
-                f"{len(summary_files)} summaries ({created_summaries} new)."
+                f"{len(summary_files)} summaries ({created_summaries} new), "
+                f"{new_votes} new votes, {new_comments} new comments."
             )
         )

@@ -1,0 +1,55 @@
+// Votes without a page reload: each arrow is a plain form (POST, then a redirect back),
+// and this sends the same form with fetch, asking for JSON, then updates the score and the
+// arrows in place. Anything unexpected (a log-in page, a rate limit, a network error)
+// falls back to submitting the form the ordinary way, which shows what happened.
+(function () {
+  "use strict";
+
+  function update(widget, vote) {
+    var score = widget.querySelector(".score");
+    if (score) {
+      score.textContent = vote.score;
+      score.title = vote.upvotes + " up, " + vote.downvotes + " down";
+    }
+    widget.classList.toggle("voted-up", vote.value === 1);
+    widget.classList.toggle("voted-down", vote.value === -1);
+    widget.querySelectorAll(".vote-form").forEach(function (form) {
+      var up = form.querySelector(".vote-up") !== null;
+      var mine = up ? 1 : -1;
+      // Clicking the arrow of the vote you gave withdraws it (value 0).
+      form.querySelector("input[name=value]").value = vote.value === mine ? "0" : String(mine);
+      form.querySelector("button").setAttribute("aria-pressed", String(vote.value === mine));
+    });
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.classList || !form.classList.contains("vote-form")) return;
+    var widget = form.closest("[data-vote]");
+    if (!widget || widget.classList.contains("busy")) {
+      event.preventDefault();
+      return;
+    }
+    event.preventDefault();
+    widget.classList.add("busy");
+    fetch(form.action, {
+      method: "POST",
+      body: new FormData(form),
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+    })
+      .then(function (response) {
+        var type = response.headers.get("Content-Type") || "";
+        if (!response.ok || type.indexOf("application/json") === -1) throw new Error(response.status);
+        return response.json();
+      })
+      .then(function (vote) {
+        widget.classList.remove("busy");
+        update(widget, vote);
+      })
+      .catch(function () {
+        widget.classList.remove("busy");
+        form.submit();
+      });
+  });
+})();
