@@ -1,14 +1,391 @@
 """Notifications and email: called by the other apps after their writes commit.
 
-The notifications helper fills these in; until then they do nothing.
+`comment_posted()` and `summary_saved()` decide who hears about a write, create the inbox
+rows and, for members who want mail straight away, queue an `OutboxEmail` in the same
+transaction. `manage.py send_emails` sends the outbox (`send_due_emails()`) and the daily
+digests (`queue_digests()`).
+
+Privacy rules every function here keeps: nobody is told about their own action; nothing
+about hidden or deleted content, and nothing about a private or hidden summary reaches
+anybody but its author; an anonymous summary's author is "Anonymous" in every text that
+goes to somebody else, also when they comment under their own summary.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from shortscience.accounts.models import AuthorClaim
+from shortscience.notifications.models import (
+    Follow,
+    Notification,
+    NotificationSettings,
+    OutboxEmail,
+)
+
+Kind = Notification.Kind
+UNSUBSCRIBE_SALT = "shortscience.notifications.unsubscribe"
+DIGEST_EVERY = timedelta(hours=23)  # not 24: a daily cron that runs a minute early still sends
+DIGEST_MAX_ITEMS = 50
+
+
+# -- Follows -------------------------------------------------------------------------------
+
+
+def thread_root(comment):
+    """The top comment of `comment`'s thread (threads are depth-capped: a few queries)."""
+    while comment.parent_id:
+        comment = comment.parent
+    return comment
+
+
+def _target_field(target) -> tuple[str, object]:
+    from shortscience.community.models import Comment
+    from shortscience.papers.models import Paper
+    from shortscience.summaries.models import Summary
+
+    if isinstance(target, Paper):
+        return "paper", target
+    if isinstance(target, Summary):
+        return "summary", target
+    if isinstance(target, Comment):
+        return "comment", thread_root(target)
+    raise TypeError(f"Cannot follow {target!r}")
+
+
+def follow(user, target) -> bool:
+    """`user` follows a paper, a summary or a comment's thread; True if newly followed."""
+    field, obj = _target_field(target)
+    with transaction.atomic():
+        _, created = Follow.objects.get_or_create(user=user, **{field: obj})
+    return created
+
+
+def unfollow(user, target) -> bool:
+    field, obj = _target_field(target)
+    deleted, _ = Follow.objects.filter(user=user, **{field: obj}).delete()
+    return bool(deleted)
+
+
+def is_following(user, target) -> bool:
+    if not user.is_authenticated:
+        return False
+    field, obj = _target_field(target)
+    return Follow.objects.filter(user=user, **{field: obj}).exists()
+
+
+# -- Fan-out -------------------------------------------------------------------------------
+
 
 def comment_posted(comment) -> None:
-    """A comment was posted: tell the summary's author / the parent comment's author and followers."""
+    """A comment was posted: tell the summary's author, the parent comment's author and
+    the followers of the summary or of the thread. The commenter follows the thread."""
+    if comment.is_hidden or comment.is_deleted:
+        return
+    summary = comment.summary
+    root = thread_root(comment)
+    recipients: dict[int, str] = {}
+
+    def offer(user_id: int | None, kind: str) -> None:
+        # The first reason wins: a summary's author hears "a comment on your summary",
+        # not also "a comment in a discussion you follow".
+        if user_id and user_id != comment.user_id and user_id not in recipients:
+            recipients[user_id] = kind
+
+    with transaction.atomic():
+        Follow.objects.get_or_create(user_id=comment.user_id, comment=root)
+        offer(summary.user_id, Kind.COMMENT_ON_SUMMARY)
+        if summary.is_public:
+            parent = comment.parent if comment.parent_id else None
+            if parent is not None and not parent.is_deleted:
+                offer(parent.user_id, Kind.REPLY_TO_COMMENT)
+            followers = Follow.objects.filter(Q(summary=summary) | Q(comment=root))
+            for user_id in followers.order_by("pk").values_list("user_id", flat=True):
+                offer(user_id, Kind.COMMENT_IN_FOLLOWED)
+        _deliver(recipients, paper=summary.paper, summary=summary, comment=comment)
 
 
 def summary_saved(summary, *, created: bool, became_public: bool) -> None:
-    """A summary was saved: when it became public, tell the paper's followers and claimed authors."""
+    """A summary was saved: its author follows it on creation; when it became public, tell
+    the paper's followers and its claimed authors (once per summary)."""
+    with transaction.atomic():
+        if created:
+            Follow.objects.get_or_create(user_id=summary.user_id, summary=summary)
+        if not became_public or not summary.is_public:
+            return
+        recipients: dict[int, str] = {}
+        claimants = AuthorClaim.objects.filter(
+            paper_id=summary.paper_id, status=AuthorClaim.Status.APPROVED
+        ).values_list("user_id", flat=True)
+        followers = Follow.objects.filter(paper_id=summary.paper_id).values_list(
+            "user_id", flat=True
+        )
+        # Private -> public -> private -> public tells nobody twice.
+        told = set(
+            Notification.objects.filter(
+                summary=summary,
+                kind__in=[Kind.SUMMARY_OF_CLAIMED_PAPER, Kind.SUMMARY_ON_FOLLOWED_PAPER],
+            ).values_list("recipient_id", flat=True)
+        )
+        for kind, user_ids in (
+            (Kind.SUMMARY_OF_CLAIMED_PAPER, claimants),
+            (Kind.SUMMARY_ON_FOLLOWED_PAPER, followers),
+        ):
+            for user_id in user_ids:
+                if user_id != summary.user_id and user_id not in told:
+                    recipients.setdefault(user_id, kind)
+        _deliver(recipients, paper=summary.paper, summary=summary)
+
+
+def _deliver(recipients: dict[int, str], *, paper, summary=None, comment=None) -> list:
+    """Create the inbox rows for recipients who want this kind, and the immediate emails,
+    in one transaction: the caller's."""
+    if not recipients:
+        return []
+    users = get_user_model().objects.filter(pk__in=list(recipients), is_active=True)
+    users = {u.pk: u for u in users}
+    prefs = NotificationSettings.for_users(list(users))
+    now = timezone.now()
+    notes, emails = [], []
+    for user_id, kind in recipients.items():
+        user = users.get(user_id)
+        if user is None or not prefs[user_id].wants(kind):
+            continue
+        note = Notification(
+            recipient=user, kind=kind, paper=paper, summary=summary, comment=comment, created=now
+        )
+        if prefs[user_id].email_mode == NotificationSettings.EmailMode.IMMEDIATE and user.email:
+            note.emailed_at = now
+            email = notification_email(note, user)
+            email.notification = note  # its id is filled in when the notes are inserted
+            emails.append(email)
+        notes.append(note)
+    with transaction.atomic():
+        Notification.objects.bulk_create(notes)
+        OutboxEmail.objects.bulk_create(emails)
+    return notes
+
+
+def mark_all_read(user) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+# -- Email ---------------------------------------------------------------------------------
+
+
+def absolute(url: str) -> str:
+    return settings.SITE_ROOT.rstrip("/") + url
+
+
+def unsubscribe_token(user) -> str:
+    # No expiry: an unsubscribe link in a years-old email must still work. The token only
+    # turns email off, so a leaked one can do no more than that.
+    return signing.dumps(user.pk, salt=UNSUBSCRIBE_SALT)
+
+
+def user_for_unsubscribe_token(token: str):
+    """The member a token was made for, or None if it is invalid or tampered with."""
+    try:
+        user_id = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        return None
+    if not isinstance(user_id, int):
+        return None
+    return get_user_model().objects.filter(pk=user_id).first()
+
+
+def unsubscribe(user) -> None:
+    with transaction.atomic():
+        NotificationSettings.objects.update_or_create(
+            user=user, defaults={"email_mode": NotificationSettings.EmailMode.OFF}
+        )
+
+
+def _email(user, subject: str, template: str, context: dict) -> OutboxEmail:
+    unsubscribe_url = absolute(reverse("notifications:unsubscribe", args=[unsubscribe_token(user)]))
+    context = {
+        **context,
+        "user": user,
+        "SITE_NAME": settings.SITE_NAME,
+        "unsubscribe_url": unsubscribe_url,
+        "settings_url": absolute(reverse("notifications:settings")),
+        "inbox_url": absolute(reverse("notifications:inbox")),
+    }
+    return OutboxEmail(
+        to=user.email,
+        subject=subject[:300],
+        body_text=render_to_string(f"emails/{template}.txt", context),
+        body_html=render_to_string(f"emails/{template}.html", context),
+        headers={
+            # RFC 2369 and RFC 8058: mail clients show an unsubscribe button that POSTs here.
+            "List-Unsubscribe": f"<{unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+
+
+def _excerpt(note: Notification) -> str:
+    if note.comment_id:
+        text = note.comment.body
+    elif note.summary_id:
+        text = note.summary.excerpt or note.summary.body
+    else:
+        return ""
+    return text if len(text) <= 600 else text[:600].rstrip() + "\u2026"
+
+
+def notification_email(note: Notification, user) -> OutboxEmail:
+    message = note.message()
+    return _email(
+        user,
+        f"[{settings.SITE_NAME}] {message}",
+        "notification",
+        {"message": message, "excerpt": _excerpt(note), "url": absolute(note.get_absolute_url())},
+    )
+
+
+def queue_digests(now=None) -> int:
+    """One digest email for each daily-mode member with unread notifications not emailed
+    yet, at most once per DIGEST_EVERY. Returns the number of digests queued."""
+    now = now or timezone.now()
+    pending = Notification.objects.visible().unread().filter(emailed_at__isnull=True)
+    user_ids = set(pending.values_list("recipient_id", flat=True).distinct())
+    prefs = NotificationSettings.for_users(user_ids)
+    due = [
+        user_id
+        for user_id, p in prefs.items()
+        if p.email_mode == NotificationSettings.EmailMode.DAILY
+        and (p.last_digest_at is None or p.last_digest_at <= now - DIGEST_EVERY)
+    ]
+    users = get_user_model().objects.filter(pk__in=due, is_active=True).exclude(email="")
+    queued = 0
+    for user in users.order_by("pk"):
+        with transaction.atomic():
+            mine = pending.filter(recipient=user)
+            notes = list(mine.for_list()[:DIGEST_MAX_ITEMS])
+            if not notes:
+                continue
+            total = mine.count()
+            email = _email(
+                user,
+                f"[{settings.SITE_NAME}] {total} new notification{'s' if total != 1 else ''}",
+                "digest",
+                {
+                    "items": [
+                        {"message": n.message(), "url": absolute(n.get_absolute_url())}
+                        for n in notes
+                    ],
+                    "more": total - len(notes),
+                },
+            )
+            email.save()
+            mine.update(emailed_at=now)
+            NotificationSettings.objects.update_or_create(
+                user=user, defaults={"last_digest_at": now}
+            )
+            queued += 1
+    return queued
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Backoff after the n-th failed attempt: base, 3x base, 9x base, ..."""
+    return timedelta(seconds=settings.EMAIL_RETRY_BASE_SECONDS * 3 ** max(attempts - 1, 0))
+
+
+def claim_due(batch: int, now=None) -> list[OutboxEmail]:
+    """Take up to `batch` due emails for this sender.
+
+    Claiming moves `send_after` a lease ahead and counts the attempt, in a short
+    transaction: another sender no longer sees these rows as due. On PostgreSQL
+    `skip_locked` lets two senders claim different rows at the same time; SQLite has no
+    row locks (Django drops select_for_update there) but runs one writer at a time and our
+    transactions take the write lock at BEGIN, so the select and the update cannot
+    interleave. A sender that dies after claiming leaves rows that come due again when
+    the lease ends: an email may then go out twice, never zero times.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        rows = list(
+            OutboxEmail.objects.due(now)
+            .select_for_update(skip_locked=True)
+            .order_by("send_after", "pk")[:batch]
+        )
+        OutboxEmail.objects.filter(pk__in=[r.pk for r in rows]).update(
+            send_after=now + timedelta(seconds=settings.EMAIL_CLAIM_SECONDS),
+            attempts=F("attempts") + 1,
+        )
+    for row in rows:
+        row.attempts += 1
+    return rows
+
+
+def send_due_emails(batch: int = 100, now=None) -> dict[str, int]:
+    """Send every due outbox email, `batch` at a time; returns a tally."""
+    tally = {"sent": 0, "retry": 0, "failed": 0, "cancelled": 0}
+    from_email = settings.DEFAULT_FROM_EMAIL
+    while rows := claim_due(batch, now):
+        rows = _drop_withdrawn(rows, tally)
+        connection = get_connection()
+        try:
+            for row in rows:
+                message = EmailMultiAlternatives(
+                    row.subject,
+                    row.body_text,
+                    from_email,
+                    [row.to],
+                    headers=row.headers,
+                    connection=connection,
+                )
+                if row.body_html:
+                    message.attach_alternative(row.body_html, "text/html")
+                try:
+                    message.send()
+                except Exception as e:
+                    _failed(row, e, tally)
+                else:
+                    OutboxEmail.objects.filter(pk=row.pk).update(
+                        sent_at=timezone.now(), last_error=""
+                    )
+                    tally["sent"] += 1
+        finally:
+            connection.close()
+    return tally
+
+
+def _drop_withdrawn(rows: list[OutboxEmail], tally: dict[str, int]) -> list[OutboxEmail]:
+    """Cancel the emails about content that was hidden, deleted or made private since
+    they were queued (one query per batch)."""
+    ids = {r.notification_id for r in rows if r.notification_id}
+    still = set(Notification.objects.filter(pk__in=ids).visible().values_list("pk", flat=True))
+    withdrawn = [r.pk for r in rows if r.notification_id and r.notification_id not in still]
+    if withdrawn:
+        OutboxEmail.objects.filter(pk__in=withdrawn).update(
+            failed_at=timezone.now(),
+            last_error="Not sent: its content was hidden or removed before sending.",
+        )
+        tally["cancelled"] += len(withdrawn)
+    return [r for r in rows if r.pk not in withdrawn]
+
+
+def _failed(row: OutboxEmail, error: Exception, tally: dict[str, int]) -> None:
+    now = timezone.now()
+    fields = {"last_error": f"{type(error).__name__}: {error}"[:2000]}
+    if row.attempts >= settings.EMAIL_MAX_ATTEMPTS:
+        fields["failed_at"] = now
+        tally["failed"] += 1
+    else:
+        fields["send_after"] = now + retry_delay(row.attempts)
+        tally["retry"] += 1
+    OutboxEmail.objects.filter(pk=row.pk).update(**fields)

@@ -1,6 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-from shortscience.notifications import views  # noqa: F401
+from shortscience.notifications import views
 
 app_name = "notifications"
-urlpatterns: list = []
+urlpatterns = [
+    path("inbox", views.inbox, name="inbox"),
+    path("inbox/read", views.mark_all_read, name="mark_all_read"),
+    path("follow/<str:kind>/<int:pk>", views.follow, name="follow"),
+    path("unfollow/<str:kind>/<int:pk>", views.unfollow, name="unfollow"),
+    path("settings/notifications", views.preferences, name="settings"),
+    path("unsubscribe/done", views.unsubscribed, name="unsubscribed"),
+    path("unsubscribe/<str:token>", views.unsubscribe, name="unsubscribe"),
+]

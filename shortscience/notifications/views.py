@@ -1,1 +1,163 @@
 from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.db import transaction
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from shortscience.accounts.ratelimit import rate_limited
+from shortscience.notifications import services
+from shortscience.notifications.forms import NotificationSettingsForm
+from shortscience.notifications.models import Notification, NotificationSettings
+
+INBOX_SIZE = 100
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _login_required_for_post(view):
+    """login_required, but a script asking for JSON gets a 401 it can read, not a redirect."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            if _wants_json(request):
+                return JsonResponse({"error": "Log in first."}, status=401)
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _next_url(request, default: str) -> str:
+    url = request.POST.get("next", "")
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return default
+
+
+@login_required
+@require_GET
+def inbox(request):
+    """The member's notifications, newest first; showing them marks them read."""
+    notes = list(
+        Notification.objects.filter(recipient=request.user).visible().for_list()[:INBOX_SIZE]
+    )
+    unread = {n.pk for n in notes if n.read_at is None}
+    if unread:
+        Notification.objects.filter(pk__in=unread).update(read_at=timezone.now())
+    return render(request, "notifications/inbox.html", {"notifications": notes, "unread": unread})
+
+
+@_login_required_for_post
+@require_POST
+def mark_all_read(request):
+    services.mark_all_read(request.user)
+    if _wants_json(request):
+        return JsonResponse({"unread": 0})
+    return redirect("notifications:inbox")
+
+
+def _get_target_for_user(request, kind: str, pk: int):
+    """The paper, summary or comment `kind`/`pk` if this member may read it; 404 otherwise."""
+    from shortscience.community.models import Comment
+    from shortscience.papers.models import Paper
+    from shortscience.summaries.models import Summary
+
+    user = request.user
+    if kind == "paper":
+        return get_object_or_404(Paper, pk=pk)
+    if kind == "summary":
+        summary = get_object_or_404(Summary, pk=pk)
+        if not summary.can_view(user):
+            raise Http404("No such summary.")
+        return summary
+    if kind == "comment":
+        comment = get_object_or_404(Comment.objects.select_related("summary"), pk=pk)
+        if (comment.is_hidden and comment.user_id != user.pk) or not comment.summary.can_view(user):
+            raise Http404("No such comment.")
+        return comment
+    raise Http404("Nothing to follow there.")
+
+
+def _follow_answer(request, kind: str, target, following: bool):
+    if _wants_json(request):
+        return JsonResponse({"kind": kind, "id": target.pk, "following": following})
+    default = target.summary.get_absolute_url() if kind == "comment" else target.get_absolute_url()
+    return HttpResponseRedirect(_next_url(request, default), status=303)
+
+
+@_login_required_for_post
+@require_POST
+@rate_limited("follow")
+def follow(request, kind: str, pk: int):
+    target = _get_target_for_user(request, kind, pk)
+    services.follow(request.user, target)
+    return _follow_answer(request, kind, target, True)
+
+
+@_login_required_for_post
+@require_POST
+@rate_limited("follow")
+def unfollow(request, kind: str, pk: int):
+    target = _get_target_for_user(request, kind, pk)
+    services.unfollow(request.user, target)
+    return _follow_answer(request, kind, target, False)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def preferences(request):
+    instance = NotificationSettings.objects.filter(user=request.user).first()
+    instance = instance or NotificationSettings(user=request.user)
+    form = NotificationSettingsForm(request.POST or None, instance=instance)
+    if request.method == "POST":
+        if form.is_valid():
+            with transaction.atomic():
+                form.save()
+            if _wants_json(request):
+                return JsonResponse({"saved": True, **form.cleaned_data})
+            messages.success(request, "Your notification settings are saved.")
+            return HttpResponseRedirect(request.path, status=303)
+        if _wants_json(request):
+            return JsonResponse({"saved": False, "errors": form.errors}, status=400)
+    return render(
+        request,
+        "notifications/settings.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+# Exempt from CSRF on purpose: RFC 8058 one-click unsubscribe is a POST from the mail
+# provider, which has no CSRF token and no session. The signed token is the credential,
+# and all it can do is turn email off.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token: str):
+    user = services.user_for_unsubscribe_token(token)
+    if user is None:
+        return render(request, "notifications/unsubscribe.html", {"invalid": True}, status=400)
+    if request.method == "POST":
+        services.unsubscribe(user)
+        if _wants_json(request):
+            return JsonResponse({"unsubscribed": True})
+        return redirect("notifications:unsubscribed")
+    return render(request, "notifications/unsubscribe.html", {"token": token})
+
+
+@require_GET
+def unsubscribed(request):
+    return render(request, "notifications/unsubscribe.html", {"done": True})

@@ -1,0 +1,96 @@
+"""Who hears about a new public summary: the paper's followers and its claimed authors."""
+
+from __future__ import annotations
+
+from shortscience.accounts.models import AuthorClaim
+from shortscience.notifications.models import Follow, Notification, OutboxEmail
+from shortscience.notifications.tests.helpers import NotificationTestCase
+from shortscience.test import make_paper, make_summary, make_user
+
+Kind = Notification.Kind
+
+
+class SummarySavedTests(NotificationTestCase):
+    def setUp(self):
+        super().setUp()
+        self.paper = make_paper("Deep Residual Learning")
+        Follow.objects.create(user=self.bob, paper=self.paper)
+        self.author = make_user("kaiming", display_name="Kaiming He")
+        AuthorClaim.objects.create(user=self.author, paper=self.paper, status="approved")
+
+    def kinds(self):
+        return {(n.recipient.username, n.kind) for n in Notification.objects.all()}
+
+    def test_a_new_public_summary_reaches_followers_and_claimed_authors(self):
+        summary = self.save_summary(self.paper, self.alice)
+        self.assertEqual(
+            self.kinds(),
+            {("bob", Kind.SUMMARY_ON_FOLLOWED_PAPER), ("kaiming", Kind.SUMMARY_OF_CLAIMED_PAPER)},
+        )
+        note = Notification.objects.get(recipient=self.bob)
+        self.assertEqual((note.summary, note.paper, note.comment), (summary, self.paper, None))
+        self.assertIn("Alice Aumann summarized", note.message())
+
+    def test_pending_and_rejected_claims_are_not_told(self):
+        AuthorClaim.objects.filter(user=self.author).update(status="pending")
+        rejected = make_user("rejected")
+        AuthorClaim.objects.create(user=rejected, paper=self.paper, status="rejected")
+        self.save_summary(self.paper, self.alice)
+        self.assertEqual(self.kinds(), {("bob", Kind.SUMMARY_ON_FOLLOWED_PAPER)})
+
+    def test_a_claimed_author_who_follows_hears_once_as_the_author(self):
+        Follow.objects.create(user=self.author, paper=self.paper)
+        self.save_summary(self.paper, self.alice)
+        self.assertEqual(
+            Notification.objects.filter(recipient=self.author).get().kind,
+            Kind.SUMMARY_OF_CLAIMED_PAPER,
+        )
+
+    def test_writing_a_summary_follows_it(self):
+        summary = self.save_summary(self.paper, self.alice, visibility="private")
+        self.assertTrue(Follow.objects.filter(user=self.alice, summary=summary).exists())
+
+    def test_a_private_summary_tells_nobody_until_it_is_made_public(self):
+        self.save_summary(self.paper, self.alice, visibility="private")
+        self.assertFalse(Notification.objects.exists())
+        self.save_summary(self.paper, self.alice, "Now public.")
+        self.assertEqual(len(self.kinds()), 2)
+
+    def test_editing_a_public_summary_tells_nobody_again(self):
+        self.save_summary(self.paper, self.alice)
+        self.save_summary(self.paper, self.alice, "Second version.")
+        self.assertEqual(Notification.objects.count(), 2)
+
+    def test_going_private_and_public_again_tells_nobody_twice(self):
+        self.save_summary(self.paper, self.alice)
+        self.save_summary(self.paper, self.alice, visibility="private")
+        self.save_summary(self.paper, self.alice, "Back.")
+        self.assertEqual(Notification.objects.count(), 2)
+
+    def test_the_writer_is_not_told_about_their_own_summary(self):
+        self.save_summary(self.paper, self.bob)
+        self.assertFalse(Notification.objects.filter(recipient=self.bob).exists())
+
+    def test_an_opted_out_follower_is_not_told(self):
+        self.set_mode(self.bob, "immediate", summary_on_followed_paper=False)
+        self.save_summary(self.paper, self.alice)
+        self.assertEqual(self.kinds(), {("kaiming", Kind.SUMMARY_OF_CLAIMED_PAPER)})
+        self.assertFalse(OutboxEmail.objects.exists())
+
+    def test_an_anonymous_summary_is_signed_anonymous_in_the_email(self):
+        self.set_mode(self.bob, "immediate")
+        self.save_summary(self.paper, self.alice, "Okapi insight.", is_anonymous=True)
+        email = OutboxEmail.objects.get()
+        self.assertEqual(email.to, "bob@example.org")
+        for text in (email.subject, email.body_text, email.body_html):
+            self.assertIn("Anonymous summarized", text)
+            self.assertNotIn("alice", text.lower())
+        self.assertIn("Okapi insight", email.body_text)
+
+    def test_nobody_is_told_before_the_save_commits(self):
+        with self.captureOnCommitCallbacks(execute=False) as callbacks:
+            make_summary(self.paper, self.alice)
+        self.assertFalse(Notification.objects.exists())
+        for callback in callbacks:
+            callback()
+        self.assertEqual(Notification.objects.count(), 2)
