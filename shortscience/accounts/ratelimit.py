@@ -1,10 +1,19 @@
-"""Named rate-limit policies over TokenBucket: one bucket per policy and user (or IP)."""
+"""Named rate-limit policies over TokenBucket: one bucket per policy and user (or IP).
+
+Our buckets live in the database, so every app server of a site shares them; allauth's own
+cache-based limits are switched off in settings (ACCOUNT_RATE_LIMITS = False) and its three
+public forms (log-in, sign-up, password reset) are wrapped with `rate_limited` in urls.py.
+"""
 
 from __future__ import annotations
 
+import hashlib
+from datetime import timedelta
 from functools import wraps
 
+from django.conf import settings
 from django.http import HttpResponse
+from django.utils import timezone
 
 from shortscience.accounts.models import TokenBucket
 
@@ -16,7 +25,29 @@ POLICIES: dict[str, tuple[int, int]] = {
     # Look-ups at arXiv, Crossref, DBLP and OpenReview on a visitor's behalf.
     "fetch": (20, 600),
     "import": (30, 3600),
+    # Account forms, always per IP: the visitor has no account yet (or is not proven to own it).
+    "signup": (5, 3600),
+    "login": (10, 300),
+    "password_reset": (5, 3600),
+    # Log-in attempts per account, from any address: slows a brute force spread over many IPs.
+    "login_account": (10, 300),
+    # Community writes, per member.
+    "comment": (30, 3600),
+    "vote": (120, 3600),
+    "report": (20, 3600),
+    "upload": (30, 3600),
+    "claim": (10, 3600),
+    "follow": (60, 3600),
 }
+
+# Policies keyed by the client's IP even when someone is logged in.
+PER_IP = frozenset({"signup", "login", "password_reset"})
+
+# Writes that spam is made of: an account younger than NEW_ACCOUNT_DAYS gets half the bucket
+# (and so half the refill rate). Preview and fetch stay whole: they publish nothing.
+NEW_ACCOUNT_HALVED = frozenset(
+    {"summary", "comment", "vote", "report", "upload", "claim", "follow"}
+)
 
 
 def client_ip(request) -> str:
@@ -25,10 +56,41 @@ def client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "unknown")
 
 
-def allow(request, policy: str) -> bool:
+def is_new_account(user) -> bool:
+    joined = getattr(user, "date_joined", None)
+    if not user.is_authenticated or joined is None:
+        return False
+    return timezone.now() - joined < timedelta(days=settings.NEW_ACCOUNT_DAYS)
+
+
+def limit_for(user, policy: str) -> tuple[int, int]:
+    """(capacity, seconds) of `policy` for this user: halved for new accounts where it applies."""
     capacity, seconds = POLICIES[policy]
-    who = f"user:{request.user.pk}" if request.user.is_authenticated else f"ip:{client_ip(request)}"
+    if policy in NEW_ACCOUNT_HALVED and user is not None and is_new_account(user):
+        capacity = max(1, capacity // 2)
+    return capacity, seconds
+
+
+def allow_key(policy: str, key: str) -> bool:
+    """A bucket keyed by something other than the visitor (an account's login name, say)."""
+    capacity, seconds = POLICIES[policy]
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    return TokenBucket.authorize(f"{policy}:key:{digest}", capacity, seconds)
+
+
+def allow(request, policy: str) -> bool:
+    capacity, seconds = limit_for(request.user, policy)
+    if request.user.is_authenticated and policy not in PER_IP:
+        who = f"user:{request.user.pk}"
+    else:
+        who = f"ip:{client_ip(request)}"
     return TokenBucket.authorize(f"{policy}:{who}", capacity, seconds)
+
+
+def too_many_requests() -> HttpResponse:
+    return HttpResponse(
+        "Too many requests; please wait a minute.", status=429, content_type="text/plain"
+    )
 
 
 def rate_limited(policy: str):
@@ -38,11 +100,7 @@ def rate_limited(policy: str):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             if request.method == "POST" and not allow(request, policy):
-                return HttpResponse(
-                    "Too many requests; please wait a minute.",
-                    status=429,
-                    content_type="text/plain",
-                )
+                return too_many_requests()
             return view(request, *args, **kwargs)
 
         return wrapper

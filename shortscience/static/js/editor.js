@@ -48,4 +48,55 @@
     timer = setTimeout(refresh, 300);
   });
   if (input.value.trim()) refresh();
+
+  // Image upload: posts the chosen file to /upload and inserts the returned Markdown at the
+  // cursor. Without JavaScript the same form posts, reloads the page and shows the Markdown.
+  var uploadForm = document.getElementById("upload-form");
+  var fileInput = document.getElementById("upload-file");
+  var uploadStatus = editor.querySelector(".upload-status");
+  if (!uploadForm || !fileInput) return;
+
+  function insertAtCursor(text) {
+    var start = input.selectionStart, end = input.selectionEnd;
+    var before = input.value.slice(0, start), after = input.value.slice(end);
+    var pad = before && !/\s$/.test(before) ? " " : "";
+    input.value = before + pad + text + after;
+    input.selectionStart = input.selectionEnd = start + pad.length + text.length;
+    input.focus();
+    input.dispatchEvent(new Event("input"));
+  }
+
+  uploadForm.addEventListener("submit", function (event) {
+    event.preventDefault();
+    if (!fileInput.files.length) {
+      if (uploadStatus) uploadStatus.textContent = "Choose an image first.";
+      return;
+    }
+    var data = new FormData(uploadForm);
+    data.set("file", fileInput.files[0]);
+    if (uploadStatus) uploadStatus.textContent = "Uploading…";
+    fetch(uploadForm.action, {
+      method: "POST",
+      headers: { Accept: "application/json" },
+      body: data,
+      credentials: "same-origin",
+    })
+      .then(function (response) {
+        return response.json().catch(function () {
+          return { error: response.status === 429 ? "Too many uploads; please wait a minute." : response.status + " " + response.statusText };
+        });
+      })
+      .then(function (answer) {
+        if (answer.markdown) {
+          insertAtCursor(answer.markdown);
+          fileInput.value = "";
+          if (uploadStatus) uploadStatus.textContent = "Uploaded.";
+        } else if (uploadStatus) {
+          uploadStatus.textContent = answer.error || "The upload failed.";
+        }
+      })
+      .catch(function () {
+        if (uploadStatus) uploadStatus.textContent = "Could not reach the site; please try again.";
+      });
+  });
 })();
