@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class DiscoveryConfig(AppConfig):
+    name = "shortscience.discovery"

@@ -1,0 +1,174 @@
+"""Atom feeds of public summaries: the whole site, one paper, one venue, keywords, one member.
+
+Every feed is the same Feed class over a different `Scope` (title, page, summaries); the
+per-kind classes only say how a URL becomes a scope. Each entry carries the summary's full
+stored HTML as <content type="html">, its byline as the author ("Anonymous" for anonymous
+summaries, with no link to a profile) and its last edit as <updated>.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.syndication.views import Feed
+from django.db.models import QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+
+from shortscience.discovery.queries import absolute
+from shortscience.papers.models import Keyword, Paper, Venue
+from shortscience.summaries.models import Summary
+
+FEED_LENGTH = 30
+# /feeds/keyword/a,b,...: more names than this is not a feed anyone reads.
+MAX_KEYWORDS = 10
+
+
+class AtomWithContent(Atom1Feed):
+    """Django's Atom feed writes only <summary>; readers show <content> in full. xml:base
+    resolves the site-relative links inside summaries (\\cite links, uploaded images)."""
+
+    def root_attributes(self):
+        return {**super().root_attributes(), "xml:base": absolute("/")}
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        handler.addQuickElement("content", item["content"], {"type": "html"})
+
+
+@dataclass
+class Scope:
+    title: str
+    link: str  # the HTML page the feed follows
+    url: str  # the feed's own canonical path
+    summaries: QuerySet[Summary]
+
+
+class SummaryFeed(Feed):
+    feed_type = AtomWithContent
+
+    def __call__(self, request, *args, **kwargs):
+        response = super().__call__(request, *args, **kwargs)
+        # Feed readers poll; a few minutes of staleness costs nothing.
+        response["Cache-Control"] = "public, max-age=300"
+        return response
+
+    def title(self, scope: Scope) -> str:
+        return scope.title
+
+    def link(self, scope: Scope) -> str:
+        return absolute(scope.link)
+
+    def feed_url(self, scope: Scope) -> str:
+        return absolute(scope.url)
+
+    def feed_guid(self, scope: Scope) -> str:
+        return absolute(scope.url)
+
+    def subtitle(self, scope: Scope) -> str:
+        return "Short summaries of research papers, written by researchers."
+
+    def items(self, scope: Scope):
+        return scope.summaries.select_related("user", "paper").order_by("-edited", "-pk")[
+            :FEED_LENGTH
+        ]
+
+    def item_title(self, summary: Summary) -> str:
+        return f"Summary of {summary.paper.title}"
+
+    def item_description(self, summary: Summary) -> None:
+        return None  # the full text goes into <content>
+
+    def item_link(self, summary: Summary) -> str:
+        return absolute(summary.get_absolute_url())
+
+    def item_author_name(self, summary: Summary) -> str:
+        return summary.byline()
+
+    def item_author_link(self, summary: Summary) -> str | None:
+        if summary.is_anonymous:
+            return None
+        return absolute(reverse("accounts:profile", args=[summary.user.username]))
+
+    def item_updateddate(self, summary: Summary):
+        return summary.edited
+
+    def item_extra_kwargs(self, summary: Summary) -> dict:
+        return {"content": summary.body_html}
+
+
+class SiteFeed(SummaryFeed):
+    def get_object(self, request) -> Scope:
+        return Scope(
+            title=f"{settings.SITE_NAME}: recent summaries",
+            link=reverse("front:home"),
+            url=reverse("discovery:feed"),
+            summaries=Summary.objects.public(),
+        )
+
+
+class PaperFeed(SummaryFeed):
+    def get_object(self, request, pk: int) -> Scope:
+        paper = get_object_or_404(Paper, pk=pk, merged_into__isnull=True)
+        return Scope(
+            title=f"Summaries of {paper.title}",
+            link=paper.get_absolute_url(),
+            url=reverse("discovery:paper_feed", args=[paper.pk]),
+            summaries=Summary.objects.public().filter(paper=paper),
+        )
+
+
+class VenueFeed(SummaryFeed):
+    def get_object(self, request, key: str) -> Scope:
+        venue = get_object_or_404(Venue, key=key)
+        return Scope(
+            title=f"Summaries of {venue.name} papers",
+            link=reverse("discovery:venue", args=[venue.key]),
+            url=reverse("discovery:venue_feed", args=[venue.key]),
+            summaries=Summary.objects.public().filter(paper__venue=venue),
+        )
+
+
+def keyword_names(text: str) -> list[str]:
+    """'cs.LG,cs.CV' (or with '+') -> ['cs.LG', 'cs.CV']: order kept, duplicates dropped."""
+    names = [n.strip() for n in text.replace("+", ",").split(",")]
+    return list(dict.fromkeys(n for n in names if n))
+
+
+class KeywordFeed(SummaryFeed):
+    """Summaries of papers in ANY of the keywords, as arXiv's cs.LG+cs.CV listings are."""
+
+    def get_object(self, request, names: str) -> Scope:
+        wanted = keyword_names(names)
+        if not wanted or len(wanted) > MAX_KEYWORDS:
+            raise Http404("Name one to ten keywords.")
+        known = list(Keyword.objects.filter(name__in=wanted).values_list("name", flat=True))
+        if len(known) != len(wanted):
+            raise Http404("No such keyword.")
+        joined = ",".join(wanted)
+        papers = Paper.objects.filter(keywords__name__in=wanted).values("pk")
+        return Scope(
+            title=f"Summaries of papers in {', '.join(wanted)}",
+            link=reverse("discovery:keyword", args=[wanted[0]]),
+            url=reverse("discovery:keyword_feed", args=[joined]),
+            # A subquery, not a join: a paper in two of the keywords is one entry.
+            summaries=Summary.objects.public().filter(paper__in=papers),
+        )
+
+
+class UserFeed(SummaryFeed):
+    """A member's public, signed summaries. Never their anonymous ones: listing those under
+    the member's name is exactly what anonymity forbids."""
+
+    def get_object(self, request, username: str) -> Scope:
+        user = get_object_or_404(get_user_model(), username=username, is_active=True)
+        return Scope(
+            title=f"Summaries by {user.shown_name}",
+            link=reverse("accounts:profile", args=[user.username]),
+            url=reverse("discovery:user_feed", args=[user.username]),
+            summaries=Summary.objects.public().filter(user=user, is_anonymous=False),
+        )

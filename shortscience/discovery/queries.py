@@ -1,0 +1,112 @@
+"""The read side of discovery: which papers, venues and members a public surface may list.
+
+Every function starts from `Summary.objects.public()` (or the same condition through a join),
+so private and moderator-hidden summaries never count, never show and never make a page
+indexable. These would sit on the Paper/Venue QuerySets in papers/models.py; they live here
+until the papers app takes them, so that this app changes no other app's models.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.urls import reverse
+from django.utils.text import slugify
+
+from shortscience.papers.models import Paper, PaperAuthor, Venue
+from shortscience.summaries.models import Summary
+
+PAGE_SIZE = 25
+
+# A paper's public summaries, seen through the paper (the join Summary.objects.public() is).
+PUBLIC_SUMMARY = Q(summaries__visibility=Summary.Visibility.PUBLIC, summaries__is_hidden=False)
+
+
+def absolute(path: str) -> str:
+    """An absolute URL on the site's configured root: feeds, sitemaps and citation tags are
+    read by machines that never saw the request's Host header."""
+    return settings.SITE_ROOT.rstrip("/") + path
+
+
+def author_path(author) -> str:
+    slug = slugify(author.name)[:80].strip("-") or "author"
+    return reverse("discovery:author", args=[author.pk, slug])
+
+
+def summarised_papers(papers: QuerySet[Paper] | None = None) -> QuerySet[Paper]:
+    """Papers (not merged away) with at least one public summary, annotated with
+    public_summary_count and last_summary (when the newest one was edited)."""
+    papers = Paper.objects.all() if papers is None else papers
+    # filter() before annotate(): the aggregates reuse the filter's INNER JOIN, so they count
+    # public summaries only, and the database can start from the (few) public summaries
+    # instead of grouping every imported paper of a year or venue.
+    return (
+        papers.filter(merged_into__isnull=True)
+        .filter(PUBLIC_SUMMARY)
+        .annotate(public_summary_count=Count("summaries"), last_summary=Max("summaries__edited"))
+    )
+
+
+def with_public_summary_count(papers: QuerySet[Paper]) -> QuerySet[Paper]:
+    return papers.filter(merged_into__isnull=True).annotate(
+        public_summary_count=Count("summaries", filter=PUBLIC_SUMMARY)
+    )
+
+
+def summarised_venues() -> QuerySet[Venue]:
+    return (
+        Venue.objects.filter(
+            papers__summaries__visibility=Summary.Visibility.PUBLIC,
+            papers__summaries__is_hidden=False,
+        )
+        .annotate(
+            public_summary_count=Count("papers__summaries"),
+            last_summary=Max("papers__summaries__edited"),
+        )
+        .order_by("name", "pk")
+    )
+
+
+def summarised_years(venue: Venue) -> list[int]:
+    """The years of a venue's papers with a public summary, newest first: its year tabs."""
+    return list(
+        Paper.objects.filter(venue=venue, merged_into__isnull=True, year__isnull=False)
+        .filter(PUBLIC_SUMMARY)
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .distinct()
+    )
+
+
+def _best_summary_id() -> Subquery:
+    # The best public summary: highest Wilson score, then the newest; pk breaks exact ties
+    # so the choice is stable from one request to the next.
+    best = (
+        Summary.objects.public()
+        .filter(paper=OuterRef("pk"))
+        .order_by("-wilson", "-edited", "-pk")
+        .values("pk")[:1]
+    )
+    return Subquery(best)
+
+
+def paper_page(papers: QuerySet[Paper], number: str | None) -> Page:
+    """One page of papers for a list, each with `.best_summary` (or None), in four queries
+    whatever the page size: count, papers (with the best summary's id), authors, summaries."""
+    papers = (
+        papers.annotate(best_summary_id=_best_summary_id())
+        .defer("abstract", "abstract_html", "metadata", "links")  # lists show neither
+        .select_related("venue")
+        .prefetch_related(
+            Prefetch("authorships", queryset=PaperAuthor.objects.select_related("author"))
+        )
+    )
+    page = Paginator(papers, PAGE_SIZE).get_page(number)
+    ids = [p.best_summary_id for p in page if p.best_summary_id]
+    best = Summary.objects.select_related("user").in_bulk(ids) if ids else {}
+    for paper in page:
+        paper.best_summary = best.get(paper.best_summary_id)
+    # A list without a single public summary is not worth a search engine's visit.
+    page.indexable = bool(best)
+    return page
