@@ -1,5 +1,9 @@
-"""One walk through the site in real Chromium: read typeset math with JavaScript off,
-then write a summary with math, watch the live preview, publish it and find it on the page.
+"""Walks through the site in real Chromium. One reads typeset math with JavaScript off, then
+writes a summary with math, watches the live preview, publishes it and finds it on the page.
+The other is the community round trip: a newcomer signs up, confirms their email, publishes,
+comments with math, votes (in place, no reload) and reports; a moderator hides the reported
+summary from the queue; an anonymous visitor finds the action and its reason on the public log
+and the summary gone from the paper page.
 
 Runs when Chromium is installed (Debian's `chromium` package; CHROMIUM_PATH overrides the
 path); CI sets REQUIRE_BROWSER=1 so that a missing browser fails instead of skipping.
@@ -8,6 +12,7 @@ path); CI sets REQUIRE_BROWSER=1 so that a missing browser fails instead of skip
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import unittest
 from io import StringIO
@@ -15,9 +20,14 @@ from pathlib import Path
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.contrib.staticfiles.testing import StaticLiveServerTestCase
+from django.core import mail
 from django.core.management import call_command
 
+from shortscience.community.models import Comment, Vote
+from shortscience.moderation.models import ModerationAction, Report
+from shortscience.moderation.permissions import MODERATORS_GROUP
 from shortscience.papers.models import Paper
 from shortscience.summaries.models import Summary
 from shortscience.test import make_user
@@ -102,7 +112,8 @@ class BrowserWalkTests(StaticLiveServerTestCase):
         page.goto(self.live_server_url + "/accounts/login/")
         page.fill("input[name=login]", "writer")
         page.fill("input[name=password]", "password")
-        page.click("form button[type=submit]")
+        # "main": the header has a search form with its own submit button.
+        page.click("main form button[type=submit]")
         page.wait_for_url(self.live_server_url + "/")
         page.goto(self.live_server_url + target.get_absolute_url())
         page.click("text=Write the first summary")
@@ -124,4 +135,140 @@ class BrowserWalkTests(StaticLiveServerTestCase):
         expect(published.locator(".byline")).to_have_text("Wanda Writer")
         expect(published.locator(".katex-display")).to_be_visible()
         page.screenshot(path=str(SCREENSHOTS / "paper-published.png"), full_page=True)
+        context.close()
+
+    def log_in(self, page, username: str, password: str) -> None:
+        page.goto(self.live_server_url + "/accounts/login/")
+        page.fill("input[name=login]", username)
+        page.fill("input[name=password]", password)
+        page.click("main form button[type=submit]")
+        page.wait_for_url(self.live_server_url + "/")
+
+    def test_a_newcomer_signs_up_and_takes_part_and_a_moderator_hides_what_they_reported(self):
+        url = self.live_server_url
+        context = self.browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+
+        # 1. Sign up, leaving the honeypot field alone: it sits off-screen, out of sight.
+        page.goto(url + "/accounts/signup/")
+        expect(page.locator("input[name=website]")).not_to_be_in_viewport()
+        page.fill("input[name=email]", "newton@example.org")
+        page.fill("input[name=username]", "newton")
+        page.fill("input[name=password1]", "apple-falls-1687")
+        page.fill("input[name=password2]", "apple-falls-1687")
+        page.click("main form.signup button[type=submit]")
+        page.wait_for_url("**/accounts/confirm-email/")
+        newton = EmailAddress.objects.get(email="newton@example.org", verified=False).user
+
+        # 2. allauth sends the confirmation through Django's mail backend (so in tests it is
+        # django.core.mail.outbox), not through the notifications' OutboxEmail table.
+        self.assertEqual(len(mail.outbox), 1)
+        self.assertEqual(mail.outbox[0].to, ["newton@example.org"])
+        link = re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+/)", mail.outbox[0].body)
+        self.assertIsNotNone(link, mail.outbox[0].body)
+        page.goto(url + link.group(1))
+        page.click("main form button[type=submit]")
+        # Confirming does not log in (ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION is off): it leads
+        # to the log-in page.
+        page.wait_for_url("**/accounts/login/")
+        self.assertTrue(EmailAddress.objects.get(user=newton).verified)
+        self.log_in(page, "newton", "apple-falls-1687")
+        page.screenshot(path=str(SCREENSHOTS / "community-1-confirmed.png"))
+
+        # 3. Write a summary with math on a demo paper and publish it.
+        target = Paper.objects.exclude(summaries__isnull=False).first()
+        page.goto(url + target.get_absolute_url())
+        page.click("text=Write the first summary")
+        page.fill(
+            "textarea[name=body]",
+            "Gravity falls off as $F = G m_1 m_2 / r^2$.\n\n$$\\oint \\mathbf{g} \\cdot d\\mathbf{A} = -4\\pi G M$$\n",
+        )
+        expect(page.locator("#preview .katex-display")).to_be_visible(timeout=10_000)
+        page.click("button[name=publish]")
+        page.wait_for_url("**/summary/*")
+        mine = Summary.objects.get(user=newton, paper=target)
+        expect(page.locator(f"#summary-{mine.pk} .summary-body .katex-display")).to_be_visible()
+
+        # 4. Comment with math on another member's (demo) summary; it shows typeset.
+        other = (
+            Summary.objects.filter(visibility="public", is_hidden=False, is_anonymous=False)
+            .exclude(user=newton)
+            .select_related("paper", "user")
+            .first()
+        )
+        page.goto(url + other.get_absolute_url())
+        page.fill("#new-comment", "Does the bound still hold when $x^2 > n$?")
+        page.click("text=Post comment")
+        page.wait_for_url("**#comment-*")
+        comment = Comment.objects.get(user=newton, summary=other)
+        typeset = page.locator(f"#comment-{comment.pk} .comment-body .katex")
+        expect(typeset).to_be_visible()
+        expect(typeset.locator(".katex-mathml annotation")).to_have_text("x^2 > n")
+
+        # 5. Vote the summary up: the score changes in place, without a page reload.
+        widget = page.locator(f"#summary-{other.pk} [data-vote]")
+        before = int(widget.locator(".score").inner_text())
+        page.evaluate("window.__samePage = true")
+        widget.locator(".vote-up").click()
+        expect(widget.locator(".score")).to_have_text(str(before + 1))
+        expect(widget).to_have_class(re.compile(r"\bvoted-up\b"))
+        expect(widget.locator(".vote-up")).to_have_attribute("aria-pressed", "true")
+        self.assertTrue(page.evaluate("window.__samePage === true"))
+        self.assertTrue(Vote.objects.filter(user=newton, summary=other, value=1).exists())
+        page.screenshot(path=str(SCREENSHOTS / "community-2-comment-and-vote.png"), full_page=True)
+
+        # 6. Report the summary, with a reason and a note; the form answers in place.
+        page.locator(f"#summary-{other.pk} .report-link").click()
+        page.wait_for_url(re.compile(rf"/moderation/report/summary/{other.pk}\?next="))
+        page.check("input[name=reason][value=plagiarism]")
+        page.fill("#report-note", "Whole paragraphs copied from the abstract.")
+        page.click("text=Send report")
+        expect(page.locator(".report-status")).to_contain_text("Thank you")
+        report = Report.objects.get(reporter=newton)
+        self.assertEqual((report.reason, report.target_id), ("plagiarism", other.pk))
+        page.screenshot(path=str(SCREENSHOTS / "community-3-reported.png"))
+        context.close()
+
+        # 7. A moderator, in their own browser session, hides it from the queue with a reason.
+        moderator = make_user("mona", display_name="Mona Moderator")
+        # get_or_create: a TransactionTestCase before this one may have flushed the
+        # group that the data migration made.
+        moderator.groups.add(Group.objects.get_or_create(name=MODERATORS_GROUP)[0])
+        EmailAddress.objects.create(
+            user=moderator, email=moderator.email, verified=True, primary=True
+        )
+        context = self.browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        self.log_in(page, "mona", "password")
+        page.goto(url + "/moderation/queue")
+        item = page.locator(f"#queue-summary-{other.pk}")
+        expect(item.locator(".queue-reports")).to_contain_text("Plagiarism")
+        expect(item.locator(".queue-reports")).to_contain_text("@newton")
+        reason = "Copied from the paper's abstract without attribution."
+        item.locator("input[name=reason]").fill(reason)
+        item.locator("button[value=hide]").click()
+        expect(item).to_have_class(re.compile(r"\bdone\b"))
+        expect(item.locator(".queue-status")).to_contain_text("Hid")
+        page.screenshot(path=str(SCREENSHOTS / "community-4-queue.png"))
+        context.close()
+        other.refresh_from_db()
+        self.assertTrue(other.is_hidden)
+        self.assertEqual(ModerationAction.objects.get().reason, reason)
+
+        # 8. Anyone sees the action and its reason on the public log; the summary is gone.
+        context = self.browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        page.goto(url + "/moderation/log")
+        row = page.locator("table.moderation-log tbody tr").first
+        expect(row).to_contain_text("Mona Moderator")
+        expect(row).to_contain_text(reason)
+        expect(row).not_to_contain_text("newton")
+        page.screenshot(path=str(SCREENSHOTS / "community-5-log.png"))
+        page.goto(url + other.paper.get_absolute_url())
+        expect(page.locator("h1")).to_be_visible()
+        expect(page.locator(f"#summary-{other.pk}")).to_have_count(0)
+        self.assertNotIn(other.body_html[:200], page.content())
+        page.screenshot(path=str(SCREENSHOTS / "community-6-paper-after-hide.png"), full_page=True)
+        response = page.goto(url + other.get_absolute_url())
+        self.assertEqual(response.status, 404)
         context.close()

@@ -10,7 +10,13 @@ from unittest import TestCase, mock
 from django.core.management import call_command
 from django.test import TestCase as DjangoTestCase
 
-from shortscience.lib.env import ConfigError, env_bool, env_int, parse_database_url
+from shortscience.lib.env import (
+    ConfigError,
+    env_bool,
+    env_int,
+    parse_cache_url,
+    parse_database_url,
+)
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -44,6 +50,21 @@ class EnvironmentSettingsTests(TestCase):
     def test_an_unknown_database_scheme_is_refused(self):
         with self.assertRaises(ConfigError):
             parse_database_url("mysql://root@localhost/db", base_dir="/")
+
+    def test_it_reads_locmem_redis_and_database_cache_urls(self):
+        self.assertIn("LocMemCache", parse_cache_url("locmem://")["BACKEND"])
+        redis = parse_cache_url("redis://127.0.0.1:6379/2")
+        self.assertIn("RedisCache", redis["BACKEND"])
+        self.assertEqual(redis["LOCATION"], "redis://127.0.0.1:6379/2")
+        db = parse_cache_url("db://page_cache")
+        self.assertEqual(
+            (db["BACKEND"].rsplit(".", 1)[1], db["LOCATION"]), ("DatabaseCache", "page_cache")
+        )
+
+    def test_an_unknown_or_incomplete_cache_url_is_refused(self):
+        for url in ("memcached://127.0.0.1", "db://", "db://drop table"):
+            with self.assertRaises(ConfigError):
+                parse_cache_url(url)
 
     def test_the_site_refuses_to_start_without_a_secret_key_when_debug_is_off(self):
         env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG")}

@@ -1,0 +1,260 @@
+"""Throughput and latency of the main pages under gunicorn, next to a trivial Django view.
+
+    python bench/load.py --database-url sqlite:////tmp/corpus.sqlite3 [--database-url postgres://...]
+
+Serves the given database (build one with bench/make_corpus.py) with gunicorn, then drives
+each page with wrk (Debian's package `wrk`) from 16 concurrent connections: the trivial view
+(`/healthz`: the same middleware, no template, no query but the cache's version check) is the
+ceiling the pages are measured against. Paper, venue and search requests rotate over many
+different URLs (a Lua script), so the page cache sees the mix of hits and misses a crawler
+or a crowd of readers would give it, not one page served from memory again and again.
+Results go to docs/benchmarks.md (between the load markers) and docs/load.svg.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+LUA = """
+local paths = {}
+for line in io.lines("%s") do paths[#paths + 1] = line end
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format("GET", paths[(i %% #paths) + 1])
+end
+"""
+
+
+def sample_paths(database_url: str, n: int) -> dict[str, list[str]]:
+    """URLs to request, read from the corpus: papers with public summaries, venues, queries."""
+    code = f"""
+import json, os, random, django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shortscience.settings")
+django.setup()
+from django.db.models import Count
+from shortscience.papers.models import Paper, Venue
+from shortscience.summaries.models import Summary
+rng = random.Random(5)
+paper_ids = list(Summary.objects.public().values_list("paper_id", flat=True).distinct()[:20000])
+papers = [p.get_absolute_url() for p in Paper.objects.filter(pk__in=rng.sample(paper_ids, min({n}, len(paper_ids))))]
+venues = []
+for key, year in Paper.objects.exclude(venue=None).values_list("venue__key", "year").distinct()[:2000]:
+    venues.append(f"/venue?key={{key}}&year={{year}}")
+titles = list(Paper.objects.values_list("title", flat=True)[:20000])
+words = [w.lower() for t in titles for w in t.split() if w.isalpha()]
+queries = []
+for _ in range({n}):
+    k = rng.choice((1, 1, 2, 2, 3))
+    queries.append("/search?q=" + "+".join(rng.choice(words) for _ in range(k)))
+print(json.dumps({{"paper": papers, "venue": rng.sample(venues, min({n}, len(venues))), "search": queries}}))
+"""
+    env = dict(os.environ, DATABASE_URL=database_url, DEBUG="0", SECRET_KEY="benchmark-only")
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def start_server(database_url: str, port: int, workers: int) -> subprocess.Popen:
+    env = dict(
+        os.environ,
+        DATABASE_URL=database_url,
+        DEBUG="0",
+        SECRET_KEY="benchmark-only",
+        ALLOWED_HOSTS="127.0.0.1",
+    )
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "shortscience.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
+        start_new_session=True,
+    )
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return server
+        except OSError:
+            time.sleep(0.2)
+    stop_server(server)
+    raise SystemExit("gunicorn did not start")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait(timeout=30)
+
+
+def _seconds(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()
+    return float(number) * {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}[unit]
+
+
+def run_wrk(
+    url: str, paths: list[str] | None, seconds: int, connections: int, workdir: Path
+) -> dict:
+    cmd = ["wrk", "--latency", "-t", "2", "-c", str(connections), "-d", f"{seconds}s"]
+    if paths:
+        listing = workdir / f"paths-{random.random():.6f}.txt"
+        listing.write_text("\n".join(paths) + "\n")
+        script = workdir / "rotate.lua"
+        script.write_text(LUA % listing)
+        cmd += ["-s", str(script)]
+    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    latency = {
+        int(p): _seconds(v) * 1000 for p, v in re.findall(r"^\s+(50|75|90|99)%\s+(\S+)", out, re.M)
+    }
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "rps": rate,
+        "p50_ms": latency[50],
+        "p99_ms": latency[99],
+        "non_2xx": int(errors.group(1)) if errors else 0,
+    }
+
+
+def bar_chart(results: dict[str, dict[str, dict]], path: Path) -> None:
+    """A small SVG bar chart of requests/s per page and database; no plotting library."""
+    pages = list(next(iter(results.values())).keys())
+    dbs = list(results)
+    top = max(r["rps"] for per_db in results.values() for r in per_db.values()) or 1
+    width, bar, gap, left, height = 640, 22, 14, 90, 200
+    colors = ["#3b6ea8", "#c0392b", "#27ae60"]
+    rows = []
+    y = 30
+    for page in pages:
+        rows.append(f'<text x="{left - 8}" y="{y + bar}" text-anchor="end">{page}</text>')
+        for i, db in enumerate(dbs):
+            rps = results[db][page]["rps"]
+            w = (width - left - 80) * rps / top
+            rows.append(
+                f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar - 4}" fill="{colors[i % 3]}"/>'
+                f'<text x="{left + w + 4:.1f}" y="{y + bar - 8}">{rps:,.0f}/s</text>'
+            )
+            y += bar
+        y += gap
+    legend = "".join(
+        f'<rect x="{left + 120 * i}" y="6" width="12" height="12" fill="{colors[i % 3]}"/>'
+        f'<text x="{left + 16 + 120 * i}" y="17">{db}</text>'
+        for i, db in enumerate(dbs)
+    )
+    height = y + 10
+    path.write_text(
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'font-family="sans-serif" font-size="12">'
+        f'<rect width="100%" height="100%" fill="white"/>{legend}{"".join(rows)}</svg>\n'
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--database-url", action="append", required=True, help="a corpus database (repeatable)"
+    )
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    parser.add_argument("--paths", type=int, default=2000, help="distinct URLs per page kind")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is needed: apt-get install wrk")
+    workdir = Path(tempfile.mkdtemp(prefix="ss-load-"))
+    results: dict[str, dict[str, dict]] = {}
+    base = f"http://127.0.0.1:{args.port}"
+    for url in args.database_url:
+        db = "postgresql" if url.startswith("postgres") else "sqlite"
+        paths = sample_paths(url, args.paths)
+        server = start_server(url, args.port, args.workers)
+        try:
+            per_page = {}
+            for page, page_paths in [
+                ("trivial", None),
+                ("home", None),
+                ("paper", paths["paper"]),
+                ("venue", paths["venue"]),
+                ("search", paths["search"]),
+            ]:
+                target = base + ("/healthz" if page == "trivial" else "/")
+                # A short warm-up: imports, the KaTeX worker, the first cache fills.
+                run_wrk(target, page_paths, 3, args.connections, workdir)
+                per_page[page] = run_wrk(
+                    target, page_paths, args.seconds, args.connections, workdir
+                )
+                r = per_page[page]
+                print(
+                    f"{db:10} {page:8} {r['rps']:8,.0f} req/s  p50 {r['p50_ms']:7.1f} ms  "
+                    f"p99 {r['p99_ms']:7.1f} ms  non-2xx {r['non_2xx']}",
+                    flush=True,
+                )
+            results[db] = per_page
+        finally:
+            stop_server(server)
+    if args.no_write:
+        return
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    lines = [
+        "## Pages under load: gunicorn + wrk",
+        "",
+        f"Measured {time.strftime('%Y-%m-%d')} on {cpu}, {os.cpu_count()} cores (wrk runs on the same cores); "
+        f"gunicorn {args.workers} sync workers, {args.connections} connections, {args.seconds} s per page "
+        f"after a 3 s warm-up; paper, venue and search requests rotate over up to {args.paths:,} URLs each. "
+        "`trivial` is `/healthz` through the same middleware (the ceiling).",
+        "",
+        "| database | page | req/s | % of trivial | p50 ms | p99 ms | non-2xx |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for db, per_page in results.items():
+        ceiling = per_page["trivial"]["rps"]
+        for page, r in per_page.items():
+            lines.append(
+                f"| {db} | {page} | {r['rps']:,.0f} | {100 * r['rps'] / ceiling:.0f}% | "
+                f"{r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['non_2xx']} |"
+            )
+    lines += ["", "![requests per second by page](load.svg)"]
+    bar_chart(results, ROOT / "docs" / "load.svg")
+    from import_arxiv import write_section
+
+    write_section(ROOT / "docs" / "benchmarks.md", "load", "\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+"""A whole-page cache for visitors who are not logged in, invalidated by a content version.
+
+Every write to something a public page shows bumps one counter (`ContentVersion`, a row in
+the database, so every app server sees it at once); cached pages are keyed by that counter,
+so a page is never served from before the last write. One indexed read per request is the
+price; a hit then costs no template rendering and no other query. Votes and comments bump it
+too, so on a busy site pages live seconds rather than minutes: the trade-off accepted for
+never showing a stale score or a hidden summary after moderation.
+
+Only anonymous GETs without a session cookie are cached (a logged-in page carries the
+member's name, votes and CSRF token), and only responses that set no cookie.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.utils.http import http_date
+
+from shortscience.front import viewcount
+
+# A paper page, /paper/<id>/<slug> (papers/urls.py "papers:detail").
+_PAPER_PAGE = re.compile(r"^/paper/(\d+)/[^/]+$")
+
+# Rows written all the time that no public page shows: saving them must not empty the cache.
+_IGNORED = {
+    "migrations.migration",
+    "sessions.session",
+    "accounts.tokenbucket",
+    "front.contentversion",
+    "front.dailyviews",
+    "papers.importcheckpoint",
+    "notifications.notification",
+    "notifications.outboxemail",
+    "notifications.notificationsettings",
+    "notifications.follow",
+    "moderation.report",
+    "account.emailconfirmation",
+    "uploads.upload",
+}
+
+
+def current_version():
+    from shortscience.front.models import ContentVersion
+
+    return ContentVersion.current()
+
+
+def bump(**_) -> None:
+    """Invalidate every cached page, once the surrounding transaction commits."""
+    from shortscience.front.models import ContentVersion
+
+    transaction.on_commit(ContentVersion.bump)
+
+
+def _on_change(sender, **kwargs) -> None:
+    # Migrations save through historical models (module "__fake__") and record themselves in
+    # django_migrations, before this table exists.
+    if sender.__module__ != "__fake__" and sender._meta.label_lower not in _IGNORED:
+        bump()
+
+
+def connect_signals() -> None:
+    post_save.connect(_on_change, dispatch_uid="front.cache.save")
+    post_delete.connect(_on_change, dispatch_uid="front.cache.delete")
+
+
+class AnonymousPageCacheMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not self._cacheable_request(request):
+            return self.get_response(request)
+        number, changed = current_version()
+        digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+        key = f"page:{number}:{request.get_host()}:{digest}"
+        hit = cache.get(key)
+        if hit is not None:
+            status, headers, content = hit
+            from django.http import HttpResponse
+
+            response = HttpResponse(content, status=status)
+            for name, value in headers.items():
+                response[name] = value
+            response["X-Cache"] = "hit"
+            if match := _PAPER_PAGE.match(request.path):  # the view did not run: count it here
+                viewcount.record_view(int(match[1]))
+            return response
+        response = self.get_response(request)
+        if self._cacheable_response(response):
+            response["Last-Modified"] = http_date(changed.timestamp())
+            headers = {
+                name: response[name]
+                for name in ("Content-Type", "Content-Language", "Last-Modified", "X-Robots-Tag")
+                if response.has_header(name)
+            }
+            cache.set(
+                key, (response.status_code, headers, response.content), settings.PAGE_CACHE_SECONDS
+            )
+            response["X-Cache"] = "miss"
+        return response
+
+    @staticmethod
+    def _cacheable_request(request) -> bool:
+        return (
+            settings.PAGE_CACHE_SECONDS > 0
+            and request.method == "GET"
+            and settings.SESSION_COOKIE_NAME not in request.COOKIES
+            and not request.path.startswith(settings.PAGE_CACHE_SKIP_PREFIXES)
+        )
+
+    @staticmethod
+    def _cacheable_response(response) -> bool:
+        control = response.get("Cache-Control", "")
+        vary = {v.strip().lower() for v in response.get("Vary", "").split(",") if v.strip()}
+        return (
+            response.status_code == 200
+            and not response.streaming
+            and not response.cookies  # e.g. a CSRF cookie: the page holds a token
+            and "private" not in control
+            and "no-store" not in control
+            # Only cookie-less requests reach the cache, so "Vary: Cookie" is already honoured.
+            and vary <= {"cookie", "accept-encoding"}
+        )

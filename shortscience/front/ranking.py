@@ -1,0 +1,78 @@
+"""Ranking keys for the home tabs: research fields from arXiv categories, and hotness.
+
+Pure functions, no model imports at module level: `summaries.models` calls them on save and
+`community.services.cast_vote` on each vote, so the stored keys are always current and a
+list page only sorts by an indexed column (heavy work at write time, not at request time).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+# Field code -> (label, arXiv category prefixes): the one place the mapping lives. A bare
+# archive name ("astro-ph", "gr-qc", "nlin") counts as its prefix without the trailing dot.
+# Venue.kind (conference / journal / preprint / other) says nothing about a field, so venues
+# play no part: the field of a summary is that of its paper's arXiv categories only.
+FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "cs": ("Computer science", ("cs.",)),
+    "stat": ("Statistics", ("stat.",)),
+    # "math." with its dot: "math-ph" (mathematical physics) is physics.
+    "math": ("Mathematics", ("math.",)),
+    "physics": (
+        "Physics",
+        (
+            "hep-",
+            "astro-ph",
+            "cond-mat",
+            "gr-qc",
+            "quant-ph",
+            "nucl-",
+            "physics.",
+            "nlin.",
+            "math-ph",
+        ),
+    ),
+    "q-bio": ("Biology", ("q-bio.",)),
+    "q-fin": ("Finance", ("q-fin.",)),
+    "eess": ("Electrical engineering", ("eess.",)),
+    "econ": ("Economics", ("econ.",)),
+}
+
+
+def field_of(category: str) -> str | None:
+    """The field code of one arXiv category ("cs.LG" -> "cs", "hep-th" -> "physics")."""
+    category = category.strip()
+    for code, (_, prefixes) in FIELDS.items():
+        if category.startswith(prefixes) or category in {p.rstrip(".-") for p in prefixes}:
+            return code
+    return None
+
+
+def fields_tag(categories: Iterable[str]) -> str:
+    """What Summary.fields stores: the codes, each wrapped in spaces (" cs stat "), so that a
+    filter on " cs " never matches inside another code ("physics" ends in "cs")."""
+    codes = sorted({code for c in categories if (code := field_of(c))})
+    return f" {' '.join(codes)} " if codes else ""
+
+
+# Hotness, after Reddit's: the order of magnitude of the net score, plus that of today's paper
+# views (weighted less than votes: a view is cheap), plus the age in units of 12.5 hours. A
+# summary 12.5 hours younger ties with one ten times the net votes.
+VIEW_WEIGHT = 0.5
+AGE_UNIT_SECONDS = 45_000
+# Epoch seconds counted from the site's start keep the floats small; only differences matter.
+EPOCH = datetime(2015, 1, 1, tzinfo=UTC)
+
+
+def hotness(net: int, views_today: int, created: datetime) -> float:
+    order = math.log10(max(abs(net), 1))
+    sign = (net > 0) - (net < 0)
+    seconds = (created - EPOCH).total_seconds()
+    return round(
+        sign * order
+        + VIEW_WEIGHT * math.log10(1 + max(views_today, 0))
+        + seconds / AGE_UNIT_SECONDS,
+        7,
+    )

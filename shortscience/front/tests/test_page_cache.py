@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.test import override_settings
+
+from shortscience.front.cache import AnonymousPageCacheMiddleware
+from shortscience.front.models import ContentVersion
+from shortscience.test import BaseTestCase, make_paper, make_summary
+
+
+@override_settings(PAGE_CACHE_SECONDS=600)
+class AnonymousPageCacheTests(BaseTestCase):
+    def setUp(self):
+        super().setUp()
+        cache.clear()
+        with self.captureOnCommitCallbacks(execute=True):
+            self.paper = make_paper("Cached Paper")
+            make_summary(self.paper, self.alice, "The first text.")
+
+    def test_a_visitor_gets_the_second_view_from_the_cache_with_one_query(self):
+        first = self.client.get(self.paper.get_absolute_url())
+        self.assertEqual(first["X-Cache"], "miss")
+        with self.assertNumQueries(1):  # the content version
+            second = self.client.get(self.paper.get_absolute_url())
+        self.assertEqual(second["X-Cache"], "hit")
+        self.assertEqual(second.content, first.content)
+        self.assertEqual(second["Content-Type"], first["Content-Type"])
+
+    def test_a_write_makes_the_next_view_fresh(self):
+        self.client.get(self.paper.get_absolute_url())
+        with self.captureOnCommitCallbacks(execute=True):
+            make_summary(self.paper, self.bob, "A second, newer text.")
+        response = self.client.get(self.paper.get_absolute_url())
+        self.assertEqual(response["X-Cache"], "miss")
+        self.assertContains(response, "A second, newer text.")
+
+    def test_writes_no_page_shows_leave_the_cache_alone(self):
+        before = ContentVersion.current()
+        with self.captureOnCommitCallbacks(execute=True):
+            from shortscience.accounts.models import TokenBucket
+
+            TokenBucket.authorize("test:key", 5, 60)
+        self.assertEqual(ContentVersion.current(), before)
+
+    def test_a_logged_in_member_is_never_served_from_the_cache(self):
+        self.client.get(self.paper.get_absolute_url())
+        self.client.force_login(self.bob)
+        response = self.client.get(self.paper.get_absolute_url())
+        self.assertNotIn("X-Cache", response)
+
+    def test_pages_carry_an_etag_and_last_modified_and_answer_304(self):
+        first = self.client.get(self.paper.get_absolute_url())
+        self.assertIn("ETag", first)
+        self.assertIn("Last-Modified", first)
+        again = self.client.get(self.paper.get_absolute_url(), HTTP_IF_NONE_MATCH=first["ETag"])
+        self.assertEqual(again.status_code, 304)
+        since = self.client.get(
+            self.paper.get_absolute_url(), HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]
+        )
+        self.assertEqual(since.status_code, 304)
+
+    def test_a_response_that_sets_a_cookie_or_is_private_is_not_stored(self):
+        ok = HttpResponse("page")
+        self.assertTrue(AnonymousPageCacheMiddleware._cacheable_response(ok))
+        with_cookie = HttpResponse("page")
+        with_cookie.set_cookie("csrftoken", "x")
+        private = HttpResponse("page", headers={"Cache-Control": "private"})
+        varies = HttpResponse("page", headers={"Vary": "Accept-Language"})
+        for response in (with_cookie, private, varies, HttpResponse("gone", status=404)):
+            self.assertFalse(AnonymousPageCacheMiddleware._cacheable_response(response))
+
+    def test_a_hidden_summary_leaves_cached_pages_at_once(self):
+        summary = self.paper.summaries.get()
+        self.assertContains(self.client.get(self.paper.get_absolute_url()), "The first text.")
+        with self.captureOnCommitCallbacks(execute=True):
+            summary.is_hidden = True
+            summary.save(update_fields=["is_hidden"])
+        self.assertNotContains(self.client.get(self.paper.get_absolute_url()), "The first text.")
+
+    def test_the_health_check_answers_without_touching_the_database(self):
+        with self.assertNumQueries(0):
+            response = self.client.get("/healthz")
+        self.assertEqual(response.content, b"ok")
+        self.assertNotIn("X-Cache", response)
