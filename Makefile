@@ -40,6 +40,7 @@ format: install
 bench: install
 	$(PY) bench/render_markup.py
 	$(PY) bench/import_arxiv.py --records 100000
+	$(PY) bench/search.py --papers 100000
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles .pytest_cache

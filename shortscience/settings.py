@@ -9,12 +9,15 @@ import os
 import sys
 from pathlib import Path
 
+from shortscience.accounts.oauth import ENV_NAMES as OAUTH_ENV_NAMES
+from shortscience.accounts.oauth import social_providers
 from shortscience.lib.env import (
     ConfigError,
     env_bool,
     env_int,
     env_list,
     env_str,
+    parse_cache_url,
     parse_database_url,
 )
 
@@ -47,8 +50,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sites",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "allauth",
     "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.orcid",
+    "allauth.socialaccount.providers.github",
+    "allauth.socialaccount.providers.google",
     "shortscience.accounts",
     "shortscience.papers",
     "shortscience.summaries",
@@ -56,11 +64,18 @@ INSTALLED_APPS = [
     "shortscience.community",
     "shortscience.notifications",
     "shortscience.moderation",
+    "shortscience.uploads",
+    "shortscience.discovery",
+    "shortscience.search",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # ETag and Last-Modified on every page and feed, answering 304 when they match; outside
+    # the page cache so that cached pages get them too.
+    "django.middleware.http.ConditionalGetMiddleware",
+    "shortscience.front.cache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -68,6 +83,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # After auth and messages: logs a banned member out on their next request.
+    "shortscience.moderation.middleware.BannedUserMiddleware",
 ]
 
 ROOT_URLCONF = "shortscience.urls"
@@ -84,6 +101,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "shortscience.front.context_processors.site",
+                "shortscience.moderation.context_processors.moderation",
+                "shortscience.notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -97,11 +116,32 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# CACHE_URL: locmem:// (default), redis://host:6379/0 (shared by every app server; needs the
+# `redis` package) or db://table (Django's database cache; `manage.py createcachetable`).
+CACHES = {"default": parse_cache_url(env_str("CACHE_URL", "locmem://"))}
+# Whole pages for visitors who are not logged in (front/cache.py); 0 turns the cache off.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 0 if TESTING else 600)
+PAGE_CACHE_SKIP_PREFIXES = (
+    "/accounts/",
+    "/admin/",
+    "/settings",
+    "/markup/",
+    "/static/",
+    "/media/",
+    "/healthz",
+)
+
 AUTH_USER_MODEL = "accounts.User"
+# Django's and allauth's backends, each refusing banned members (shortscience/moderation/auth.py).
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "shortscience.moderation.auth.ModelBackend",
+    "shortscience.moderation.auth.AuthenticationBackend",
 ]
+# Says "This account is banned: <reason>" on the log-in form instead of a wrong-password error.
+ACCOUNT_ADAPTER = "shortscience.moderation.auth.AccountAdapter"
+# allauth's limits live in the per-process cache; ours are database token buckets shared by
+# every app server (accounts/ratelimit.py, wired around allauth's forms in urls.py).
+ACCOUNT_RATE_LIMITS = False
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -120,6 +160,13 @@ ACCOUNT_EMAIL_VERIFICATION = env_str("ACCOUNT_EMAIL_VERIFICATION", "mandatory")
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+# The sign-up form with a honeypot field (accounts/forms.py).
+ACCOUNT_FORMS = {"signup": "shortscience.accounts.forms.SignupForm"}
+# Log-in with ORCID, GitHub or Google, each only when its <NAME>_CLIENT_ID and <NAME>_SECRET
+# (or <NAME>_SECRET_FILE) are set; apps come from settings, no SocialApp rows needed.
+SOCIALACCOUNT_PROVIDERS = social_providers({name: env_str(name) for name in OAUTH_ENV_NAMES})
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_STORE_TOKENS = False
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
@@ -132,11 +179,31 @@ if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ConfigError("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be on")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ShortScience <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The outbox (notifications/services.py, `manage.py send_emails`): a failed email is retried
+# after base, 3x base, 9x base... seconds and given up after EMAIL_MAX_ATTEMPTS tries; a
+# sender holds the rows it claimed for EMAIL_CLAIM_SECONDS.
+EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 6)
+EMAIL_RETRY_BASE_SECONDS = env_int("EMAIL_RETRY_BASE_SECONDS", 300)
+EMAIL_CLAIM_SECONDS = env_int("EMAIL_CLAIM_SECONDS", 600)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+
+
+def _json_setting(name: str) -> dict:
+    import json
+
+    raw = env_str(name, "{}")
+    try:
+        value = json.loads(raw)
+    except ValueError as e:
+        raise ConfigError(f"{name} must be a JSON object: {e}") from None
+    if not isinstance(value, dict):
+        raise ConfigError(f"{name} must be a JSON object")
+    return value
+
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
@@ -146,7 +213,12 @@ STATICFILES_DIRS = [
     ("katex", BASE_DIR / "node_modules" / "katex" / "dist"),
 ]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Uploaded images. MEDIA_STORAGE_BACKEND can name any Django storage (an S3-compatible one
+    # from django-storages, say), configured with MEDIA_STORAGE_OPTIONS as a JSON object.
+    "default": {
+        "BACKEND": env_str("MEDIA_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": _json_setting("MEDIA_STORAGE_OPTIONS"),
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -159,7 +231,14 @@ STORAGES = {
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
-MEDIA_URL = "/media/"
+MEDIA_URL = env_str("MEDIA_URL", "/media/")
+# Image uploads (shortscience/uploads): the largest file accepted and the largest image in
+# pixels, which also guards Pillow against decompression bombs. Production serves MEDIA_URL
+# from the web server (or the storage's own URLs); Django serves it only when DEBUG is on.
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
+UPLOAD_MAX_PIXELS = env_int("UPLOAD_MAX_PIXELS", 25_000_000)
+# Accounts younger than this get half the bucket of the write rate limits.
+NEW_ACCOUNT_DAYS = env_int("NEW_ACCOUNT_DAYS", 7)
 
 SESSION_COOKIE_SECURE = not DEBUG and not TESTING
 CSRF_COOKIE_SECURE = not DEBUG and not TESTING
@@ -170,6 +249,22 @@ X_FRAME_OPTIONS = "DENY"
 # Markup: the longest summary accepted. The KaTeX engine reads NODE_BINARY and
 # KATEX_TIMEOUT_SECONDS itself (lib/katex.py), being framework-free.
 SUMMARY_MAX_CHARS = env_int("SUMMARY_MAX_CHARS", 100_000)
+
+# Discussion (community/services.py): the longest comment, how long its author may edit it,
+# and how deep replies nest (a reply to a comment at the cap becomes its sibling).
+COMMENT_MAX_CHARS = env_int("COMMENT_MAX_CHARS", 10_000)
+COMMENT_EDIT_WINDOW_MINUTES = env_int("COMMENT_EDIT_WINDOW_MINUTES", 60)
+COMMENT_MAX_DEPTH = 5
+# Reputation counts only votes at least this old, so a burst of votes (or a vote ring) shows
+# on the work at once but on the member only after it had time to be noticed.
+REPUTATION_VOTE_AGE_DAYS = 2
+
+# Home tabs and ranking (front/ranking.py, front/viewcount.py): the "Top recent" window, and
+# how often each process writes its in-memory paper view counts (whichever comes first).
+# Never in tests unless a test asks: a flush inside another test would add to its queries.
+TOP_RECENT_DAYS = env_int("TOP_RECENT_DAYS", 7)
+VIEW_COUNT_FLUSH_SECONDS = env_int("VIEW_COUNT_FLUSH_SECONDS", 10**9 if TESTING else 60)
+VIEW_COUNT_FLUSH_VIEWS = env_int("VIEW_COUNT_FLUSH_VIEWS", 10**9 if TESTING else 500)
 
 # Paper sources. Each base URL can point at a mirror or a proxy; tests point them at a
 # local server of recorded responses, and a test that forgets to gets a refused

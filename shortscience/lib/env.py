@@ -113,3 +113,23 @@ def parse_database_url(url: str, *, base_dir: str) -> dict:
     raise ConfigError(
         f"DATABASE_URL={url!r}: unsupported scheme {scheme!r} (use sqlite or postgres)"
     )
+
+
+def parse_cache_url(url: str) -> dict:
+    """Turn CACHE_URL into a Django CACHES entry.
+
+    locmem:// (the default: one process's memory, fine on one machine), redis://host:port/db
+    (a cache shared by every app server; needs the `redis` package), or db://table_name
+    (Django's database cache: shared without another service; run createcachetable).
+    """
+    parts = urlsplit(url)
+    if parts.scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ss"}
+    if parts.scheme in ("redis", "rediss"):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if parts.scheme == "db":
+        table = parts.netloc or parts.path.lstrip("/")
+        if not table.isidentifier():
+            raise ConfigError(f"CACHE_URL={url!r}: db://TABLE needs a table name")
+        return {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": table}
+    raise ConfigError(f"CACHE_URL={url!r}: use locmem://, redis://host:port/db or db://table")

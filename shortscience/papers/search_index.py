@@ -1,11 +1,23 @@
-"""The full-text index of papers on SQLite: an FTS5 table beside papers_paper.
+"""The full-text index of papers, one per engine, kept beside papers_paper.
+
+SQLite: an FTS5 table `papers_paper_fts(title, authors, abstract, venue, identifiers,
+categories, year)` whose rowid is the paper id (tokenizer unicode61, diacritics removed),
+and `papers_paper_title_fts` with the short fields only, copied from it.
+
+PostgreSQL: a side table `papers_paper_search(paper_id, document, short_document, facets)`
+with GIN indexes: `document` is the weighted tsvector the ranking reads (title A, authors B,
+venue and identifiers C, abstract D); `short_document` the same without the abstract, whose
+much shorter posting lists the search's title tier reads; `facets` what only filters read
+(categories A, year B). All are built with the 'simple' configuration over
+`shortscience_fold(text)` (unaccent, lower case, punctuation to spaces; abstracts without
+the last step, see migration 0006): no stemming, so both engines find the same
+papers for the same words (SQLite's unicode61 does not stem either), and author names and
+non-English titles are not mangled by an English stemmer. A side table rather than columns
+on papers_paper keeps the wide vectors out of every paper query and the Paper model.
 
 Kept in sync by upsert_paper() and merges, one paper at a time; a bulk import leaves its
 new papers to `manage.py rebuild_search_index`, a separate pass that indexes paper ids in
-ranges inside SQLite itself (INSERT ... SELECT), resumable from a checkpoint.
-
-PostgreSQL's full-text index (a tsvector with a GIN index) comes with the search feature;
-until then these functions do nothing there.
+ranges inside the database itself (INSERT ... SELECT), resumable from a checkpoint.
 """
 
 from __future__ import annotations
@@ -15,22 +27,65 @@ from collections.abc import Iterable
 from django.db import connection
 
 TABLE = "papers_paper_fts"
+# The short fields again, in a small table of their own: the search's title tier walks its
+# doclists, which are ~15x shorter than the big table's (shortscience/search/sqlite.py).
+TITLE_TABLE = "papers_paper_title_fts"
+TITLE_COLUMNS = ("title", "authors", "venue", "categories", "year")
+PG_TABLE = "papers_paper_search"
 CHECKPOINT = "search-index"
+COLUMNS = ("title", "authors", "abstract", "venue", "identifiers", "categories", "year")
 
-# Title, authors in order, abstract; merged-away papers are not in the index.
+# Title, authors in order, abstract, venue, identifiers, categories, year; merged-away
+# papers are not in the index. Each extra column is one indexed lookup per paper.
 _SELECT = """
     SELECT p.id, p.title,
            COALESCE((SELECT group_concat(name, ', ') FROM (
                SELECT a.name AS name FROM papers_paperauthor pa
                JOIN papers_author a ON a.id = pa.author_id
                WHERE pa.paper_id = p.id ORDER BY pa.position)), ''),
-           p.abstract
+           p.abstract,
+           COALESCE((SELECT v.name || ' ' || v.key FROM papers_venue v WHERE v.id = p.venue_id), ''),
+           COALESCE((SELECT group_concat(i.value, ' ') FROM papers_paperidentifier i
+                     WHERE i.paper_id = p.id), ''),
+           COALESCE((SELECT group_concat(k.name, ' ') FROM papers_paper_keywords pk
+                     JOIN papers_keyword k ON k.id = pk.keyword_id WHERE pk.paper_id = p.id), ''),
+           COALESCE(p.year, '')
     FROM papers_paper p
+    WHERE p.merged_into_id IS NULL AND {where}
+"""
+
+# The small table is filled from the big one's stored copy of the same text: no second pass
+# over authors, venues and keywords.
+_COPY_TITLES = (
+    f"INSERT INTO {TITLE_TABLE} (rowid, {', '.join(TITLE_COLUMNS)}) "
+    f"SELECT rowid, {', '.join(TITLE_COLUMNS)} FROM {TABLE} WHERE {{where}}"
+)
+
+_PG_SELECT = """
+    SELECT p.id, s.short || setweight(to_tsvector('simple', shortscience_fold_long(p.abstract)), 'D'),
+        s.short,
+        setweight(to_tsvector('simple', shortscience_fold(
+               (SELECT string_agg(k.name, ' ') FROM papers_paper_keywords pk
+                JOIN papers_keyword k ON k.id = pk.keyword_id WHERE pk.paper_id = p.id))), 'A')
+        || setweight(to_tsvector('simple', COALESCE(p.year::text, '')), 'B')
+    FROM papers_paper p, LATERAL (SELECT
+        setweight(to_tsvector('simple', shortscience_fold(p.title)), 'A')
+        || setweight(to_tsvector('simple', shortscience_fold(
+               (SELECT string_agg(a.name, ' ' ORDER BY pa.position) FROM papers_paperauthor pa
+                JOIN papers_author a ON a.id = pa.author_id WHERE pa.paper_id = p.id))), 'B')
+        || setweight(to_tsvector('simple', shortscience_fold(
+               COALESCE((SELECT v.name || ' ' || v.key FROM papers_venue v WHERE v.id = p.venue_id), '')
+               || ' ' || COALESCE((SELECT string_agg(i.value, ' ') FROM papers_paperidentifier i
+                                   WHERE i.paper_id = p.id), ''))), 'C') AS short) s
     WHERE p.merged_into_id IS NULL AND {where}
 """
 
 
 def supported() -> bool:
+    return connection.vendor in ("sqlite", "postgresql")
+
+
+def _sqlite() -> bool:
     return connection.vendor == "sqlite"
 
 
@@ -41,46 +96,106 @@ def index_papers(ids: Iterable[int]) -> None:
         return
     marks = ", ".join("%s" for _ in ids)
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {TABLE} WHERE rowid IN ({marks})", ids)
-        cursor.execute(
-            f"INSERT INTO {TABLE} (rowid, title, authors, abstract) "
-            + _SELECT.format(where=f"p.id IN ({marks})"),
-            ids,
-        )
+        if _sqlite():
+            cursor.execute(f"DELETE FROM {TABLE} WHERE rowid IN ({marks})", ids)
+            cursor.execute(f"DELETE FROM {TITLE_TABLE} WHERE rowid IN ({marks})", ids)
+            cursor.execute(
+                f"INSERT INTO {TABLE} (rowid, {', '.join(COLUMNS)}) "
+                + _SELECT.format(where=f"p.id IN ({marks})"),
+                ids,
+            )
+            cursor.execute(_COPY_TITLES.format(where=f"rowid IN ({marks})"), ids)
+        else:
+            cursor.execute(f"DELETE FROM {PG_TABLE} WHERE paper_id IN ({marks})", ids)
+            cursor.execute(
+                f"INSERT INTO {PG_TABLE} (paper_id, document, short_document, facets) "
+                + _PG_SELECT.format(where=f"p.id IN ({marks})"),
+                ids,
+            )
 
 
 def index_range(after_id: int, up_to_id: int) -> int:
     """Index papers with after_id < id <= up_to_id; the rows in that range are replaced."""
     with connection.cursor() as cursor:
+        if not _sqlite():
+            cursor.execute(
+                f"DELETE FROM {PG_TABLE} WHERE paper_id > %s AND paper_id <= %s",
+                [after_id, up_to_id],
+            )
+            cursor.execute(
+                f"INSERT INTO {PG_TABLE} (paper_id, document, short_document, facets) "
+                + _PG_SELECT.format(where="p.id > %s AND p.id <= %s"),
+                [after_id, up_to_id],
+            )
+            return cursor.rowcount
         # Past the highest indexed paper (every range of a fresh build) there is nothing to
         # replace, and an FTS5 DELETE by rowid range still walks the index's segments.
         cursor.execute(f"SELECT max(rowid) FROM {TABLE}")
         (top,) = cursor.fetchone()
         if top is not None and top > after_id:
-            cursor.execute(
-                f"DELETE FROM {TABLE} WHERE rowid > %s AND rowid <= %s", [after_id, up_to_id]
-            )
+            for table in (TABLE, TITLE_TABLE):
+                cursor.execute(
+                    f"DELETE FROM {table} WHERE rowid > %s AND rowid <= %s", [after_id, up_to_id]
+                )
         cursor.execute(
-            f"INSERT INTO {TABLE} (rowid, title, authors, abstract) "
+            f"INSERT INTO {TABLE} (rowid, {', '.join(COLUMNS)}) "
             + _SELECT.format(where="p.id > %s AND p.id <= %s"),
             [after_id, up_to_id],
         )
-        return cursor.rowcount
+        count = cursor.rowcount
+        cursor.execute(
+            _COPY_TITLES.format(where="rowid > %s AND rowid <= %s"), [after_id, up_to_id]
+        )
+        return count
+
+
+_PG_INDEXES = {
+    "papers_paper_search_document": "document",
+    "papers_paper_search_facets": "facets",
+    "papers_paper_search_short": "short_document",
+}
+
+
+def drop_pg_indexes() -> None:
+    """Before a build from the start on PostgreSQL: a GIN index built once over the full
+    table is several times faster than one maintained row by row."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for name in _PG_INDEXES:
+                cursor.execute(f"DROP INDEX IF EXISTS {name}")
+
+
+def ensure_pg_indexes() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for name, column in _PG_INDEXES.items():
+                cursor.execute(
+                    f"CREATE INDEX IF NOT EXISTS {name} ON {PG_TABLE} USING gin ({column})"
+                )
 
 
 def clear() -> None:
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {TABLE}")
+        for table in (TABLE, TITLE_TABLE) if _sqlite() else (PG_TABLE,):
+            cursor.execute(f"DELETE FROM {table}")
 
 
 def match_ids(query: str, limit: int = 50) -> list[int]:
-    """Paper ids for an FTS5 query, best first: the index's own check, and the seam the
-    search feature will build on."""
+    """Paper ids for a raw engine query (an FTS5 expression on SQLite, a tsquery on
+    PostgreSQL), best first: the index's own check. The search feature goes through
+    shortscience.search, which bounds the ranking."""
     if not supported():
         return []
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s ORDER BY rank LIMIT %s",
-            [query, limit],
-        )
+        if _sqlite():
+            cursor.execute(
+                f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s ORDER BY rank LIMIT %s",
+                [query, limit],
+            )
+        else:
+            cursor.execute(
+                f"SELECT paper_id FROM {PG_TABLE}, to_tsquery('simple', %s) q "
+                "WHERE document @@ q ORDER BY ts_rank(document, q) DESC, paper_id LIMIT %s",
+                [query, limit],
+            )
         return [row[0] for row in cursor.fetchall()]

@@ -3,11 +3,14 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core import signing
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from shortscience.accounts.ratelimit import allow
+from shortscience.community.threads import my_votes
+from shortscience.front import viewcount
 from shortscience.lib import identifiers
 from shortscience.lib.http import FetchError
 from shortscience.lib.records import ImportFailed, PaperRecord
@@ -28,12 +31,16 @@ def detail(request, pk: int, slug: str = ""):
         return redirect(Paper.objects.get(pk=paper.merged_into_id), permanent=True)
     if slug != paper.slug:
         return redirect(paper, permanent=True)
+    viewcount.record_view(paper.pk)
     summaries = list(
         Summary.objects.filter(paper=paper)
         .visible_to(request.user)
         .select_related("user")
-        .order_by("-edited")
+        .order_by("-wilson", "-edited")
     )
+    votes = my_votes(request.user, Q(summary__in=summaries)) if summaries else {}
+    for summary in summaries:
+        summary.my_vote = votes.get(("summary", summary.pk), 0)
     mine = next(
         (s for s in summaries if request.user.is_authenticated and s.user_id == request.user.pk),
         None,

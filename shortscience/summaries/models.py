@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
+
+from shortscience.front import ranking
 
 
 class SummaryQuerySet(models.QuerySet):
@@ -21,6 +26,52 @@ class SummaryQuerySet(models.QuerySet):
 
     def for_list(self):
         return self.select_related("user", "paper")
+
+    # -- Home tabs (front/views.py): each one indexed order over stored keys ---------------
+
+    def in_field(self, code: str):
+        """Summaries of papers in one research field (front/ranking.py FIELDS)."""
+        return self.filter(fields__contains=f" {code} ")
+
+    def recent(self):
+        return self.order_by("-edited", "-pk")
+
+    def popular(self):
+        return self.order_by("-hot", "-pk")
+
+    def best(self):
+        return self.order_by("-wilson", "-edited", "-pk")
+
+    def top_recent(self, days: int):
+        """Most activity first: votes cast and comments posted in the last `days` days.
+
+        Only summaries with such activity are listed. The candidates come from the Vote and
+        Comment rows since the cutoff (Vote.created is indexed); the two counts are grouped
+        subqueries on those few rows, so the list stays one query however long it is.
+        """
+        from django.db.models import Count, OuterRef, Subquery
+        from django.db.models.functions import Coalesce
+        from django.utils import timezone
+
+        from shortscience.community.models import Comment, Vote
+
+        since = timezone.now() - timedelta(days=days)
+        votes = Vote.objects.filter(summary__isnull=False, created__gte=since)
+        comments = Comment.objects.filter(created__gte=since, is_deleted=False, is_hidden=False)
+
+        def count_of(rows):
+            grouped = rows.filter(summary=OuterRef("pk")).order_by().values("summary")
+            return Coalesce(Subquery(grouped.annotate(n=Count("pk")).values("n")), 0)
+
+        return (
+            self.filter(
+                models.Q(pk__in=votes.values("summary_id"))
+                | models.Q(pk__in=comments.values("summary_id"))
+            )
+            .annotate(recent_votes=count_of(votes), recent_comments=count_of(comments))
+            .annotate(activity=models.F("recent_votes") + models.F("recent_comments"))
+            .order_by("-activity", "-edited", "-pk")
+        )
 
 
 class Summary(models.Model):
@@ -53,6 +104,12 @@ class Summary(models.Model):
     # Wilson lower bound (80%) of upvotes / (upvotes + downvotes): the paper-page order.
     wilson = models.FloatField(default=0.0)
     comment_count = models.PositiveIntegerField(default=0)
+    # The "Popular" order (front/ranking.py hotness): written on save and with each vote, and
+    # refreshed for today's paper views by `manage.py update_rankings`.
+    hot = models.FloatField(default=0.0)
+    # The paper's research fields, " cs stat " (front/ranking.py fields_tag), set on save and
+    # by `update_rankings --all`: the home page's field filter without a join.
+    fields = models.CharField(max_length=100, blank=True, default="", editable=False)
 
     objects = SummaryQuerySet.as_manager()
 
@@ -61,13 +118,38 @@ class Summary(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["paper", "user"], name="summary_one_per_user_per_paper")
         ]
-        indexes = [models.Index(fields=["visibility", "-edited"], name="summary_public_recent")]
+        # Each home tab reads one of these in order, public rows first (see SummaryQuerySet).
+        indexes = [
+            models.Index(fields=["visibility", "-edited"], name="summary_public_recent"),
+            models.Index(fields=["visibility", "-hot"], name="summary_public_hot"),
+            models.Index(fields=["visibility", "-wilson", "-edited"], name="summary_public_best"),
+        ]
 
     def __str__(self) -> str:
         return f"Summary of {self.paper_id} by {self.user_id}"
 
+    def save(self, *args, **kwargs):
+        # A full save (a new or edited summary) refreshes the ranking keys; a save of named
+        # fields (a moderator hiding it) leaves them alone, as cast_vote keeps hot current.
+        if kwargs.get("update_fields") is None:
+            self.refresh_ranking_keys()
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse("summaries:detail", args=[self.pk])
+
+    def refresh_ranking_keys(self) -> None:
+        from shortscience.front.viewcount import views_today
+        from shortscience.papers.models import Keyword
+
+        categories = Keyword.objects.filter(papers=self.paper_id).values_list("name", flat=True)
+        self.fields = ranking.fields_tag(categories)
+        views = views_today([self.paper_id]).get(self.paper_id, 0)
+        self.hot = self.compute_hot(self.upvotes - self.downvotes, views)
+
+    def compute_hot(self, net: int, views_today: int) -> float:
+        # By creation, not last edit: fixing a typo must not send an old summary back up.
+        return ranking.hotness(net, views_today, self.created or timezone.now())
 
     @property
     def is_public(self) -> bool:

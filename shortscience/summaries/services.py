@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -9,8 +11,10 @@ from django.db.models import Max
 from django.utils import timezone
 
 from shortscience.lib import markup
+from shortscience.notifications import services as notifications
 from shortscience.papers.models import Paper
 from shortscience.papers.services import resolve_cites
+from shortscience.search import index as search_index
 from shortscience.summaries.models import Revision, Summary
 
 
@@ -45,6 +49,8 @@ def save_summary(*, paper: Paper, user, body: str, visibility: str, is_anonymous
     now = timezone.now()
     with transaction.atomic():
         summary = Summary.objects.select_for_update().filter(paper=paper, user=user).first()
+        created = summary is None
+        was_public = summary is not None and summary.is_public
         if summary is None:
             summary = Summary(paper=paper, user=user, created=now)
         elif (summary.body, summary.visibility, summary.is_anonymous) == (
@@ -67,6 +73,17 @@ def save_summary(*, paper: Paper, user, body: str, visibility: str, is_anonymous
             body=body,
             visibility=visibility,
             is_anonymous=is_anonymous,
+        )
+        # In the same transaction, so the search index never disagrees with the row.
+        search_index.index_summaries([summary.pk])
+        # After commit: followers are told only about a summary that really was saved.
+        transaction.on_commit(
+            partial(
+                notifications.summary_saved,
+                summary,
+                created=created,
+                became_public=summary.is_public and not was_public,
+            )
         )
     return summary
 

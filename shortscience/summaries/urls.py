@@ -8,5 +8,8 @@ urlpatterns = [
     path("summary/<int:pk>", views.detail, name="detail"),
     path("summary/<int:pk>/source", views.source, name="source"),
     path("summary/<int:pk>/history", views.history, name="history"),
+    path("summary/<int:pk>/share", views.share, name="share"),
+    path("summary/<int:pk>/unshare", views.unshare, name="unshare"),
+    path("summary/<int:pk>/publish", views.publish, name="publish"),
     path("markup/preview", views.preview, name="preview"),
 ]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
+
+from shortscience.summaries.models import Summary
 from shortscience.test import BaseTestCase, make_paper, make_summary
 
 PRIVATE_TEXT = "zebra-private-marker"
@@ -18,6 +21,8 @@ class PrivacyWalkTests(BaseTestCase):
         self.anonymous = make_summary(
             self.paper, self.bob, f"{ANONYMOUS_TEXT} text.", is_anonymous=True
         )
+        # alice shared her private summary once, then revoked the link.
+        self.revoked_token = secrets.token_urlsafe(32)
 
     def surfaces(self):
         yield "/"
@@ -27,6 +32,14 @@ class PrivacyWalkTests(BaseTestCase):
         yield self.private.get_absolute_url()
         yield f"/summary/{self.private.pk}/source"
         yield f"/summary/{self.private.pk}/history"
+        # profiles (the directory lists every member by name, so it has its own test)
+        yield "/u/alice"
+        yield "/user?name=alice"
+        yield "/u/charlie"
+        # a private summary's share link, wrong and revoked
+        yield f"/summary/{self.private.pk}?share=not-the-token"
+        yield f"/summary/{self.private.pk}?share={self.revoked_token}"
+        yield f"/summary/{self.anonymous.pk}?share={self.revoked_token}"
 
     def test_no_surface_shows_private_text_or_an_anonymous_author_to_others(self):
         for viewer in (None, self.charlie):
@@ -50,3 +63,65 @@ class PrivacyWalkTests(BaseTestCase):
             "/paper", {"bibtexKey": self.paper.identifiers.first().value, "a": "bob"}
         )
         self.assertRedirects(r, self.paper.get_absolute_url(), status_code=301)
+
+    def test_the_anonymous_authors_profile_does_not_list_the_anonymous_summary(self):
+        for viewer in (None, self.charlie, self.alice):
+            self.client.logout()
+            if viewer:
+                self.client.force_login(viewer)
+            for url in ("/u/bob", "/user?name=bob"):
+                with self.subTest(url=url, viewer=viewer):
+                    html = self.client.get(url, follow=True).content.decode()
+                    self.assertNotIn(ANONYMOUS_TEXT, html)
+                    self.assertNotIn(self.anonymous.get_absolute_url(), html)
+                    self.assertNotIn("Privacy Walk Paper", html)
+
+    def test_the_directory_does_not_count_anonymous_or_private_summaries(self):
+        r = self.client.get("/users")
+        self.assertNotIn(ANONYMOUS_TEXT, r.content.decode())
+        self.assertNotIn(PRIVATE_TEXT, r.content.decode())
+        counts = {m.username: m.summary_count for m in r.context["page"]}
+        self.assertEqual(counts, {"alice": 0, "bob": 0, "charlie": 0})
+
+    def test_a_revoked_share_link_shows_nothing(self):
+        self.client.force_login(self.alice)
+        self.client.post(f"/summary/{self.private.pk}/share")
+        token = Summary.objects.get(pk=self.private.pk).share_token
+        self.client.post(f"/summary/{self.private.pk}/unshare")
+        for viewer in (None, self.charlie):
+            self.client.logout()
+            if viewer:
+                self.client.force_login(viewer)
+            with self.subTest(viewer=viewer):
+                r = self.client.get(self.private.get_absolute_url(), {"share": token})
+                self.assertEqual(r.status_code, 404)
+                self.assertNotIn(PRIVATE_TEXT, r.content.decode())
+
+    def test_a_shared_anonymous_summary_shows_its_text_but_not_its_author(self):
+        secret = make_summary(
+            make_paper("Another Paper"),
+            self.bob,
+            f"{PRIVATE_TEXT} shared",
+            visibility="private",
+            is_anonymous=True,
+        )
+        self.client.force_login(self.bob)
+        url = self.client.post(
+            f"/summary/{secret.pk}/share", HTTP_ACCEPT="application/json"
+        ).json()["url"]
+        for viewer in (None, self.charlie):
+            self.client.logout()
+            if viewer:
+                self.client.force_login(viewer)
+            with self.subTest(viewer=viewer):
+                r = self.client.get(url)
+                html = r.content.decode()
+                self.assertIn(PRIVATE_TEXT, html)
+                self.assertIn("Anonymous", html)
+                self.assertNotIn("Bob Berners", html)
+                self.assertNotIn("bob", html.lower().replace("bob's", ""))
+                self.assertIn('<meta name="robots" content="noindex">', html)
+                self.assertEqual(r["Referrer-Policy"], "no-referrer")
+                # Nor does the share link make the summary public anywhere else.
+                for other in ("/", "/u/bob", "/users", self.paper.get_absolute_url()):
+                    self.assertNotIn(PRIVATE_TEXT, self.client.get(other).content.decode())

@@ -1,4 +1,5 @@
-"""Build the full-text index of papers: the new ones a bulk import left (default), or all.
+"""Build the full-text index of papers: the new ones a bulk import left (default), or all
+(with --all, the summaries' index too). SQLite FTS5 or PostgreSQL tsvectors, by the database.
 
 Works through paper ids in ranges, each range and the checkpoint committed together, so an
 interrupted run resumes where it stopped.
@@ -17,7 +18,7 @@ from shortscience.papers.models import ImportCheckpoint, Paper
 
 
 class Command(BaseCommand):
-    help = "Index papers for full-text search (SQLite FTS5), resumably."
+    help = "Index papers for full-text search (SQLite FTS5 or PostgreSQL), resumably."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -32,23 +33,30 @@ class Command(BaseCommand):
 
     def handle(self, *args, all: bool = False, batch_size: int = 25000, **options):
         if not search_index.supported():
-            self.stdout.write(
-                "PostgreSQL: the full-text index comes with the search feature; nothing to build."
-            )
+            self.stdout.write(f"No full-text index on {connection.vendor}; nothing to build.")
             return
         if all:
+            from shortscience.search import index as summary_index
+
             with transaction.atomic():
                 search_index.clear()
                 ImportCheckpoint.objects.filter(key=search_index.CHECKPOINT).delete()
+                summaries = summary_index.rebuild()
+            self.stdout.write(f"Indexed {summaries:,} public summaries.")
         done = (
             ImportCheckpoint.objects.filter(key=search_index.CHECKPOINT)
             .values_list("position", flat=True)
             .first()
             or 0
         )
-        with connection.cursor() as cursor:
-            use_bulk_page_cache(cursor)
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                use_bulk_page_cache(cursor)
         top = Paper.objects.aggregate(top=Max("id"))["top"] or 0
+        if done == 0 and top > 0:
+            # PostgreSQL: a build from the start fills the table without its GIN indexes
+            # and builds them once at the end (searches meanwhile scan the table).
+            search_index.drop_pg_indexes()
         progress = Progress(
             Paper.objects.filter(id__gt=done).count(), "search index: ", out=self.stderr
         )
@@ -64,4 +72,5 @@ class Command(BaseCommand):
             progress.advance(count)
             done = end
         progress.finish()
+        search_index.ensure_pg_indexes()
         self.stdout.write(f"Indexed {indexed:,} papers.")

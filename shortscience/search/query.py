@@ -1,0 +1,164 @@
+"""What a person typed into the search box, parsed once for both engines.
+
+    deep "graph neural" transf* author:hinton venue:neurips year:2015-2017 category:cs.LG
+
+Words are ANDed; "quoted words" are a phrase; a trailing * makes a word a prefix; `field:`
+filters narrow by author, venue, year (one year or a range) or arXiv category, and take a
+word or a "quoted phrase". Everything else that is not a letter or a digit separates words,
+as in both engines' tokenizers (SQLite unicode61, PostgreSQL on text cut to letters and
+digits), so no query text ever reaches an engine as syntax: each engine module builds its
+own expression from these pieces.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from shortscience.lib import identifiers
+
+FIELDS = ("author", "venue", "year", "category")
+_ALIASES = {"authors": "author", "cat": "category", "categories": "category"}
+# A year range wider than this is refused: the engines expand a range into its years.
+MAX_YEAR_SPAN = 100
+
+_TOKEN = re.compile(
+    r"""(?P<field>[A-Za-z]+):(?:"(?P<fquoted>[^"]*)"?|(?P<fword>\S*))|"(?P<quoted>[^"]*)"?|(?P<word>[^\s"]+)"""
+)
+_WORD = re.compile(r"[^\W_]+\*?")
+_YEAR = re.compile(r"^(\d{4})(?:\s*(?:-|\.\.)\s*(\d{4}))?$")
+
+# Letters that have no Unicode decomposition but that PostgreSQL's unaccent folds.
+_FOLD_EXTRA = str.maketrans(
+    # The dotless i is meant: Turkish names fold to i, as unaccent folds them.
+    {"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ı": "i", "æ": "ae", "œ": "oe", "ß": "ss", "þ": "th"}  # noqa: RUF001
+)
+
+
+def fold(text: str) -> str:
+    """Case- and accent-folded text: what the highlighter compares ("Schrödinger" -> "schrodinger")."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_FOLD_EXTRA))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def words(text: str) -> list[str]:
+    """Text cut into words the way the engines cut it (a trailing * kept)."""
+    return _WORD.findall(unicodedata.normalize("NFC", text))
+
+
+@dataclass(frozen=True)
+class Term:
+    """One word or phrase of the free text: `words` in order; `prefix` on its last word."""
+
+    words: tuple[str, ...]
+    prefix: bool = False
+
+    @property
+    def is_phrase(self) -> bool:
+        return len(self.words) > 1
+
+
+@dataclass
+class Query:
+    raw: str
+    terms: list[Term] = field(default_factory=list)
+    authors: list[Term] = field(default_factory=list)
+    venues: list[Term] = field(default_factory=list)
+    categories: list[Term] = field(default_factory=list)
+    years: tuple[int, int] | None = None
+    identifier: identifiers.Identifier | None = None
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def has_filters(self) -> bool:
+        return bool(self.authors or self.venues or self.categories or self.years)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.terms and not self.has_filters
+
+    def highlight_words(self) -> list[tuple[str, bool]]:
+        """(folded word, is prefix) for every word a snippet should mark."""
+        out = []
+        for term in [*self.terms, *self.authors]:
+            for i, w in enumerate(term.words):
+                out.append((fold(w), term.prefix and i == len(term.words) - 1))
+        return out
+
+
+def _term(text: str) -> Term | None:
+    found = words(text)
+    if not found:
+        return None
+    prefix = found[-1].endswith("*")
+    cleaned = tuple(w.rstrip("*") for w in found)
+    cleaned = tuple(w for w in cleaned if w)
+    if not cleaned:
+        return None
+    # An inner "*" (tran*former) means nothing to the engines; only a last-word prefix counts.
+    return Term(cleaned, prefix=prefix)
+
+
+def parse(raw: str) -> Query:
+    raw = (raw or "").strip()
+    query = Query(raw=raw)
+    if not raw:
+        return query
+    ident = identifiers.recognize(raw)
+    if ident is not None and ident.kind in (identifiers.ARXIV, identifiers.DOI, identifiers.DBLP):
+        query.identifier = ident
+    for m in _TOKEN.finditer(raw):
+        name = (m.group("field") or "").lower()
+        name = _ALIASES.get(name, name)
+        if m.group("field") and name in FIELDS:
+            value = m.group("fquoted") if m.group("fquoted") is not None else m.group("fword")
+            _add_filter(query, name, value or "")
+            continue
+        if m.group("field"):
+            # "foo:bar" with an unknown field: plain words, as a person meant them.
+            text = m.group(0)
+        elif m.group("quoted") is not None:
+            text = m.group("quoted")
+        else:
+            text = m.group("word")
+        # A bare token such as "state-of-the-art" or "cs.LG" is, like a quoted one, a phrase
+        # of its words: both tokenizers index it as those words in a row.
+        term = _term(text)
+        if term:
+            query.terms.append(term)
+    return query
+
+
+def _add_filter(query: Query, name: str, value: str) -> None:
+    value = value.strip()
+    if not value:
+        query.errors.append(f"{name}: needs a value, e.g. {name}:{_EXAMPLES[name]}.")
+        return
+    if name == "year":
+        m = _YEAR.match(value)
+        if not m:
+            query.errors.append(
+                f"year: takes a year or a range, e.g. year:2017 or year:2015-2017; not {value!r}."
+            )
+            return
+        first, last = int(m.group(1)), int(m.group(2) or m.group(1))
+        if first > last:
+            first, last = last, first
+        if last - first > MAX_YEAR_SPAN:
+            query.errors.append(f"year: a range can span at most {MAX_YEAR_SPAN} years.")
+            return
+        if query.years:  # two year filters: their intersection
+            first, last = max(first, query.years[0]), min(last, query.years[1])
+        query.years = (first, last)
+        return
+    term = _term(value)
+    if term is None:
+        query.errors.append(f"{name}: needs letters or digits, e.g. {name}:{_EXAMPLES[name]}.")
+        return
+    {"author": query.authors, "venue": query.venues, "category": query.categories}[name].append(
+        term
+    )
+
+
+_EXAMPLES = {"author": "hinton", "venue": "neurips", "year": "2017", "category": "cs.LG"}

@@ -1,0 +1,75 @@
+"""What only one engine does; each class skips on the other database."""
+
+from __future__ import annotations
+
+import unittest
+
+from django.db import connection
+
+from shortscience.papers import search_index
+from shortscience.papers.services import merge_papers
+from shortscience.search import services
+from shortscience.search.query import parse
+from shortscience.test import BaseTestCase, make_paper
+
+
+def _rows(table: str) -> set[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT rowid FROM {table}")
+        return {r[0] for r in cursor.fetchall()}
+
+
+@unittest.skipUnless(connection.vendor == "sqlite", "SQLite's FTS5 tables")
+class SqliteEngineTests(BaseTestCase):
+    def test_the_small_title_table_follows_the_big_one_through_writes_and_merges(self):
+        kept, gone = make_paper("Kept Lattice Paper"), make_paper("Gone Lattice Paper")
+        self.assertEqual(_rows(search_index.TITLE_TABLE), _rows(search_index.TABLE))
+        merge_papers(kept, gone, reason="duplicate")
+        self.assertEqual(_rows(search_index.TITLE_TABLE), {kept.pk})
+        self.assertEqual(_rows(search_index.TABLE), {kept.pk})
+
+    def test_past_the_bound_an_older_title_match_still_outranks_newer_abstract_matches(self):
+        old = make_paper("Lattice Theory", abstract="Old.")
+        newer = [make_paper(f"Study {i}", abstract="About a lattice.") for i in range(5)]
+        saved = services.CANDIDATES
+        services.CANDIDATES = 3
+        try:
+            rows, capped = services.ranked(parse("lattice"))
+        finally:
+            services.CANDIDATES = saved
+        self.assertTrue(capped)
+        self.assertEqual(rows[0][0], old.pk)
+        # The newest abstract matches fill the rest of the bound; the oldest is left out.
+        self.assertEqual([r[0] for r in rows[1:]], [p.pk for p in reversed(newer)][:3])
+
+    def test_the_raw_query_ranks_every_match_with_bm25(self):
+        title = make_paper("Lattice Theory", abstract="Old.")
+        make_paper("Study", abstract="About a lattice.")
+        from shortscience.search import sqlite
+
+        self.assertEqual(sqlite.raw_query(parse("lattice"))[0], title.pk)
+
+
+@unittest.skipUnless(connection.vendor == "postgresql", "PostgreSQL's tsvector tables")
+class PostgresEngineTests(BaseTestCase):
+    def test_unaccent_is_installed_and_folds_the_index_and_the_query_alike(self):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT shortscience_fold('Łukasik Schrödinger cs.LG')")
+            self.assertEqual(cursor.fetchone()[0], "lukasik schrodinger cs lg")
+        paper = make_paper("Lattices", authors=["Łukasz Łukasik"])
+        self.assertEqual(services.ranked_paper_ids("author:lukasik"), [paper.pk])
+        self.assertEqual(services.ranked_paper_ids("Łukasik"), [paper.pk])
+
+    def test_the_index_is_a_weighted_tsvector_with_gin_indexes(self):
+        make_paper("Weighted Title", authors=["Some Author"], abstract="plain abstract")
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT document::text FROM {search_index.PG_TABLE}")
+            document = cursor.fetchone()[0]
+            cursor.execute(
+                "SELECT indexdef FROM pg_indexes WHERE tablename = %s", [search_index.PG_TABLE]
+            )
+            indexes = " ".join(r[0] for r in cursor.fetchall())
+        self.assertIn("'weighted':1A", document)
+        self.assertIn("'author':4B", document)
+        self.assertIn("'abstract'", document)
+        self.assertEqual(indexes.count("USING gin"), 3)
