@@ -9,6 +9,7 @@ from shortscience.test import BaseTestCase, make_paper, make_summary
 
 PRIVATE_TEXT = "zebra-private-marker"
 ANONYMOUS_TEXT = "okapi-anonymous-marker"
+HIDDEN_TEXT = "quagga-hidden-marker"
 
 
 class PrivacyWalkTests(BaseTestCase):
@@ -23,6 +24,10 @@ class PrivacyWalkTests(BaseTestCase):
         )
         # alice shared her private summary once, then revoked the link.
         self.revoked_token = secrets.token_urlsafe(32)
+        # A moderator hid alice's summary of another paper.
+        self.other_paper = make_paper("Second Walk Paper")
+        self.hidden = make_summary(self.other_paper, self.alice, f"{HIDDEN_TEXT} text.")
+        Summary.objects.filter(pk=self.hidden.pk).update(is_hidden=True)
 
     def surfaces(self):
         yield "/"
@@ -40,6 +45,31 @@ class PrivacyWalkTests(BaseTestCase):
         yield f"/summary/{self.private.pk}?share=not-the-token"
         yield f"/summary/{self.private.pk}?share={self.revoked_token}"
         yield f"/summary/{self.anonymous.pk}?share={self.revoked_token}"
+        yield self.hidden.get_absolute_url()
+        yield self.other_paper.get_absolute_url()
+        # home tabs, browsing, search, feeds, sitemaps, exports, the moderation log
+        for tab in ("recent", "popular", "best", "top"):
+            yield f"/?tab={tab}"
+        yield "/venues"
+        yield "/venue?key=conf/nips&year=2017"
+        yield "/keyword/cs.LG"
+        yield "/year/2017"
+        yield f"/author/{self.paper.authors.first().pk}"
+        for q in ("zebra", "okapi", "quagga", "privacy walk"):
+            yield f"/search?q={q}"
+        yield "/feed.atom"
+        yield "/rss.xml"
+        yield f"/feeds/paper/{self.paper.pk}"
+        yield f"/feeds/paper/{self.other_paper.pk}"
+        yield "/feeds/venue/conf/nips"
+        yield "/feeds/keyword/cs.LG"
+        yield "/feeds/user/alice"
+        yield "/sitemap.xml"
+        for section in ("papers", "venues", "users"):
+            yield f"/sitemap-{section}.xml"
+        yield f"/paper/{self.paper.pk}/bibtex"
+        yield "/venue/bibtex?key=conf/nips&year=2017"
+        yield "/moderation/log"
 
     def test_no_surface_shows_private_text_or_an_anonymous_author_to_others(self):
         for viewer in (None, self.charlie):
@@ -48,10 +78,20 @@ class PrivacyWalkTests(BaseTestCase):
                 self.client.force_login(viewer)
             for url in self.surfaces():
                 with self.subTest(url=url, viewer=viewer):
-                    html = self.client.get(url, follow=True).content.decode()
+                    response = self.client.get(url, follow=True)
+                    self.assertLess(response.status_code, 500)
+                    html = response.content.decode()
                     self.assertNotIn(PRIVATE_TEXT, html)
+                    self.assertNotIn(HIDDEN_TEXT, html)
                     self.assertNotIn("Bob Berners", html)
                     self.assertNotIn("bob", html.lower().replace("bob's", ""))
+
+    def test_pages_about_the_anonymous_author_by_name_do_not_lead_to_the_anonymous_summary(self):
+        for url in ("/feeds/user/bob", "/search?q=author:bob", "/search?q=Berners", "/u/bob"):
+            with self.subTest(url=url):
+                html = self.client.get(url, follow=True).content.decode()
+                self.assertNotIn(ANONYMOUS_TEXT, html)
+                self.assertNotIn(f"/summary/{self.anonymous.pk}", html)
 
     def test_the_anonymous_summary_is_readable_but_unsigned(self):
         html = self.client.get(self.paper.get_absolute_url()).content.decode()
