@@ -275,10 +275,10 @@ def step_fts_ceiling(path: Path) -> dict:
         (i, r.title, ", ".join(a.name for a in r.authors), r.abstract)
         for i, (_, r) in enumerate(iter_arxiv_snapshot(path), start=1)
     ]
-    from shortscience.papers.bulk import use_bulk_page_cache
+    from shortscience.papers.bulk import tune_sqlite_for_bulk
 
     with connection.cursor() as cursor:
-        use_bulk_page_cache(cursor)
+        tune_sqlite_for_bulk(cursor)
         cursor.execute(
             "CREATE VIRTUAL TABLE raw_fts USING fts5(title, authors, abstract, "
             "tokenize='unicode61 remove_diacritics 2')"
@@ -365,10 +365,10 @@ def step_ceiling(path: Path) -> dict:
     ]
     if connection.vendor == "sqlite":
         # The same page cache as the importer's connection: a ceiling, not a handicap.
-        from shortscience.papers.bulk import use_bulk_page_cache
+        from shortscience.papers.bulk import tune_sqlite_for_bulk
 
         with connection.cursor() as cursor:
-            use_bulk_page_cache(cursor)
+            tune_sqlite_for_bulk(cursor)
     start = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         for table, columns, rows in tables:

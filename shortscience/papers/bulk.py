@@ -80,8 +80,12 @@ def _normalized_identifiers(record: PaperRecord) -> list[identifiers.Identifier]
 SQLITE_BULK_CACHE_MIB = 128
 
 
-def use_bulk_page_cache(cursor) -> None:
+def tune_sqlite_for_bulk(cursor) -> None:
     cursor.execute(f"PRAGMA cache_size = -{SQLITE_BULK_CACHE_MIB * 1024}")
+    # Let the write-ahead log grow to ~64 MB before copying it into the database: with the
+    # default (4 MB) every batch's commit also paid for a checkpoint. Readers are unaffected;
+    # the log shrinks back at the next checkpoint.
+    cursor.execute("PRAGMA wal_autocheckpoint = 16000")
 
 
 class BulkWriter:
@@ -92,11 +96,7 @@ class BulkWriter:
         self._keywords: dict[str, int] = dict(Keyword.objects.values_list("name", "id"))
         if connection.vendor == "sqlite":
             with connection.cursor() as cursor:
-                # Let the write-ahead log grow to ~64 MB before copying it into the database:
-                # with the default (4 MB) every batch's commit also paid for a checkpoint.
-                # Readers are unaffected; the log shrinks back at the next checkpoint.
-                cursor.execute("PRAGMA wal_autocheckpoint = 16000")
-                use_bulk_page_cache(cursor)
+                tune_sqlite_for_bulk(cursor)
 
     def write(
         self, records: list[PaperRecord], *, checkpoint: tuple[str, int] | None = None

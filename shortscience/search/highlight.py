@@ -41,10 +41,46 @@ def _matcher(wanted: list[tuple[str, bool]]):
     return is_hit
 
 
+SCAN_CHARS = 3000
+
+
+def _around_first_hit(text: str, wanted: list[tuple[str, bool]]) -> tuple[str, bool, bool]:
+    """At most SCAN_CHARS of `text`, from shortly before its first hit; and whether text
+    was cut before and after it."""
+    start = 0
+    if text.isascii() and all(w.isascii() for w, _ in wanted):
+        m = _ascii_pattern(tuple(wanted)).search(text.lower()) if wanted else None
+        start = max(0, m.start() - 200) if m else 0
+    else:
+        is_hit = _matcher(wanted)
+        for m in _WORD.finditer(text):
+            if is_hit(m.group()):
+                start = max(0, m.start() - 200)
+                break
+    if start:
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < start + 50 else start
+    end = min(len(text), start + SCAN_CHARS)
+    if end < len(text):
+        space = text.rfind(" ", start, end)
+        end = space if space > start else end
+    return text[start:end], start > 0, end < len(text)
+
+
 def highlight(text: str, wanted: list[tuple[str, bool]], *, words: int | None = None) -> SafeString:
     """`text` escaped, the query's words in <mark>; cut to the `words`-word window with the
     most hits (with an ellipsis where cut) when `words` is given."""
     text = unicodedata.normalize("NFC", text or "")
+    if words and len(text) > SCAN_CHARS:
+        # A snippet of a long summary: look from a little before the first hit, at most
+        # SCAN_CHARS of it, instead of cutting the whole body into words.
+        text, before, after = _around_first_hit(text, wanted)
+        inner = highlight(text, wanted, words=words)
+        if before and not inner.startswith("… "):
+            inner = mark_safe("… " + inner)  # noqa: S308 - escaped pieces, see below
+        if after and not inner.endswith(" …"):
+            inner = mark_safe(inner + " …")  # noqa: S308 - escaped pieces, see below
+        return inner
     is_hit = _matcher(wanted)
     tokens = list(_WORD.finditer(text))
     if text.isascii() and wanted and all(w.isascii() for w, _ in wanted):

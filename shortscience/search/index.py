@@ -4,9 +4,9 @@ SQLite: FTS5 table `search_summary_fts(body)`, rowid = summary id. PostgreSQL:
 `search_summary_search(summary_id, document)` with a GIN index, 'simple' over
 shortscience_fold() like the papers' index. Only the Markdown body is indexed, never the
 author's name: an anonymous summary is findable by its words and by nothing that names
-who wrote it. Only public, unhidden summaries are indexed, and every search also joins
-summaries_summary on those conditions, so a summary a moderator hides (or its author makes
-private) is gone from results at once even before its index row is.
+who wrote it. Only public summaries are indexed (a private one leaves the index when its
+author saves it private), and every search also joins summaries_summary on "public and not
+hidden", so a summary a moderator hides is gone from results at once, and back on restore.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from django.db import connection
 TABLE = "search_summary_fts"
 PG_TABLE = "search_summary_search"
 
-_WHERE_PUBLIC = "s.visibility = 'public' AND NOT s.is_hidden"
+# Public summaries, hidden or not: searches leave out the hidden ones at query time, so a
+# moderator's hide and restore need no index write. Private text never enters the index.
+_WHERE_PUBLIC = "s.visibility = 'public'"
 
 
 def supported() -> bool:
@@ -26,7 +28,7 @@ def supported() -> bool:
 
 
 def index_summaries(ids: Iterable[int]) -> None:
-    """(Re)index these summaries: call after a save, a hide or restore, or a visibility change."""
+    """(Re)index these summaries: save_summary() calls it for every save."""
     ids = [int(i) for i in ids]
     if not ids or not supported():
         return

@@ -3,17 +3,20 @@ search_summary_search), queried with to_tsquery over the parsed query and ranked
 
 Why bounded, as on SQLite (see search/sqlite.py): `ORDER BY ts_rank` must fetch and rank
 every match, which for two common words over a million papers is hundreds of thousands of
-detoasted tsvectors. Each query here takes at most CANDIDATES matches in the order the GIN
-bitmap returns them (physical order: roughly oldest first) and ranks only those, plus,
-past the bound, a bounded pass over title matches read from `short_document` (title,
-authors, venue: posting lists far shorter than the abstracts'). The trade-off is the same:
-past the bound, an abstract-only match may go unranked, and the count says "1,000+".
+detoasted tsvectors. Each query here takes at most CANDIDATES matches in the order the scan
+meets them (physical order: roughly oldest first) and ranks only those, by the short fields
+(see candidates()), plus, past the bound, a bounded pass over matches in `short_document`
+(title, authors, venue: posting lists far shorter than the abstracts'), so that title
+matches are not lost to the bound. The trade-off is the same as on SQLite: past the bound,
+an abstract-only match may go unlisted, and the count says "1,000+".
 
 The query's words are folded by the same shortscience_fold() that built the index (one
 round trip for all of them), so accents fold identically on both sides.
 """
 
 from __future__ import annotations
+
+import time
 
 from django.db import connection, transaction
 
@@ -58,11 +61,51 @@ class Expressions:
         if q.years:
             years = range(q.years[0], q.years[1] + 1)
             facets.append("(" + " | ".join(f"'{y}':B" for y in years) + ")")
+        self.words = [
+            p
+            for t in [*q.terms, *q.authors, *q.venues]
+            for w in t.words
+            for p in folded.get(w, w.lower()).split()
+        ]
         self.free = " & ".join(free) or None
         self.fields = " & ".join(fields) or None
         self.document = " & ".join([*free, *fields]) or None
         self.title = " & ".join([*title, *fields]) if title else None
         self.facets = " & ".join(facets) or None
+
+
+# A query whose words are (by the statistics) in more than this share of papers together
+# is answered by scanning the table: its first rows match.
+DENSE = 0.25
+_STATS_SECONDS = 600
+_stats: dict[str, object] = {"at": 0.0, "freqs": {}}
+
+
+def _element_freqs() -> dict[str, float]:
+    """Lexeme -> share of papers, for the most common lexemes ANALYZE saw; cached."""
+    now = time.monotonic()
+    if now - float(_stats["at"]) > _STATS_SECONDS:  # type: ignore[arg-type]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+                "WHERE tablename = %s AND attname = 'document'",
+                [PG_TABLE],
+            )
+            row = cursor.fetchone()
+        freqs = dict(zip(row[0], row[1], strict=False)) if row and row[0] else {}
+        _stats.update(at=now, freqs=freqs)
+    return _stats["freqs"]  # type: ignore[return-value]
+
+
+def _share(words: list[str]) -> float:
+    """The estimated share of papers holding all these words (as if independent)."""
+    if not words:
+        return 0.0  # filters alone: categories and years read best from their index
+    freqs = _element_freqs()
+    share = 1.0
+    for word in words:
+        share *= freqs.get(word, 0.0)
+    return share
 
 
 def _where(doc: str | None, facets: str | None, column: str = "document") -> tuple[str, list]:
@@ -90,51 +133,63 @@ def raw_query(q: Query, limit: int = 20) -> list[int]:
 
 
 def candidates(q: Query, limit: int) -> tuple[dict[int, float], dict[int, tuple[int, float]], bool]:
-    """Paper id -> score, paper id -> (summary id, score), and whether the bound was hit."""
+    """Paper id -> score, paper id -> (summary id, score), and whether the bound was hit.
+
+    A paper's score is 1 plus ten times ts_rank over its short fields (title A, authors B,
+    venue C): a match only in the abstract scores 1, as SQLite's widest tier does, and
+    ranking never reads the long `document` (kept out of line, TOASTed: ~10 us a row to
+    fetch and rank against well under 1 us for the short vector stored in the row).
+    """
     e = Expressions(q)
     papers: dict[int, float] = {}
     summaries: dict[int, tuple[int, float]] = {}
-    rank = f"ts_rank({WEIGHTS}, t.document, to_tsquery('simple', %s))" if e.document else "0"
+    rank = (
+        f"1 + 10 * ts_rank({WEIGHTS}, t.short_document, to_tsquery('simple', %s))"
+        if e.document
+        else "1"
+    )
     rank_params = [e.document] if e.document else []
     with transaction.atomic(), connection.cursor() as cursor:
         # With a LIMIT, the planner expects a scan of the table to meet enough matches
-        # early, and mostly it does not: each row it reads is a tsvector to fetch and test
-        # (half a second per 100,000 papers for a word in 1% of them). The GIN index reads
-        # posting lists instead, so for this transaction it is the only way in.
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        where, params = _where(e.document, e.facets)
-        cursor.execute(
-            f"SELECT t.paper_id, {rank} FROM {PG_TABLE} t WHERE {where} LIMIT %s",
-            [*rank_params, *params, limit],
-        )
-        rows = cursor.fetchall()
-        capped = len(rows) >= limit
-        for pid, score in rows:
-            papers[pid] = float(score)
-        if capped and e.title:
-            # Past the bound, a second bounded pass over title matches, read from the
-            # short fields' index, so that an older title match still competes.
-            where, params = _where(e.title, e.facets, column="short_document")
+        # early; each row it reads is a TOASTed tsvector to fetch and test, and for a word
+        # in a few percent of papers that is tens of thousands of rows (bench/search.py:
+        # p50 36 ms against 13 ms). The GIN index reads posting lists, and an exact bitmap
+        # needs no recheck of `document`, so it is the way in, unless the words are so
+        # common (by ANALYZE's statistics) that the first rows of the table match anyway,
+        # where reading their long posting lists would cost more than the scan.
+        if _share(e.words) < DENSE:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+        # Short fields first: their posting lists are a fraction of the abstracts', and a
+        # GIN scan reads a word's whole list. When they alone hold the bound, those are the
+        # best-ranked matches anyway (a match only in an abstract scores lowest), and the
+        # long lists are never read: over 300,000 papers that took the bench's p95 from
+        # 54 ms to 36 ms. Otherwise the whole document is searched too.
+        capped = False
+        for column in ("short_document", "document") if e.document else ("document",):
+            where, params = _where(e.document, e.facets, column=column)
             cursor.execute(
                 f"SELECT t.paper_id, {rank} FROM {PG_TABLE} t WHERE {where} LIMIT %s",
                 [*rank_params, *params, limit],
             )
-            for pid, score in cursor.fetchall():
+            rows = cursor.fetchall()
+            for pid, score in rows:
                 papers[pid] = float(score)
+            capped = len(rows) >= limit
+            if capped:
+                break
         if e.free:
             # Checked here, not only at indexing: a summary hidden or made private a moment
             # ago never comes back, whatever its index row still says.
             cursor.execute(
-                "SELECT s.id, s.paper_id, m.rank FROM ("
-                f"SELECT f.summary_id, ts_rank(f.document, to_tsquery('simple', %s)) AS rank "
-                f"FROM {index.PG_TABLE} f WHERE f.document @@ to_tsquery('simple', %s) LIMIT %s"
+                "SELECT s.id, s.paper_id FROM ("
+                f"SELECT f.summary_id FROM {index.PG_TABLE} f "
+                "WHERE f.document @@ to_tsquery('simple', %s) LIMIT %s"
                 ") m JOIN summaries_summary s ON s.id = m.summary_id "
-                "WHERE s.visibility = 'public' AND NOT s.is_hidden",
-                [e.free, e.free, limit],
+                "WHERE s.visibility = 'public' AND NOT s.is_hidden ORDER BY s.id DESC",
+                [e.free, limit],
             )
-            for sid, pid, score in cursor.fetchall():
-                if pid not in summaries or float(score) > summaries[pid][1]:
-                    summaries[pid] = (sid, float(score))
+            for sid, pid in cursor.fetchall():
+                summaries.setdefault(pid, (sid, 1.0))
             rest = [pid for pid in summaries if pid not in papers]
             if rest and q.has_filters:
                 where, params = _where(e.fields, e.facets)

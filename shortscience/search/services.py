@@ -64,6 +64,11 @@ class Results:
     unknown_identifier: str = ""
 
     @property
+    def shown_total(self) -> int:
+        """The count to show: past the bound, the bound ("1,000+ results")."""
+        return CANDIDATES if self.capped else self.total
+
+    @property
     def pages(self) -> int:
         return max(1, math.ceil(min(self.total, CANDIDATES) / PER_PAGE))
 

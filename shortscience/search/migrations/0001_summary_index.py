@@ -1,6 +1,6 @@
 from django.db import migrations
 
-WHERE_PUBLIC = "s.visibility = 'public' AND NOT s.is_hidden"
+WHERE_PUBLIC = "s.visibility = 'public'"
 
 
 def forward(apps, schema_editor):

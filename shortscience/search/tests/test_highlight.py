@@ -31,3 +31,10 @@ class HighlightTests(SimpleTestCase):
         self.assertEqual(html, "lisp <mark>isp</mark> <mark>ISP</mark> isprs_x")
         html = highlight("optimal optimization adopt", [("optim", True)])
         self.assertEqual(html, "<mark>optimal</mark> <mark>optimization</mark> adopt")
+
+    def test_a_long_summary_is_cut_around_its_first_hit_without_reading_all_of_it(self):
+        text = "filler " * 2000 + "the needle is here " + "tail " * 2000
+        html = highlight(text, [("needle", False)], words=10)
+        self.assertIn("<mark>needle</mark>", html)
+        self.assertTrue(html.startswith("… ") and html.endswith(" …"))
+        self.assertLess(len(html), 200)

@@ -13,7 +13,7 @@ from django.db.models import Max
 
 from shortscience.lib.progress import Progress
 from shortscience.papers import search_index
-from shortscience.papers.bulk import use_bulk_page_cache
+from shortscience.papers.bulk import tune_sqlite_for_bulk
 from shortscience.papers.models import ImportCheckpoint, Paper
 
 
@@ -51,7 +51,7 @@ class Command(BaseCommand):
         )
         if connection.vendor == "sqlite":
             with connection.cursor() as cursor:
-                use_bulk_page_cache(cursor)
+                tune_sqlite_for_bulk(cursor)
         top = Paper.objects.aggregate(top=Max("id"))["top"] or 0
         if done == 0 and top > 0:
             # PostgreSQL: a build from the start fills the table without its GIN indexes
