@@ -5,16 +5,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('community', '0001_initial'),
-        ('summaries', '0003_ranking_keys'),
+        ("community", "0001_initial"),
+        ("summaries", "0003_ranking_keys"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='comment',
-            index=models.Index(fields=['created'], name='comment_recent'),
+            model_name="comment",
+            index=models.Index(fields=["created"], name="comment_recent"),
         ),
     ]

@@ -20,31 +20,32 @@ def fill_ranking_keys(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('papers', '0007_search_title_index'),
-        ('summaries', '0002_summary_comment_count_summary_downvotes_and_more'),
+        ("papers", "0007_search_title_index"),
+        ("summaries", "0002_summary_comment_count_summary_downvotes_and_more"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='summary',
-            name='fields',
-            field=models.CharField(blank=True, default='', editable=False, max_length=100),
+            model_name="summary",
+            name="fields",
+            field=models.CharField(blank=True, default="", editable=False, max_length=100),
         ),
         migrations.AddField(
-            model_name='summary',
-            name='hot',
+            model_name="summary",
+            name="hot",
             field=models.FloatField(default=0.0),
         ),
         migrations.AddIndex(
-            model_name='summary',
-            index=models.Index(fields=['visibility', '-hot'], name='summary_public_hot'),
+            model_name="summary",
+            index=models.Index(fields=["visibility", "-hot"], name="summary_public_hot"),
         ),
         migrations.AddIndex(
-            model_name='summary',
-            index=models.Index(fields=['visibility', '-wilson', '-edited'], name='summary_public_best'),
+            model_name="summary",
+            index=models.Index(
+                fields=["visibility", "-wilson", "-edited"], name="summary_public_best"
+            ),
         ),
         migrations.RunPython(fill_ranking_keys, migrations.RunPython.noop),
     ]
