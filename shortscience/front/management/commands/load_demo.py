@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
+from io import StringIO
 from pathlib import Path
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -191,6 +193,9 @@ class Command(BaseCommand):
         discussion = json.loads((DEMO_DIR / "discussion.json").read_text(encoding="utf-8"))
         new_votes, new_comments = load_discussion(discussion, summaries, users)
         refresh_reputation(users.values())
+        if created_papers:
+            # Related papers for the demo library (30 papers: a fraction of a second).
+            call_command("compute_related", stdout=StringIO(), stderr=StringIO())
 
         self.stdout.write(
             self.style.SUCCESS(
