@@ -46,6 +46,7 @@ def sample_paths(database_url: str, n: int) -> dict[str, list[str]]:
     """URLs to request, read from the corpus: papers with public summaries, venues, queries."""
     code = f"""
 import json, os, random, django
+from urllib.parse import quote_plus
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shortscience.settings")
 django.setup()
 from django.db.models import Count
@@ -62,7 +63,7 @@ words = [w.lower() for t in titles for w in t.split() if w.isalpha()]
 queries = []
 for _ in range({n}):
     k = rng.choice((1, 1, 2, 2, 3))
-    queries.append("/search?q=" + "+".join(rng.choice(words) for _ in range(k)))
+    queries.append("/search?q=" + quote_plus(" ".join(rng.choice(words) for _ in range(k))))
 print(json.dumps({{"paper": papers, "venue": rng.sample(venues, min({n}, len(venues))), "search": queries}}))
 """
     env = dict(os.environ, DATABASE_URL=database_url, DEBUG="0", SECRET_KEY="benchmark-only")
@@ -72,10 +73,12 @@ print(json.dumps({{"paper": papers, "venue": rng.sample(venues, min({n}, len(ven
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def start_server(database_url: str, port: int, workers: int) -> subprocess.Popen:
+def start_server(database_url: str, port: int, workers: int, cache_url: str) -> subprocess.Popen:
     env = dict(
         os.environ,
         DATABASE_URL=database_url,
+        CACHE_URL=cache_url,
+        STATIC_ROOT=os.environ["STATIC_ROOT"],
         DEBUG="0",
         SECRET_KEY="benchmark-only",
         ALLOWED_HOSTS="127.0.0.1",
@@ -186,17 +189,39 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     parser.add_argument("--paths", type=int, default=2000, help="distinct URLs per page kind")
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--warmup", type=int, default=10, help="seconds of the same requests before measuring"
+    )
+    parser.add_argument(
+        "--shared-cache",
+        default="redis://127.0.0.1:6379/14",
+        help="CACHE_URL for PostgreSQL runs (the several-servers set-up); SQLite runs use the "
+        "default per-process cache",
+    )
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk")
     workdir = Path(tempfile.mkdtemp(prefix="ss-load-"))
+    # As on a served site: DEBUG off, static files collected (hashed names, WhiteNoise).
+    os.environ["STATIC_ROOT"] = str(workdir / "static")
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        env=dict(os.environ, DEBUG="0", SECRET_KEY="benchmark-only"),
+        cwd=ROOT,
+        check=True,
+    )
     results: dict[str, dict[str, dict]] = {}
     base = f"http://127.0.0.1:{args.port}"
     for url in args.database_url:
         db = "postgresql" if url.startswith("postgres") else "sqlite"
         paths = sample_paths(url, args.paths)
-        server = start_server(url, args.port, args.workers)
+        cache_url = args.shared_cache if db == "postgresql" else "locmem://"
+        if cache_url.startswith("redis"):
+            import redis
+
+            redis.Redis.from_url(cache_url).flushdb()
+        server = start_server(url, args.port, args.workers, cache_url)
         try:
             per_page = {}
             for page, page_paths in [
@@ -207,8 +232,8 @@ def main() -> None:
                 ("search", paths["search"]),
             ]:
                 target = base + ("/healthz" if page == "trivial" else "/")
-                # A short warm-up: imports, the KaTeX worker, the first cache fills.
-                run_wrk(target, page_paths, 3, args.connections, workdir)
+                # A warm-up: imports, connections, the first cache fills.
+                run_wrk(target, page_paths, args.warmup, args.connections, workdir)
                 per_page[page] = run_wrk(
                     target, page_paths, args.seconds, args.connections, workdir
                 )
@@ -236,8 +261,9 @@ def main() -> None:
         "",
         f"Measured {time.strftime('%Y-%m-%d')} on {cpu}, {os.cpu_count()} cores (wrk runs on the same cores); "
         f"gunicorn {args.workers} sync workers, {args.connections} connections, {args.seconds} s per page "
-        f"after a 3 s warm-up; paper, venue and search requests rotate over up to {args.paths:,} URLs each. "
-        "`trivial` is `/healthz` through the same middleware (the ceiling).",
+        f"after a {args.warmup} s warm-up; paper, venue and search requests rotate over up to {args.paths:,} URLs each. "
+        "`trivial` is `/healthz` through the same middleware (the ceiling). Page cache: per process on SQLite "
+        "(the one-machine default), Redis on PostgreSQL (the several-servers set-up).",
         "",
         "| database | page | req/s | % of trivial | p50 ms | p99 ms | non-2xx |",
         "|---|---|---|---|---|---|---|",

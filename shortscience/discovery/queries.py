@@ -9,11 +9,12 @@ until the papers app takes them, so that this app changes no other app's models.
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils.text import slugify
 
+from shortscience.front.paging import CappedPaginator
 from shortscience.papers.models import Paper, PaperAuthor, Venue
 from shortscience.summaries.models import Summary
 
@@ -102,7 +103,7 @@ def paper_page(papers: QuerySet[Paper], number: str | None) -> Page:
             Prefetch("authorships", queryset=PaperAuthor.objects.select_related("author"))
         )
     )
-    page = Paginator(papers, PAGE_SIZE).get_page(number)
+    page = CappedPaginator(papers, PAGE_SIZE).get_page(number)
     ids = [p.best_summary_id for p in page if p.best_summary_id]
     best = Summary.objects.select_related("user").in_bulk(ids) if ids else {}
     for paper in page:

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from shortscience.front import ranking
+from shortscience.front.paging import CappedPaginator
 from shortscience.summaries.models import Summary
 
 PAGE_SIZE = 30
@@ -39,7 +39,7 @@ def home(request):
         summaries = summaries.recent()
     # Two queries whatever the page holds: the count and the page, with paper and author.
     summaries = summaries.for_list().defer("body", "body_html")
-    page = Paginator(summaries, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(summaries, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "front/home.html",
