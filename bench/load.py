@@ -5,9 +5,10 @@
 Serves the given database (build one with bench/make_corpus.py) with gunicorn, then drives
 each page with wrk (Debian's package `wrk`) from 16 concurrent connections: the trivial view
 (`/healthz`: the same middleware, no template, no query but the cache's version check) is the
-ceiling the pages are measured against. Paper, venue and search requests rotate over many
-different URLs (a Lua script), so the page cache sees the mix of hits and misses a crawler
-or a crowd of readers would give it, not one page served from memory again and again.
+ceiling the pages are measured against. Paper and venue requests are drawn from a Zipf law
+over 2,000 distinct URLs each and search requests cycle through 2,000 distinct queries (a Lua
+script rotates through the list), so the page cache sees a mix of hits and misses like a
+crowd of readers would give it, not one page served from memory again and again.
 Results go to docs/benchmarks.md (between the load markers) and docs/load.svg.
 """
 
@@ -57,14 +58,19 @@ paper_ids = list(Summary.objects.public().values_list("paper_id", flat=True).dis
 papers = [p.get_absolute_url() for p in Paper.objects.filter(pk__in=rng.sample(paper_ids, min({n}, len(paper_ids))))]
 venues = []
 for key, year in Paper.objects.exclude(venue=None).values_list("venue__key", "year").distinct()[:2000]:
-    venues.append(f"/venue?key={{key}}&year={{year}}")
+    venues.append(f"/venues/{{key}}?year={{year}}")
 titles = list(Paper.objects.values_list("title", flat=True)[:20000])
 words = [w.lower() for t in titles for w in t.split() if w.isalpha()]
 queries = []
 for _ in range({n}):
     k = rng.choice((1, 1, 2, 2, 3))
     queries.append("/search?q=" + quote_plus(" ".join(rng.choice(words) for _ in range(k))))
-print(json.dumps({{"paper": papers, "venue": rng.sample(venues, min({n}, len(venues))), "search": queries}}))
+venues = rng.sample(venues, min({n}, len(venues)))
+# Readers are drawn to a few papers and venues much more than to the rest: requests follow a
+# Zipf law over the distinct URLs (the i-th most popular weighs 1/i), ten per URL on average.
+def zipf(urls):
+    return rng.choices(urls, weights=[1 / (i + 1) for i in range(len(urls))], k=10 * len(urls)) if urls else []
+print(json.dumps({{"paper": zipf(papers), "venue": zipf(venues), "search": queries}}))
 """
     env = dict(os.environ, DATABASE_URL=database_url, DEBUG="0", SECRET_KEY="benchmark-only")
     out = subprocess.run(
@@ -261,7 +267,7 @@ def main() -> None:
         "",
         f"Measured {time.strftime('%Y-%m-%d')} on {cpu}, {os.cpu_count()} cores (wrk runs on the same cores); "
         f"gunicorn {args.workers} sync workers, {args.connections} connections, {args.seconds} s per page "
-        f"after a {args.warmup} s warm-up; paper, venue and search requests rotate over up to {args.paths:,} URLs each. "
+        f"after a {args.warmup} s warm-up; paper and venue requests follow a Zipf law over {args.paths:,} distinct URLs each, search requests are {args.paths:,} distinct queries (1-3 title words) in turn. "
         "`trivial` is `/healthz` through the same middleware (the ceiling). Page cache: per process on SQLite "
         "(the one-machine default), Redis on PostgreSQL (the several-servers set-up).",
         "",
