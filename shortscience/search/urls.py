@@ -6,4 +6,5 @@ app_name = "search"
 
 urlpatterns = [
     path("search", views.search, name="search"),
+    path("search/bibtex", views.search_bibtex, name="bibtex"),
 ]

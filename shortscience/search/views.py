@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
@@ -20,3 +21,26 @@ def search(request):
     if results.redirect_to:
         return redirect(results.redirect_to)  # 302: the box held an identifier we know
     return render(request, "search/results.html", {"q": text, "results": results})
+
+
+@require_GET
+def search_bibtex(request):
+    """The papers of one page of results, as BibTeX (the page's "BibTeX" link)."""
+    from shortscience.discovery import bibtex
+    from shortscience.discovery.views import BIBTEX_CONTENT_TYPE
+    from shortscience.papers.models import Paper
+
+    text = request.GET.get("q", "")[:MAX_QUERY_CHARS]
+    try:
+        page = int(request.GET.get("page", "1"))
+    except ValueError:
+        page = 1
+    results = services.search(text, page)
+    ids = [hit.paper.pk for hit in results.hits]
+    papers = Paper.objects.filter(pk__in=ids).for_page().in_bulk()
+    response = HttpResponse(
+        bibtex.entries(papers[pk] for pk in ids if pk in papers),
+        content_type=BIBTEX_CONTENT_TYPE,
+    )
+    response["Content-Disposition"] = 'inline; filename="search.bib"'
+    return response
