@@ -90,6 +90,10 @@ def parse_database_url(url: str, *, base_dir: str) -> dict:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
+            # Keep each worker's connection between requests: opening one and running the
+            # PRAGMAs above on every request cost more than serving a cached page.
+            "CONN_MAX_AGE": 600,
+            "CONN_HEALTH_CHECKS": True,
         }
     if scheme in ("postgres", "postgresql", "pgsql"):
         name = unquote(parts.path.lstrip("/"))
