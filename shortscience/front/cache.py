@@ -20,6 +20,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+from django.http import HttpResponse
+from django.utils.cache import set_response_etag
 from django.utils.http import http_date
 
 from shortscience.front import viewcount
@@ -83,8 +85,6 @@ class AnonymousPageCacheMiddleware:
         hit = cache.get(key)
         if hit is not None:
             status, headers, content = hit
-            from django.http import HttpResponse
-
             response = HttpResponse(content, status=status)
             for name, value in headers.items():
                 response[name] = value
@@ -95,9 +95,18 @@ class AnonymousPageCacheMiddleware:
         response = self.get_response(request)
         if self._cacheable_response(response):
             response["Last-Modified"] = http_date(changed.timestamp())
+            # Hashed once here and kept with the page: ConditionalGetMiddleware hashes only
+            # responses that carry no ETag, so a hit no longer re-reads the whole page for it.
+            set_response_etag(response)
             headers = {
                 name: response[name]
-                for name in ("Content-Type", "Content-Language", "Last-Modified", "X-Robots-Tag")
+                for name in (
+                    "Content-Type",
+                    "Content-Language",
+                    "Last-Modified",
+                    "ETag",
+                    "X-Robots-Tag",
+                )
                 if response.has_header(name)
             }
             cache.set(

@@ -25,6 +25,7 @@ class AnonymousPageCacheTests(BaseTestCase):
             second = self.client.get(self.paper.get_absolute_url())
         self.assertEqual(second["X-Cache"], "hit")
         self.assertEqual(second.content, first.content)
+        self.assertEqual(second["ETag"], first["ETag"])  # stored with the page, not recomputed
         self.assertEqual(second["Content-Type"], first["Content-Type"])
 
     def test_a_write_makes_the_next_view_fresh(self):
