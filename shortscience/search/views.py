@@ -4,19 +4,27 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from shortscience.discovery import bibtex
+from shortscience.discovery.views import BIBTEX_CONTENT_TYPE
+from shortscience.papers.models import Paper
 from shortscience.search import services
 
 # Longer text is cut: no paper title needs more, and it bounds the work one request asks for.
 MAX_QUERY_CHARS = 300
 
 
-@require_GET
-def search(request):
+def _query_and_page(request) -> tuple[str, int]:
     text = request.GET.get("q", "")[:MAX_QUERY_CHARS]
     try:
         page = int(request.GET.get("page", "1"))
     except ValueError:
         page = 1
+    return text, max(1, page)
+
+
+@require_GET
+def search(request):
+    text, page = _query_and_page(request)
     results = services.search(text, page)
     if results.redirect_to:
         return redirect(results.redirect_to)  # 302: the box held an identifier we know
@@ -25,18 +33,11 @@ def search(request):
 
 @require_GET
 def search_bibtex(request):
-    """The papers of one page of results, as BibTeX (the page's "BibTeX" link)."""
-    from shortscience.discovery import bibtex
-    from shortscience.discovery.views import BIBTEX_CONTENT_TYPE
-    from shortscience.papers.models import Paper
-
-    text = request.GET.get("q", "")[:MAX_QUERY_CHARS]
-    try:
-        page = int(request.GET.get("page", "1"))
-    except ValueError:
-        page = 1
-    results = services.search(text, page)
-    ids = [hit.paper.pk for hit in results.hits]
+    """The papers of one page of results, as BibTeX (the page's "BibTeX" link): the ranked
+    ids alone, without the page's snippets, then the papers as BibTeX needs them."""
+    text, page = _query_and_page(request)
+    start = (page - 1) * services.PER_PAGE
+    ids = services.ranked_paper_ids(text)[start : start + services.PER_PAGE]
     papers = Paper.objects.filter(pk__in=ids).for_page().in_bulk()
     response = HttpResponse(
         bibtex.entries(papers[pk] for pk in ids if pk in papers),
