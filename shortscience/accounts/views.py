@@ -15,7 +15,7 @@ from shortscience.accounts.models import AuthorClaim
 from shortscience.accounts.ratelimit import rate_limited
 from shortscience.community.models import Comment
 from shortscience.papers.models import Paper
-from shortscience.summaries.models import Summary
+from shortscience.summaries.models import Summary, public_q, visible_comment_q
 
 User = get_user_model()
 
@@ -95,13 +95,7 @@ def profile(request, username: str):
         # would tie the name to it.
         summaries = summaries.public().filter(is_anonymous=False)
     comments = (
-        Comment.objects.filter(
-            user=member,
-            is_deleted=False,
-            is_hidden=False,
-            summary__visibility=Summary.Visibility.PUBLIC,
-            summary__is_hidden=False,
-        )
+        Comment.objects.filter(visible_comment_q(), public_q("summary__"), user=member)
         .select_related("summary__paper")
         .order_by("-created")
     )
@@ -130,11 +124,7 @@ def legacy_profile(request):
 
 
 def directory(request):
-    public_signed = Q(
-        summaries__visibility=Summary.Visibility.PUBLIC,
-        summaries__is_hidden=False,
-        summaries__is_anonymous=False,
-    )
+    public_signed = public_q("summaries__") & Q(summaries__is_anonymous=False)
     members = (
         User.objects.filter(is_active=True)
         .annotate(summary_count=Count("summaries", filter=public_signed))

@@ -29,7 +29,7 @@ from shortscience.lib.progress import Progress
 from shortscience.moderation.permissions import is_moderator
 from shortscience.notifications import services as notifications
 from shortscience.papers.services import resolve_cites
-from shortscience.summaries.models import Summary
+from shortscience.summaries.models import Summary, public_q, visible_comment_q
 
 # z for an 80% two-sided confidence interval: the Wilson lower bound ranks 1 up / 0 down
 # (0.38) below 10 up / 1 down (0.77), which a plain up/(up+down) would not.
@@ -295,17 +295,8 @@ def refresh_reputation(users: Iterable | None = None, *, progress: Progress | No
     User = get_user_model()
     members = User.objects.all()
     old_votes = Vote.objects.filter(created__lte=cutoff)
-    on_summaries = old_votes.filter(
-        summary__visibility=Summary.Visibility.PUBLIC,
-        summary__is_hidden=False,
-        summary__is_anonymous=False,
-    )
-    on_comments = old_votes.filter(
-        comment__is_deleted=False,
-        comment__is_hidden=False,
-        comment__summary__visibility=Summary.Visibility.PUBLIC,
-        comment__summary__is_hidden=False,
-    )
+    on_summaries = old_votes.filter(public_q("summary__"), summary__is_anonymous=False)
+    on_comments = old_votes.filter(visible_comment_q("comment__"), public_q("comment__summary__"))
     if users is not None:
         pks = [u.pk for u in users]
         members = members.filter(pk__in=pks)
@@ -334,7 +325,7 @@ def recount_comments(summary_ids: Iterable[int]) -> None:
     thread shows by: for writes that change many comments at once (moderation, a closed
     account), where the +1/-1 of a single post or delete does not apply."""
     visible = (
-        Comment.objects.filter(summary=OuterRef("pk"), is_deleted=False, is_hidden=False)
+        Comment.objects.filter(visible_comment_q(), summary=OuterRef("pk"))
         .order_by()
         .values("summary")
         .annotate(n=Count("pk"))

@@ -10,18 +10,18 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.paginator import Page
-from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Max, OuterRef, Prefetch, QuerySet, Subquery
 from django.urls import reverse
 from django.utils.text import slugify
 
 from shortscience.front.paging import CappedPaginator
 from shortscience.papers.models import Paper, PaperAuthor, Venue
-from shortscience.summaries.models import Summary
+from shortscience.summaries.models import Summary, public_q
 
 PAGE_SIZE = 25
 
 # A paper's public summaries, seen through the paper (the join Summary.objects.public() is).
-PUBLIC_SUMMARY = Q(summaries__visibility=Summary.Visibility.PUBLIC, summaries__is_hidden=False)
+PUBLIC_SUMMARY = public_q("summaries__")
 
 
 def absolute(path: str) -> str:
@@ -57,10 +57,7 @@ def with_public_summary_count(papers: QuerySet[Paper]) -> QuerySet[Paper]:
 
 def summarised_venues() -> QuerySet[Venue]:
     return (
-        Venue.objects.filter(
-            papers__summaries__visibility=Summary.Visibility.PUBLIC,
-            papers__summaries__is_hidden=False,
-        )
+        Venue.objects.filter(public_q("papers__summaries__"))
         .annotate(
             public_summary_count=Count("papers__summaries"),
             last_summary=Max("papers__summaries__edited"),

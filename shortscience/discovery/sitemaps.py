@@ -15,7 +15,7 @@ from django.db.models import Max
 from django.urls import reverse
 
 from shortscience.discovery.queries import summarised_papers, summarised_venues
-from shortscience.summaries.models import Summary
+from shortscience.summaries.models import public_q
 
 
 class _OnSiteRoot(Sitemap):
@@ -56,12 +56,7 @@ class UserSitemap(_OnSiteRoot):
     def items(self):
         return (
             get_user_model()
-            .objects.filter(
-                is_active=True,
-                summaries__visibility=Summary.Visibility.PUBLIC,
-                summaries__is_hidden=False,
-                summaries__is_anonymous=False,
-            )
+            .objects.filter(public_q("summaries__"), is_active=True, summaries__is_anonymous=False)
             # After the filter: the newest of the public signed summaries only.
             .annotate(last_summary=Max("summaries__edited"))
             .only("pk", "username")

@@ -8,6 +8,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from shortscience.summaries.models import public_q, visible_comment_q
+
 
 class Follow(models.Model):
     """A user follows exactly one paper, summary or comment thread (by its root comment)."""
@@ -84,9 +86,9 @@ class NotificationQuerySet(models.QuerySet):
         """Drop notifications about content that was hidden, deleted or made private since:
         the inbox never shows what the page itself no longer shows to this recipient."""
         return self.filter(
-            Q(comment__isnull=True) | Q(comment__is_hidden=False, comment__is_deleted=False),
+            Q(comment__isnull=True) | visible_comment_q("comment__"),
             Q(summary__isnull=True)
-            | Q(summary__visibility="public", summary__is_hidden=False)
+            | public_q("summary__")
             | Q(summary__user=models.F("recipient")),
         )
 

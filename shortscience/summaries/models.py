@@ -10,18 +10,29 @@ from django.utils import timezone
 from shortscience.front import ranking
 
 
+def public_q(prefix: str = "") -> models.Q:
+    """The one rule for "every visitor may read this summary" (public, not hidden by a
+    moderator), also through a relation: public_q("summaries__") filters papers or members,
+    public_q("comment__summary__") votes on comments."""
+    return models.Q(
+        **{f"{prefix}visibility": Summary.Visibility.PUBLIC, f"{prefix}is_hidden": False}
+    )
+
+
+def visible_comment_q(prefix: str = "") -> models.Q:
+    """A comment its thread shows to everyone: neither deleted nor hidden by a moderator."""
+    return models.Q(**{f"{prefix}is_deleted": False, f"{prefix}is_hidden": False})
+
+
 class SummaryQuerySet(models.QuerySet):
     def public(self):
         """What every visitor may read: public and not hidden by a moderator."""
-        return self.filter(visibility=Summary.Visibility.PUBLIC, is_hidden=False)
+        return self.filter(public_q())
 
     def visible_to(self, user):
         """Public summaries, plus the user's own (private or hidden) ones."""
         if user is not None and user.is_authenticated:
-            return self.filter(
-                models.Q(visibility=Summary.Visibility.PUBLIC, is_hidden=False)
-                | models.Q(user=user)
-            )
+            return self.filter(public_q() | models.Q(user=user))
         return self.public()
 
     def for_list(self):
@@ -57,7 +68,7 @@ class SummaryQuerySet(models.QuerySet):
 
         since = timezone.now() - timedelta(days=days)
         votes = Vote.objects.filter(summary__isnull=False, created__gte=since)
-        comments = Comment.objects.filter(created__gte=since, is_deleted=False, is_hidden=False)
+        comments = Comment.objects.filter(visible_comment_q(), created__gte=since)
 
         def count_of(rows):
             grouped = rows.filter(summary=OuterRef("pk")).order_by().values("summary")
