@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import math
 import os
 import random
 import subprocess
@@ -159,16 +158,6 @@ def generate(n: int, path: Path, seed: int = 7) -> None:
             f.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
-def wilson(up: int, down: int, z: float = 1.2816) -> float:
-    n = up + down
-    if n == 0:
-        return 0.0
-    p = up / n
-    return (p + z * z / (2 * n) - z * math.sqrt((p * (1 - p) + z * z / (4 * n)) / n)) / (
-        1 + z * z / n
-    )
-
-
 # -- the child process (DATABASE_URL set) --------------------------------------------------
 
 
@@ -187,6 +176,7 @@ def build(path: Path, summaries: int, seed: int = 13) -> dict:
     from django.utils.html import escape
 
     from shortscience.accounts.models import User
+    from shortscience.community.services import wilson_lower_bound
     from shortscience.papers.bulk import BulkWriter
     from shortscience.papers.models import Paper
     from shortscience.papers.sources.arxiv import iter_snapshot
@@ -248,7 +238,7 @@ def build(path: Path, summaries: int, seed: int = 13) -> dict:
                 edited=now,
                 upvotes=up,
                 downvotes=down,
-                wilson=wilson(up, down),
+                wilson=wilson_lower_bound(up, down),
             )
         )
         if len(rows) >= 5000:

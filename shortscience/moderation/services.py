@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from shortscience.community.models import Comment
+from shortscience.community.services import recount_comments
 from shortscience.moderation.models import ModerationAction, Report, kind_of
 from shortscience.moderation.permissions import is_moderator
 from shortscience.summaries.models import Summary
@@ -82,12 +83,6 @@ def _close_reports(moderator, target, status: str = Report.Status.RESOLVED) -> i
     )
 
 
-def _recount_comments(summary_id: int) -> None:
-    from shortscience.community.services import recount_comments
-
-    recount_comments([summary_id])
-
-
 def report(*, reporter, target, reason: str, note: str = "") -> Report:
     """A member reports a summary, a comment or another member."""
     kind = kind_of(target)
@@ -133,7 +128,7 @@ def _set_hidden(moderator, target, reason: str, *, hidden: bool) -> ModerationAc
         type(target).objects.filter(pk=target.pk).update(is_hidden=hidden)
         target.is_hidden = hidden
         if kind == "comment":
-            _recount_comments(target.summary_id)
+            recount_comments([target.summary_id])
         action = _log(moderator, Action.HIDE if hidden else Action.RESTORE, target, reason)
         _close_reports(moderator, target)
     return action
@@ -152,7 +147,7 @@ def delete(*, moderator, target, reason: str) -> ModerationAction:
         if kind == "comment":
             Comment.objects.filter(pk=target.pk).update(is_deleted=True)
             target.is_deleted = True
-            _recount_comments(target.summary_id)
+            recount_comments([target.summary_id])
         else:
             target.delete()
     return action
