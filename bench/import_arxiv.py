@@ -492,14 +492,7 @@ def main() -> None:
             f"re-run {again['records'] / again['seconds']:,.0f} rec/s {again['tally']}, "
             f"ceiling {ceiling_rate:,.0f} rec/s ({100 * rate / ceiling_rate:.0f}% of it)"
         )
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
+    cpu = cpu_name()
     lines = [
         "## Bulk import: arXiv snapshot records",
         "",
@@ -521,6 +514,18 @@ def main() -> None:
         lines += ["", fts_line]
     if not args.no_write:
         write_section(ROOT / "docs" / "benchmarks.md", "import", "\n".join(lines))
+
+
+def cpu_name() -> str:
+    """The processor's model name, for the "measured on" line of every benchmark."""
+    return next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
 
 
 def write_section(doc: Path, name: str, body: str) -> None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import re
 import shutil
@@ -254,14 +253,9 @@ def main() -> None:
             stop_server(server)
     if args.no_write:
         return
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
+    from import_arxiv import cpu_name, write_section
+
+    cpu = cpu_name()
     lines = [
         "## Pages under load: gunicorn + wrk",
         "",
@@ -283,8 +277,6 @@ def main() -> None:
             )
     lines += ["", "![requests per second by page](load.svg)"]
     bar_chart(results, ROOT / "docs" / "load.svg")
-    from import_arxiv import write_section
-
     write_section(ROOT / "docs" / "benchmarks.md", "load", "\n".join(lines))
 
 

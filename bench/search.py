@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from import_arxiv import write_section  # noqa: E402
+from import_arxiv import cpu_name, write_section  # noqa: E402
 
 QUERIES = 200
 TITLE_SAMPLE = 20_000
@@ -195,14 +195,7 @@ def main() -> None:
             f"({stats['slower_than_1_5x_over_1ms']} by more than 1 ms); slowest {stats['slowest']['q']!r} "
             f"{stats['slowest']['page']:.1f} ms"
         )
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
+    cpu = cpu_name()
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     lines = [
         "## Search: `bench/search.py`",
