@@ -14,6 +14,7 @@ from shortscience.accounts.forms import DeleteAccountForm, SettingsForm
 from shortscience.accounts.models import AuthorClaim
 from shortscience.accounts.ratelimit import rate_limited
 from shortscience.community.models import Comment
+from shortscience.http import wants_json
 from shortscience.papers.models import Paper
 from shortscience.summaries.models import Summary, public_q, visible_comment_q
 
@@ -21,10 +22,6 @@ User = get_user_model()
 
 PROFILE_PAGE_SIZE = 20
 DIRECTORY_PAGE_SIZE = 50
-
-
-def _wants_json(request) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
 
 
 @login_required
@@ -146,7 +143,7 @@ def claim(request, paper_pk: int):
         text = "Thank you: a moderator will check your claim to be an author of this paper."
     else:
         text = "A moderator declined your claim to be an author of this paper."
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"status": claim.status, "message": text})
     messages.info(request, text)
     return redirect(paper)

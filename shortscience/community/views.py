@@ -7,28 +7,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shortscience.accounts.ratelimit import rate_limited
 from shortscience.community import services
 from shortscience.community.models import Comment
+from shortscience.http import next_url, wants_json
 from shortscience.moderation import services as moderation
 from shortscience.moderation.permissions import is_moderator
 from shortscience.summaries.models import Summary
-
-
-def _wants_json(request) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
-
-
-def _next_or(request, default: str) -> str:
-    url = request.POST.get("next", "")
-    if url and url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return url
-    return default
 
 
 def _get_summary_for_user(request, pk: int) -> Summary:
@@ -57,7 +44,7 @@ def _refused(request, error: ValidationError | PermissionDenied):
     """A write the services refused: JSON for scripts, a short error page otherwise."""
     status = 403 if isinstance(error, PermissionDenied) else 400
     message = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"ok": False, "error": message}, status=status)
     if status == 403:
         raise error
@@ -92,7 +79,7 @@ def _vote(request, back: str, **target):
         result = services.cast_vote(request.user, value=value, **target)
     except (ValidationError, PermissionDenied) as e:
         return _refused(request, e)
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse(
             {
                 "ok": True,
@@ -102,7 +89,7 @@ def _vote(request, back: str, **target):
                 "score": result.score,
             }
         )
-    return redirect(_next_or(request, back))
+    return redirect(next_url(request, back))
 
 
 # -- Comments --------------------------------------------------------------------------
@@ -127,7 +114,7 @@ def post_comment(request, pk: int):
     except PermissionDenied as e:
         return _refused(request, e)
     except ValidationError as e:
-        if _wants_json(request):
+        if wants_json(request):
             return _refused(request, e)
         # Without JavaScript: the text comes back with the reason, to fix and send again.
         return render(
@@ -142,7 +129,7 @@ def post_comment(request, pk: int):
             },
             status=400,
         )
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse(
             {"ok": True, "id": comment.pk, "url": comment.thread_url(), "html": comment.body_html},
             status=201,
@@ -170,11 +157,11 @@ def edit_comment(request, pk: int):
         except PermissionDenied as e:
             return _refused(request, e)
         except ValidationError as e:
-            if _wants_json(request):
+            if wants_json(request):
                 return _refused(request, e)
             errors = e.messages
         else:
-            if _wants_json(request):
+            if wants_json(request):
                 return JsonResponse({"ok": True, "id": comment.pk, "html": comment.body_html})
             return redirect(comment.thread_url())
     return render(
@@ -212,11 +199,11 @@ def delete_comment(request, pk: int):
             else:
                 services.delete_comment(request.user, comment)
         except ValidationError as e:
-            if _wants_json(request):
+            if wants_json(request):
                 return _refused(request, e)
             error = " ".join(e.messages)
         else:
-            if _wants_json(request):
+            if wants_json(request):
                 return JsonResponse({"ok": True, "id": comment.pk})
             return redirect(comment.thread_url())
     return render(

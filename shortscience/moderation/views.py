@@ -7,11 +7,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shortscience.accounts.ratelimit import rate_limited
 from shortscience.community.models import Comment
+from shortscience.http import next_url, wants_json
 from shortscience.moderation import services
 from shortscience.moderation.models import ModerationAction, Report
 from shortscience.moderation.permissions import is_moderator
@@ -21,24 +21,11 @@ from shortscience.summaries.models import Summary
 LOG_PAGE_SIZE = 50
 
 
-def _wants_json(request) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
-
-
 def _error(request, message: str, back: str, status: int = 400):
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"ok": False, "error": message}, status=status)
     messages.error(request, message)
     return redirect(back)
-
-
-def _next_or(request, default: str) -> str:
-    url = request.POST.get("next") or request.GET.get("next") or ""
-    if url and url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return url
-    return default
 
 
 def _get_target_for_user(request, kind: str, pk: int):
@@ -80,7 +67,7 @@ def _target_url(target) -> str:
 def report(request, kind: str, pk: int):
     """Report a summary, a comment or a member to the moderators."""
     target = _get_target_for_user(request, kind, pk)
-    back = _next_or(request, _target_url(target))
+    back = next_url(request, _target_url(target))
     own = services.owner_id(target) == request.user.pk
     error = ""
     if request.method == "POST":
@@ -93,11 +80,11 @@ def report(request, kind: str, pk: int):
             )
         except ValidationError as e:
             error = " ".join(e.messages)
-            if _wants_json(request):
+            if wants_json(request):
                 return JsonResponse({"ok": False, "error": error}, status=400)
         else:
             thanks = "Thank you: a moderator will look at your report."
-            if _wants_json(request):
+            if wants_json(request):
                 return JsonResponse({"ok": True, "report": report.pk, "message": thanks})
             messages.success(request, thanks)
             return redirect(back)
@@ -180,7 +167,7 @@ def act(request, kind: str, pk: int):
     the reports; the reason is required and goes on the public log."""
     _require_moderator(request)
     target = _get_target_for_moderator(kind, pk)
-    back = _next_or(request, "/moderation/queue")
+    back = next_url(request, "/moderation/queue")
     name = request.POST.get("action", "")
     handler = services.dismiss if name == "dismiss" else ACTIONS[kind].get(name)
     if handler is None:
@@ -194,7 +181,7 @@ def act(request, kind: str, pk: int):
     except PermissionDenied as e:
         return _error(request, str(e), back, status=403)
     done = f"{action.get_action_display()} {action.target_label}."
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"ok": True, "action": action.action, "message": done})
     messages.success(request, done)
     return redirect(back)
@@ -205,7 +192,7 @@ def act(request, kind: str, pk: int):
 def merge(request):
     """Merge two records of one paper: `merged` into `kept`."""
     _require_moderator(request)
-    back = _next_or(request, "/moderation/queue")
+    back = next_url(request, "/moderation/queue")
     try:
         kept = Paper.objects.get(pk=int(request.POST.get("kept", "")))
         merged = Paper.objects.get(pk=int(request.POST.get("merged", "")))
@@ -217,7 +204,7 @@ def merge(request):
         )
     except ValidationError as e:
         return _error(request, " ".join(e.messages), back)
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"ok": True, "action": "merge", "message": action.target_label})
     messages.success(request, f"Merged {action.target_label}.")
     return redirect(back)

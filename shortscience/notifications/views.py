@@ -9,20 +9,16 @@ from django.db import transaction
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shortscience.accounts.ratelimit import rate_limited
+from shortscience.http import next_url, wants_json
 from shortscience.notifications import services
 from shortscience.notifications.forms import NotificationSettingsForm
 from shortscience.notifications.models import Notification, NotificationSettings
 
 INBOX_SIZE = 100
-
-
-def _wants_json(request) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
 
 
 def _login_required_for_post(view):
@@ -31,21 +27,12 @@ def _login_required_for_post(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.user.is_authenticated:
-            if _wants_json(request):
+            if wants_json(request):
                 return JsonResponse({"error": "Log in first."}, status=401)
             return redirect_to_login(request.get_full_path())
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def _next_url(request, default: str) -> str:
-    url = request.POST.get("next", "")
-    if url and url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return url
-    return default
 
 
 @login_required
@@ -65,7 +52,7 @@ def inbox(request):
 @require_POST
 def mark_all_read(request):
     services.mark_all_read(request.user)
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"unread": 0})
     return redirect("notifications:inbox")
 
@@ -93,10 +80,10 @@ def _get_target_for_user(request, kind: str, pk: int):
 
 
 def _follow_answer(request, kind: str, target, following: bool):
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"kind": kind, "id": target.pk, "following": following})
     default = target.summary.get_absolute_url() if kind == "comment" else target.get_absolute_url()
-    return HttpResponseRedirect(_next_url(request, default), status=303)
+    return HttpResponseRedirect(next_url(request, default), status=303)
 
 
 @_login_required_for_post
@@ -127,11 +114,11 @@ def preferences(request):
         if form.is_valid():
             with transaction.atomic():
                 form.save()
-            if _wants_json(request):
+            if wants_json(request):
                 return JsonResponse({"saved": True, **form.cleaned_data})
             messages.success(request, "Your notification settings are saved.")
             return HttpResponseRedirect(request.path, status=303)
-        if _wants_json(request):
+        if wants_json(request):
             return JsonResponse({"saved": False, "errors": form.errors}, status=400)
     return render(
         request,
@@ -152,7 +139,7 @@ def unsubscribe(request, token: str):
         return render(request, "notifications/unsubscribe.html", {"invalid": True}, status=400)
     if request.method == "POST":
         services.unsubscribe(user)
-        if _wants_json(request):
+        if wants_json(request):
             return JsonResponse({"unsubscribed": True})
         return redirect("notifications:unsubscribed")
     return render(request, "notifications/unsubscribe.html", {"token": token})

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shortscience.accounts.ratelimit import rate_limited
+from shortscience.http import wants_json
 from shortscience.papers.models import Paper
 from shortscience.summaries import services
 from shortscience.summaries.forms import SummaryForm
@@ -33,10 +34,6 @@ def _get_own_summary(request, pk: int) -> Summary:
     if not summary.can_edit(request.user):
         raise Http404("No such summary.")
     return summary
-
-
-def _wants_json(request) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
 
 
 def _shared_summary(pk: int, token: str) -> Summary | None:
@@ -97,7 +94,7 @@ def share(request, pk: int):
     summary = _get_own_summary(request, pk)
     if summary.visibility != Summary.Visibility.PRIVATE:
         message = "Only a private summary needs a share link; this one is public."
-        if _wants_json(request):
+        if wants_json(request):
             return JsonResponse({"error": message}, status=400)
         messages.error(request, message)
         return redirect(summary)
@@ -110,7 +107,7 @@ def share(request, pk: int):
     url = request.build_absolute_uri(
         f"{summary.get_absolute_url()}?{urlencode({'share': summary.share_token})}"
     )
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"url": url})
     messages.success(request, "Anyone with the share link can now read this summary.")
     return redirect(summary)
@@ -122,7 +119,7 @@ def unshare(request, pk: int):
     """Revoke the share link: every copy of the old link stops working at once."""
     summary = _get_own_summary(request, pk)
     Summary.objects.filter(pk=summary.pk).update(share_token="")
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"url": None})
     messages.success(request, "The share link is revoked.")
     return redirect(summary)
@@ -141,7 +138,7 @@ def publish(request, pk: int):
         visibility=Summary.Visibility.PUBLIC,
         is_anonymous=summary.is_anonymous,
     )
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"visibility": summary.visibility, "url": summary.get_absolute_url()})
     messages.success(request, "Your summary is published.")
     return redirect(summary)

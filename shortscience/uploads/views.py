@@ -6,10 +6,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import redirect
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from shortscience.accounts.ratelimit import rate_limited
+from shortscience.http import next_url, wants_json
 from shortscience.uploads import services
 
 
@@ -18,12 +18,7 @@ from shortscience.uploads import services
 @rate_limited("upload")
 def upload(request):
     """Store one image; answer its URL and Markdown (JSON), or go back and show the Markdown."""
-    wants_json = "application/json" in request.headers.get("Accept", "")
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        back = "/"
+    back = next_url(request, "/")
     file = request.FILES.get("file")
     try:
         if file is None:
@@ -35,12 +30,12 @@ def upload(request):
         upload = services.store_upload(user=request.user, data=file.read())
     except ValidationError as e:
         error = " ".join(e.messages)
-        if wants_json:
+        if wants_json(request):
             return JsonResponse({"error": error}, status=400)
         messages.error(request, error)
         return redirect(back)
     markdown = services.markdown_for(upload, file.name)
-    if wants_json:
+    if wants_json(request):
         return JsonResponse({"url": upload.url, "markdown": markdown})
     messages.success(request, f"Image uploaded. Paste this into your text: {markdown}")
     return redirect(back)
