@@ -14,6 +14,7 @@ from shortscience.accounts.oauth import social_providers
 from shortscience.lib.env import (
     ConfigError,
     env_bool,
+    env_float,
     env_int,
     env_list,
     env_str,
@@ -116,11 +117,20 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# CACHE_URL: locmem:// (default), redis://host:6379/0 (shared by every app server; needs the
-# `redis` package) or db://table (Django's database cache; `manage.py createcachetable`).
-CACHES = {"default": parse_cache_url(env_str("CACHE_URL", "locmem://"))}
+# CACHE_URL: sqlite:///var/cache.sqlite3 (the default: one file shared by every worker on
+# this machine), locmem:// (one process; the tests' default), redis://host:6379/0 (shared by
+# every app server; needs the `redis` package) or db://table (Django's database cache).
+CACHES = {
+    "default": parse_cache_url(
+        env_str("CACHE_URL", "locmem://" if TESTING else f"sqlite:///{VAR_DIR / 'cache.sqlite3'}"),
+        base_dir=str(BASE_DIR),
+    )
+}
 # Whole pages for visitors who are not logged in (front/cache.py); 0 turns the cache off.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 0 if TESTING else 600)
+# How long each process re-uses its last read of the content version (front/cache.py): the
+# most a visitor's page can trail a write made through another process or server.
+PAGE_CACHE_VERSION_SECONDS = env_float("PAGE_CACHE_VERSION_SECONDS", 0 if TESTING else 1.0)
 PAGE_CACHE_SKIP_PREFIXES = (
     "/accounts/",
     "/admin/",

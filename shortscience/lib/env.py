@@ -54,11 +54,33 @@ def env_int(name: str, default: int) -> int:
         raise ConfigError(f"{name}={raw!r} is not an integer") from None
 
 
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number") from None
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def _sqlite_path(parts, base_dir: str, setting: str) -> str:
+    """sqlite:///relative/path (to base_dir) or sqlite:////absolute/path."""
+    path = unquote(parts.path)
+    if path.startswith("//"):
+        path = path[1:]
+    elif path.startswith("/"):
+        path = os.path.join(base_dir, path[1:])
+    if not path or path.endswith("/"):
+        raise ConfigError(f"{setting} names no SQLite file")
+    return path
 
 
 def parse_database_url(url: str, *, base_dir: str) -> dict:
@@ -70,13 +92,7 @@ def parse_database_url(url: str, *, base_dir: str) -> dict:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme == "sqlite":
-        path = unquote(parts.path)
-        if path.startswith("//"):
-            path = path[1:]
-        elif path.startswith("/"):
-            path = os.path.join(base_dir, path[1:])
-        if not path or path.endswith("/"):
-            raise ConfigError(f"DATABASE_URL={url!r} names no SQLite file")
+        path = _sqlite_path(parts, base_dir, f"DATABASE_URL={url!r}")
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": path,
@@ -119,16 +135,34 @@ def parse_database_url(url: str, *, base_dir: str) -> dict:
     )
 
 
-def parse_cache_url(url: str) -> dict:
+# Entries a cache on one machine keeps before it drops the ones nearest to expiring; Django's
+# default (300) is fewer pages than a small site's popular papers, and a page cache that
+# keeps dropping them renders most pages on every visit.
+CACHE_MAX_ENTRIES = 20_000
+
+
+def parse_cache_url(url: str, *, base_dir: str = ".") -> dict:
     """Turn CACHE_URL into a Django CACHES entry.
 
-    locmem:// (the default: one process's memory, fine on one machine), redis://host:port/db
-    (a cache shared by every app server; needs the `redis` package), or db://table_name
-    (Django's database cache: shared without another service; run createcachetable).
+    sqlite:///path (a file shared by every worker process on one machine, no service to
+    run: lib/sqlite_cache.py), locmem:// (one process's memory), redis://host:port/db (a
+    cache shared by every app server; needs the `redis` package), or db://table_name
+    (Django's database cache in the site's database; run createcachetable).
     """
     parts = urlsplit(url)
+    options = {"MAX_ENTRIES": CACHE_MAX_ENTRIES}
+    if parts.scheme == "sqlite":
+        return {
+            "BACKEND": "shortscience.lib.sqlite_cache.SQLiteCache",
+            "LOCATION": _sqlite_path(parts, base_dir, f"CACHE_URL={url!r}"),
+            "OPTIONS": options,
+        }
     if parts.scheme == "locmem":
-        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ss"}
+        return {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "ss",
+            "OPTIONS": options,
+        }
     if parts.scheme in ("redis", "rediss"):
         return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
     if parts.scheme == "db":
@@ -136,4 +170,6 @@ def parse_cache_url(url: str) -> dict:
         if not table.isidentifier():
             raise ConfigError(f"CACHE_URL={url!r}: db://TABLE needs a table name")
         return {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": table}
-    raise ConfigError(f"CACHE_URL={url!r}: use locmem://, redis://host:port/db or db://table")
+    raise ConfigError(
+        f"CACHE_URL={url!r}: use sqlite:///path, locmem://, redis://host:port/db or db://table"
+    )

@@ -61,8 +61,19 @@ class EnvironmentSettingsTests(TestCase):
             (db["BACKEND"].rsplit(".", 1)[1], db["LOCATION"]), ("DatabaseCache", "page_cache")
         )
 
+    def test_a_sqlite_cache_url_names_a_file_relative_to_the_project_or_absolute(self):
+        relative = parse_cache_url("sqlite:///var/cache.sqlite3", base_dir="/srv/site")
+        self.assertEqual(relative["BACKEND"], "shortscience.lib.sqlite_cache.SQLiteCache")
+        self.assertEqual(relative["LOCATION"], "/srv/site/var/cache.sqlite3")
+        absolute = parse_cache_url("sqlite:////srv/cache/pages.sqlite3", base_dir="/srv/site")
+        self.assertEqual(absolute["LOCATION"], "/srv/cache/pages.sqlite3")
+
+    def test_caches_on_one_machine_keep_more_pages_than_djangos_default_of_300(self):
+        for url in ("sqlite:///var/cache.sqlite3", "locmem://"):
+            self.assertGreaterEqual(parse_cache_url(url)["OPTIONS"]["MAX_ENTRIES"], 10_000)
+
     def test_an_unknown_or_incomplete_cache_url_is_refused(self):
-        for url in ("memcached://127.0.0.1", "db://", "db://drop table"):
+        for url in ("memcached://127.0.0.1", "db://", "db://drop table", "sqlite:///"):
             with self.assertRaises(ConfigError):
                 parse_cache_url(url)
 
