@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -47,17 +48,39 @@ _IGNORED = {
 }
 
 
+# This process's last read of the version: (read until, (number, changed)).
+_last_read: tuple[float, tuple] = (0.0, (0, None))
+
+
 def current_version():
+    """The content version, read from the database at most once per
+    PAGE_CACHE_VERSION_SECONDS in each process. On PostgreSQL the read is a round trip (two,
+    with the connection's health check) on every anonymous request, more than the rest of a
+    cache hit; re-using it for a second means a visitor may see a page up to that long after
+    another app server's write. A write in this process is seen at once (bump() below)."""
     from shortscience.front.models import ContentVersion
 
-    return ContentVersion.current()
+    global _last_read
+    now = time.monotonic()
+    until, version = _last_read
+    if now < until:
+        return version
+    version = ContentVersion.current()
+    _last_read = (now + settings.PAGE_CACHE_VERSION_SECONDS, version)
+    return version
+
+
+def _bump_now() -> None:
+    from shortscience.front.models import ContentVersion
+
+    global _last_read
+    ContentVersion.bump()
+    _last_read = (0.0, (0, None))
 
 
 def bump(**_) -> None:
     """Invalidate every cached page, once the surrounding transaction commits."""
-    from shortscience.front.models import ContentVersion
-
-    transaction.on_commit(ContentVersion.bump)
+    transaction.on_commit(_bump_now)
 
 
 def _on_change(sender, **kwargs) -> None:

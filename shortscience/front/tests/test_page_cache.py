@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from unittest import mock
+
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.test import override_settings
 
+from shortscience.front import cache as front_cache
 from shortscience.front.cache import AnonymousPageCacheMiddleware
 from shortscience.front.models import ContentVersion
 from shortscience.test import BaseTestCase, make_paper, make_summary
@@ -84,3 +87,42 @@ class AnonymousPageCacheTests(BaseTestCase):
             response = self.client.get("/healthz")
         self.assertEqual(response.content, b"ok")
         self.assertNotIn("X-Cache", response)
+
+
+@override_settings(PAGE_CACHE_SECONDS=600, PAGE_CACHE_VERSION_SECONDS=1.0)
+class ContentVersionReadTests(BaseTestCase):
+    """Each process re-reads the content version at most once a second."""
+
+    def setUp(self):
+        super().setUp()
+        cache.clear()
+        with self.captureOnCommitCallbacks(execute=True):
+            self.paper = make_paper("Cached Paper")
+        self.clock = 1000.0
+        patcher = mock.patch("shortscience.front.cache.time.monotonic", lambda: self.clock)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+        front_cache._last_read = (0.0, (0, None))
+        # The mocked clock's reading must not outlive these tests.
+        self.addCleanup(setattr, front_cache, "_last_read", (0.0, (0, None)))
+
+    def test_a_hit_within_the_second_costs_no_query(self):
+        self.client.get(self.paper.get_absolute_url())
+        with self.assertNumQueries(0):
+            response = self.client.get(self.paper.get_absolute_url())
+        self.assertEqual(response["X-Cache"], "hit")
+
+    def test_another_servers_write_is_seen_once_the_second_has_passed(self):
+        self.client.get(self.paper.get_absolute_url())
+        ContentVersion.bump()  # as another process would: this one's memory is not told
+        self.assertEqual(self.client.get(self.paper.get_absolute_url())["X-Cache"], "hit")
+        self.clock += 1.01
+        self.assertEqual(self.client.get(self.paper.get_absolute_url())["X-Cache"], "miss")
+
+    def test_a_write_in_this_process_is_seen_at_once(self):
+        self.client.get(self.paper.get_absolute_url())
+        with self.captureOnCommitCallbacks(execute=True):
+            make_summary(self.paper, self.alice, "Written a moment ago.")
+        response = self.client.get(self.paper.get_absolute_url())
+        self.assertEqual(response["X-Cache"], "miss")
+        self.assertContains(response, "Written a moment ago.")
