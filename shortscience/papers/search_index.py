@@ -169,8 +169,11 @@ def ensure_pg_indexes() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             for name, column in _PG_INDEXES.items():
+                # fastupdate off: see search/migrations/0002 (no pending list for every
+                # search to scan after papers are added one at a time).
                 cursor.execute(
-                    f"CREATE INDEX IF NOT EXISTS {name} ON {PG_TABLE} USING gin ({column})"
+                    f"CREATE INDEX IF NOT EXISTS {name} ON {PG_TABLE} "
+                    f"USING gin ({column}) WITH (fastupdate = off)"
                 )
 
 

@@ -60,6 +60,30 @@ class PostgresEngineTests(BaseTestCase):
         self.assertEqual(services.ranked_paper_ids("author:lukasik"), [paper.pk])
         self.assertEqual(services.ranked_paper_ids("Łukasik"), [paper.pk])
 
+    def test_an_ascii_word_folds_in_python_exactly_as_the_index_folds_it(self):
+        from shortscience.search.postgres import _fold_all
+
+        words = "Lattice BERT gpt4 Schrödinger cs.LG x2 Ωmega"
+        folded = _fold_all(parse(words))
+        with connection.cursor() as cursor:
+            for word, ours in folded.items():
+                cursor.execute("SELECT shortscience_fold(%s)", [word])
+                self.assertEqual(ours, cursor.fetchone()[0], word)
+
+    def test_search_indexes_have_no_pending_list_for_searches_to_scan(self):
+        search_index.drop_pg_indexes()
+        search_index.ensure_pg_indexes()  # as a rebuild from the start leaves them
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT c.relname, c.reloptions FROM pg_index i JOIN pg_class c "
+                "ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam "
+                "WHERE a.amname = 'gin' AND c.relname LIKE '%%search%%'"
+            )
+            options = dict(cursor.fetchall())
+        self.assertEqual(len(options), 4)
+        for name, reloptions in options.items():
+            self.assertIn("fastupdate=off", reloptions or [], name)
+
     def test_the_index_is_a_weighted_tsvector_with_gin_indexes(self):
         make_paper("Weighted Title", authors=["Some Author"], abstract="plain abstract")
         with connection.cursor() as cursor:
