@@ -29,12 +29,16 @@ WEIGHTS = "'{0.1, 0.2, 0.4, 1.0}'::float4[]"
 
 
 def _fold_all(q: Query) -> dict[str, str]:
-    wanted = sorted({w for t in [*q.terms, *q.authors, *q.venues, *q.categories] for w in t.words})
-    if not wanted:
-        return {}
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT w, shortscience_fold(w) FROM unnest(%s::text[]) AS w", [wanted])
-        return {w: folded for w, folded in cursor.fetchall()}
+    words = {w for t in [*q.terms, *q.authors, *q.venues, *q.categories] for w in t.words}
+    # An ASCII word of letters and digits folds to its lower case (nothing to unaccent, no
+    # punctuation to split on): only other words need the database's round trip.
+    folded = {w: w.lower() for w in words if w.isascii() and w.isalnum()}
+    wanted = sorted(words - folded.keys())
+    if wanted:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT w, shortscience_fold(w) FROM unnest(%s::text[]) AS w", [wanted])
+            folded.update(cursor.fetchall())
+    return folded
 
 
 def _tsterm(term: Term, folded: dict[str, str], weight: str = "") -> str:
@@ -163,33 +167,50 @@ def candidates(q: Query, limit: int) -> tuple[dict[int, float], dict[int, tuple[
         # GIN scan reads a word's whole list. When they alone hold the bound, those are the
         # best-ranked matches anyway (a match only in an abstract scores lowest), and the
         # long lists are never read: over 300,000 papers that took the bench's p95 from
-        # 54 ms to 36 ms. Otherwise the whole document is searched too.
-        capped = False
-        for column in ("short_document", "document") if e.document else ("document",):
-            where, params = _where(e.document, e.facets, column=column)
-            cursor.execute(
-                f"SELECT t.paper_id, {rank} FROM {PG_TABLE} t WHERE {where} LIMIT %s",
-                [*rank_params, *params, limit],
+        # 54 ms to 36 ms. Otherwise the whole document is searched too: in the same
+        # statement, with the summaries, as each round trip costs about as much as a rare
+        # word's whole search; the document tier runs only when the short fields did not fill
+        # the bound (a one-time filter on the CTE's count).
+        short_where, short_params = _where(e.document, e.facets, column="short_document")
+        doc_where, doc_params = _where(e.document, e.facets)
+        if e.document:
+            sql = (
+                f"WITH short AS (SELECT t.paper_id, ({rank})::float8 AS score FROM {PG_TABLE} t "
+                f"WHERE {short_where} LIMIT %s) "
+                "SELECT 1, paper_id, score, NULL::bigint FROM short UNION ALL "
+                f"(SELECT 2, t.paper_id, ({rank})::float8, NULL FROM {PG_TABLE} t "
+                f"WHERE {doc_where} AND (SELECT count(*) FROM short) < %s LIMIT %s)"
             )
-            rows = cursor.fetchall()
-            for pid, score in rows:
-                papers[pid] = float(score)
-            capped = len(rows) >= limit
-            if capped:
-                break
+            params = [*rank_params, *short_params, limit, *rank_params, *doc_params, limit, limit]
+        else:
+            sql = (
+                f"(SELECT 2, t.paper_id, 1::float8, NULL::bigint FROM {PG_TABLE} t "
+                f"WHERE {doc_where} LIMIT %s)"
+            )
+            params = [*doc_params, limit]
         if e.free:
             # Checked here, not only at indexing: a summary hidden or made private a moment
             # ago never comes back, whatever its index row still says.
-            cursor.execute(
-                "SELECT s.id, s.paper_id FROM ("
+            sql += (
+                " UNION ALL (SELECT 3, s.paper_id, NULL, s.id FROM ("
                 f"SELECT f.summary_id FROM {index.PG_TABLE} f "
                 "WHERE f.document @@ to_tsquery('simple', %s) LIMIT %s"
                 ") m JOIN summaries_summary s ON s.id = m.summary_id "
-                "WHERE s.visibility = 'public' AND NOT s.is_hidden ORDER BY s.id DESC",
-                [e.free, limit],
+                "WHERE s.visibility = 'public' AND NOT s.is_hidden)"
             )
-            for sid, pid in cursor.fetchall():
-                summaries.setdefault(pid, (sid, 1.0))
+            params += [e.free, limit]
+        cursor.execute(sql, params)
+        tiers: dict[int, int] = {1: 0, 2: 0}
+        for tier, pid, score, sid in cursor.fetchall():
+            if tier == 3:
+                # A paper's newest matching summary stands for it.
+                if pid not in summaries or sid > summaries[pid][0]:
+                    summaries[pid] = (sid, 1.0)
+            else:
+                papers[pid] = score
+                tiers[tier] += 1
+        capped = tiers[1] >= limit or tiers[2] >= limit
+        if e.free:
             rest = [pid for pid in summaries if pid not in papers]
             if rest and q.has_filters:
                 where, params = _where(e.fields, e.facets)
