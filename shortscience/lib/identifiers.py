@@ -55,7 +55,8 @@ class Identifier:
 
 def parse_arxiv(text: str) -> Identifier | None:
     text = text.strip()
-    text = _ARXIV_PREFIX.sub("", text)
+    if text[:1] in ("a", "A"):  # the prefix's first letter; skips a regex call per record
+        text = _ARXIV_PREFIX.sub("", text)
     m = ARXIV_RE.match(text)
     if not m:
         return None
@@ -64,7 +65,8 @@ def parse_arxiv(text: str) -> Identifier | None:
 
 def parse_doi(text: str) -> Identifier | None:
     text = unquote(text.strip())
-    text = _DOI_PREFIX.sub("", text)
+    if text[:1] in ("d", "D"):  # the prefix's first letter; skips a regex call per record
+        text = _DOI_PREFIX.sub("", text)
     if not DOI_RE.match(text):
         return None
     return Identifier(DOI, text.lower(), text)
@@ -145,7 +147,7 @@ def candidates(key: str) -> list[Identifier]:
 
 def normalize(kind: str, value: str) -> Identifier:
     """The stored form of an identifier of a known kind; ValueError if it is not one."""
-    parser = {ARXIV: parse_arxiv, DOI: parse_doi, DBLP: parse_dblp}.get(kind)
+    parser = _PARSERS.get(kind)
     if parser:
         ident = parser(value)
         if ident is None:
@@ -157,6 +159,9 @@ def normalize(kind: str, value: str) -> Identifier:
             raise ValueError(f"empty {kind} identifier")
         return Identifier(kind, value, value)
     raise ValueError(f"unknown identifier kind {kind!r}")
+
+
+_PARSERS = {ARXIV: parse_arxiv, DOI: parse_doi, DBLP: parse_dblp}
 
 
 def url_for(ident: Identifier) -> list[tuple[str, str]]:

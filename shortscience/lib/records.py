@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import string
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -131,16 +132,27 @@ _UNDECOMPOSED = str.maketrans(
 )
 
 
+# What fold() drops from ASCII text once lower-cased: every byte but a-z and 0-9.
+_ASCII_NOT_ALNUM = bytes(
+    c for c in range(128) if chr(c) not in string.ascii_lowercase + string.digits
+)
+_DBLP_NUMBER = re.compile(r"\s+\d{4}$")
+
+
 def fold(text: str) -> str:
     """Lower-case ASCII letters and digits only: 'Schrödinger's Cat!' -> 'schrodingerscat'."""
     if not text.isascii():
         # NFKD splits "ö" into "o" and a combining mark, which _NOT_ALNUM then drops.
         text = unicodedata.normalize("NFKD", text.translate(_UNDECOMPOSED))
-    return _NOT_ALNUM.sub("", text.casefold())
+        if not text.isascii():
+            return _NOT_ALNUM.sub("", text.casefold())
+    # The same for ASCII text (casefold() is lower() there) at a sixth of the regex's cost:
+    # a bulk import folds two strings per record.
+    return text.lower().encode("ascii").translate(None, _ASCII_NOT_ALNUM).decode("ascii")
 
 
 def surname(name: str) -> str:
-    name = re.sub(r"\s+\d{4}$", "", name.strip())  # DBLP's "Wei Wang 0001"
+    name = _DBLP_NUMBER.sub("", name.strip())  # DBLP's "Wei Wang 0001"
     if "," in name:
         return name.split(",", 1)[0]
     parts = name.split()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 import gzip
 import json
 import shutil
@@ -358,6 +359,13 @@ class SnapshotTests(SimpleTestCase):
             arxiv.parse_snapshot_line(line.encode("utf-8"), 1), arxiv.parse_snapshot_line(line, 1)
         )
 
+    def test_it_reads_a_line_in_any_encoding_json_loads_recognizes(self):
+        text = snapshot_lines()[0]
+        title = arxiv.parse_snapshot_line(text, 1).title
+        for encoded in (b"\xef\xbb\xbf" + text.encode("utf-8"), text.encode("utf-16-le")):
+            with self.subTest(start=encoded[:3]):
+                self.assertEqual(arxiv.parse_snapshot_line(encoded, 1).title, title)
+
     def test_it_names_the_line_of_an_unreadable_record(self):
         bad = {
             "{not json": "line 7: not JSON",
@@ -390,6 +398,15 @@ class IterSnapshotTests(SimpleTestCase):
         expected = list(arxiv.iter_snapshot(DATA / "snapshot_sample.jsonl"))
         self.assertEqual(list(arxiv.iter_snapshot(self.folder / "snapshot.json")), expected)
         self.assertEqual(list(arxiv.iter_snapshot(self.folder / "snapshot.json.gz")), expected)
+
+    def test_it_gives_the_collector_back_the_objects_it_froze_for_the_file(self):
+        items = arxiv.iter_snapshot(DATA / "snapshot_sample.jsonl")
+        next(items)
+        self.assertGreater(gc.get_freeze_count(), 0)
+        items.close()  # an import stopped half-way
+        self.assertEqual(gc.get_freeze_count(), 0)
+        list(arxiv.iter_snapshot(DATA / "snapshot_sample.jsonl"))
+        self.assertEqual(gc.get_freeze_count(), 0)
 
     def test_it_skips_blank_lines_and_hands_back_unreadable_ones(self):
         lines = snapshot_lines()
