@@ -95,6 +95,28 @@ def connect_signals() -> None:
     post_delete.connect(_on_change, dispatch_uid="front.cache.delete")
 
 
+# A page missing from the cache is rendered by one request at a time: the others asking for
+# it meanwhile wait for that copy instead of rendering their own. Without this, every write
+# (which empties the cache) sent each popular page's next visitors to render it at once, and
+# under load two or three renders of the same page were the rule (bench/load.py). A waiter
+# gives up and renders after RENDER_WAIT_SECONDS, or at once when the renderer finishes
+# without storing a page (a 404, a page with a cookie); the lock outlives a crashed renderer
+# by RENDER_LOCK_SECONDS at most.
+RENDER_LOCK_SECONDS = 10
+RENDER_WAIT_SECONDS = 2.0
+_POLL_SECONDS = 0.005
+
+
+def _wait_for(key: str, rendering: str):
+    deadline = time.monotonic() + RENDER_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(_POLL_SECONDS)
+        hit = cache.get(key)
+        if hit is not None or cache.get(rendering) is None:
+            return hit
+    return None
+
+
 class AnonymousPageCacheMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -106,15 +128,31 @@ class AnonymousPageCacheMiddleware:
         digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()
         key = f"page:{number}:{request.get_host()}:{digest}"
         hit = cache.get(key)
+        rendering = f"{key}:rendering"
+        renderer = False
+        if hit is None:
+            renderer = cache.add(rendering, 1, RENDER_LOCK_SECONDS)
+            if not renderer:
+                hit = _wait_for(key, rendering)
         if hit is not None:
-            status, headers, content = hit
-            response = HttpResponse(content, status=status)
-            for name, value in headers.items():
-                response[name] = value
-            response["X-Cache"] = "hit"
-            if match := _PAPER_PAGE.match(request.path):  # the view did not run: count it here
-                viewcount.record_view(int(match[1]))
-            return response
+            return self._from_cache(request, hit)
+        try:
+            return self._render(request, key, changed)
+        finally:
+            if renderer:
+                cache.delete(rendering)
+
+    def _from_cache(self, request, hit) -> HttpResponse:
+        status, headers, content = hit
+        response = HttpResponse(content, status=status)
+        for name, value in headers.items():
+            response[name] = value
+        response["X-Cache"] = "hit"
+        if match := _PAPER_PAGE.match(request.path):  # the view did not run: count it here
+            viewcount.record_view(int(match[1]))
+        return response
+
+    def _render(self, request, key: str, changed):
         response = self.get_response(request)
         if self._cacheable_response(response):
             response["Last-Modified"] = http_date(changed.timestamp())

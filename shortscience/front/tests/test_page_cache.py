@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import hashlib
+import time
+from concurrent.futures import ThreadPoolExecutor
 from unittest import mock
 
 from django.core.cache import cache
 from django.http import HttpResponse
-from django.test import override_settings
+from django.test import RequestFactory, SimpleTestCase, override_settings
+from django.utils import timezone
 
 from shortscience.front import cache as front_cache
 from shortscience.front.cache import AnonymousPageCacheMiddleware
@@ -126,3 +130,52 @@ class ContentVersionReadTests(BaseTestCase):
         response = self.client.get(self.paper.get_absolute_url())
         self.assertEqual(response["X-Cache"], "miss")
         self.assertContains(response, "Written a moment ago.")
+
+
+@override_settings(PAGE_CACHE_SECONDS=600)
+class OneRenderAtATimeTests(SimpleTestCase):
+    """A page missing from the cache is rendered once, however many visitors ask at once."""
+
+    def setUp(self):
+        cache.clear()
+        self.renders = 0
+        self.middleware = AnonymousPageCacheMiddleware(self._view)
+        self.factory = RequestFactory()
+        patcher = mock.patch(
+            "shortscience.front.cache.current_version", return_value=(7, timezone.now())
+        )
+        patcher.start()
+        self.addCleanup(patcher.stop)
+
+    def _view(self, request):
+        self.renders += 1
+        if request.path == "/missing":
+            return HttpResponse("gone", status=404)
+        time.sleep(0.2)  # a slow render, so the others arrive while it runs
+        return HttpResponse(f"page {self.renders}")
+
+    def _get(self, path: str):
+        return self.middleware(self.factory.get(path))
+
+    def test_visitors_arriving_during_a_render_wait_for_its_copy(self):
+        with ThreadPoolExecutor(4) as pool:
+            responses = list(pool.map(self._get, ["/venues"] * 4))
+        self.assertEqual(self.renders, 1)
+        self.assertEqual({r.content for r in responses}, {b"page 1"})
+        self.assertEqual(sorted(r["X-Cache"] for r in responses), ["hit", "hit", "hit", "miss"])
+
+    def test_a_page_that_is_not_stored_releases_the_waiters_at_once(self):
+        start = time.monotonic()
+        with ThreadPoolExecutor(3) as pool:
+            responses = list(pool.map(self._get, ["/missing"] * 3))
+        self.assertEqual({r.status_code for r in responses}, {404})
+        self.assertLess(time.monotonic() - start, front_cache.RENDER_WAIT_SECONDS)
+
+    def test_a_waiter_renders_itself_when_the_renderer_takes_too_long(self):
+        # A renderer that died holding the lock: the lock is there, no page ever comes.
+        number, _ = front_cache.current_version()
+        key = f"page:{number}:testserver:{hashlib.sha256(b'/venues').hexdigest()}"
+        cache.add(f"{key}:rendering", 1, 60)
+        with mock.patch.object(front_cache, "RENDER_WAIT_SECONDS", 0.05):
+            response = self._get("/venues")
+        self.assertEqual((self.renders, response.content), (1, b"page 1"))
