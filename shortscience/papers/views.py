@@ -19,6 +19,10 @@ from shortscience.papers.forms import AddPaperForm
 from shortscience.papers.models import Paper
 from shortscience.summaries.models import Summary
 
+# Summaries on one paper page, best first: a much-summarised paper would otherwise make a page
+# of megabytes (the benchmark corpus's busiest paper has 926 summaries: 4.4 MB).
+SUMMARIES_PER_PAGE = 20
+
 # At most this many BibTeX entries from one paste; a library goes through import_papers.
 MAX_RECORDS_PER_ADD = 50
 _SIGNING_SALT = "papers.add"
@@ -32,24 +36,49 @@ def detail(request, pk: int, slug: str = ""):
     if slug != paper.slug:
         return redirect(paper, permanent=True)
     viewcount.record_view(paper.pk)
-    summaries = list(
+    number = _page_number(request.GET.get("page"))
+    visible = (
         Summary.objects.filter(paper=paper)
         .visible_to(request.user)
         .select_related("user")
-        .order_by("-wilson", "-edited")
+        .order_by("-wilson", "-edited", "-pk")
     )
+    # One row past the page says whether there is a next one, without counting them all.
+    start = (number - 1) * SUMMARIES_PER_PAGE
+    summaries = list(visible[start : start + SUMMARIES_PER_PAGE + 1])
+    has_next = len(summaries) > SUMMARIES_PER_PAGE
+    summaries = summaries[:SUMMARIES_PER_PAGE]
+    if number > 1 and not summaries:
+        raise Http404("No such page of summaries.")
     votes = my_votes(request.user, Q(summary__in=summaries)) if summaries else {}
     for summary in summaries:
         summary.my_vote = votes.get(("summary", summary.pk), 0)
-    mine = next(
-        (s for s in summaries if request.user.is_authenticated and s.user_id == request.user.pk),
-        None,
-    )
+    mine = None
+    if request.user.is_authenticated:
+        mine = next((s for s in summaries if s.user_id == request.user.pk), None)
+        if mine is None and (has_next or number > 1):  # it may be on another page
+            mine = Summary.objects.filter(paper=paper, user=request.user).first()
     return render(
         request,
         "papers/detail.html",
-        {"paper": paper, "summaries": summaries, "my_summary": mine},
+        {
+            "paper": paper,
+            "summaries": summaries,
+            "my_summary": mine,
+            "summary_page": {
+                "number": number,
+                "previous": number - 1 if number > 1 else None,
+                "next": number + 1 if has_next else None,
+            },
+        },
     )
+
+
+def _page_number(raw: str | None) -> int:
+    try:
+        return max(1, int(raw or 1))
+    except ValueError:
+        return 1
 
 
 def legacy(request):

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import re
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from shortscience.papers.views import SUMMARIES_PER_PAGE
 from shortscience.test import BaseTestCase, make_paper, make_summary, make_user
 
 
@@ -108,3 +111,34 @@ class PaperPageTests(BaseTestCase):
         # session, user, paper, authors, keywords, identifiers, summaries, the reader's votes,
         # the inbox's unread count, whether the reader follows the paper, related papers.
         self.assertLessEqual(len(many), 11)
+
+
+class PaperPageSummaryPagesTests(BaseTestCase):
+    def setUp(self):
+        super().setUp()
+        self.paper = make_paper("Much Summarised")
+        self.writers = [make_user(f"pager{i}") for i in range(SUMMARIES_PER_PAGE + 3)]
+        for i, writer in enumerate(self.writers):
+            make_summary(self.paper, writer, f"Summary text {i:02d}.")
+
+    def test_a_page_holds_at_most_twenty_summaries_and_links_to_the_rest(self):
+        first = self.client.get(self.paper.get_absolute_url())
+        self.assertEqual(first.content.count(b"Summary text "), SUMMARIES_PER_PAGE)
+        self.assertContains(first, 'rel="next" href="?page=2"')
+        second = self.client.get(self.paper.get_absolute_url(), {"page": 2})
+        self.assertEqual(second.content.count(b"Summary text "), 3)
+        self.assertContains(second, 'rel="prev" href="?page=1"')
+        self.assertNotContains(second, 'rel="next"')
+        shown = set(re.findall(rb"Summary text \d\d", first.content + second.content))
+        self.assertEqual(len(shown), SUMMARIES_PER_PAGE + 3)
+
+    def test_a_page_past_the_last_is_not_found_and_a_bad_number_means_the_first(self):
+        url = self.paper.get_absolute_url()
+        self.assertEqual(self.client.get(url, {"page": 3}).status_code, 404)
+        self.assertEqual(self.client.get(url, {"page": "x"}).status_code, 200)
+
+    def test_a_writer_whose_summary_is_on_another_page_is_offered_to_edit_it(self):
+        self.client.force_login(self.writers[-1])
+        pages = [self.client.get(self.paper.get_absolute_url(), {"page": n}) for n in (1, 2)]
+        for page in pages:
+            self.assertContains(page, "Edit your summary")
