@@ -97,3 +97,15 @@ class SQLiteCacheTests(TestCase):
         self.cache.set("key", "v2", version=2)
         self.assertEqual(self.cache.get("key", version=1), "v1")
         self.assertEqual(self.cache.get("key", version=2), "v2")
+
+
+class BrokenCacheFileTests(TestCase):
+    def test_a_file_that_is_not_a_database_is_replaced_by_an_empty_cache(self):
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "cache.sqlite3"
+            path.write_bytes(b"this is not a SQLite database" * 200)
+            cache = _backend(path)
+            with self.assertLogs("shortscience.lib.sqlite_cache", "WARNING"):
+                self.assertIsNone(cache.get("page"))
+            cache.set("page", "stored")
+            self.assertEqual(_backend(path).get("page"), "stored")
