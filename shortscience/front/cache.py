@@ -99,11 +99,11 @@ def connect_signals() -> None:
 # it meanwhile wait for that copy instead of rendering their own. Without this, every write
 # (which empties the cache) sent each popular page's next visitors to render it at once, and
 # under load two or three renders of the same page were the rule (bench/load.py). A waiter
-# gives up and renders after RENDER_WAIT_SECONDS, or at once when the renderer finishes
-# without storing a page (a 404, a page with a cookie); the lock outlives a crashed renderer
-# by RENDER_LOCK_SECONDS at most.
+# renders itself when the renderer finishes without storing a page (a 404, a page with a
+# cookie) or when the lock expires (a renderer that died); it waits as long as the lock
+# lasts, since a page slow to render is the one that most needs rendering once.
 RENDER_LOCK_SECONDS = 10
-RENDER_WAIT_SECONDS = 2.0
+RENDER_WAIT_SECONDS = RENDER_LOCK_SECONDS
 _POLL_SECONDS = 0.005
 
 
