@@ -13,6 +13,14 @@ from django.utils.functional import cached_property
 COUNT_CAP = 10_000
 
 
+def page_number(raw: str | None) -> int:
+    """A ?page= value as a page number: 1 for anything that is not a positive integer."""
+    try:
+        return max(1, int(raw or 1))
+    except ValueError:
+        return 1
+
+
 class CappedPaginator(Paginator):
     @cached_property
     def count(self) -> int:

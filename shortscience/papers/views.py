@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 from shortscience.accounts.ratelimit import allow
 from shortscience.community.threads import my_votes
 from shortscience.front import viewcount
+from shortscience.front.paging import page_number
 from shortscience.lib import identifiers
 from shortscience.lib.http import FetchError
 from shortscience.lib.records import ImportFailed, PaperRecord
@@ -36,7 +37,7 @@ def detail(request, pk: int, slug: str = ""):
     if slug != paper.slug:
         return redirect(paper, permanent=True)
     viewcount.record_view(paper.pk)
-    number = _page_number(request.GET.get("page"))
+    number = page_number(request.GET.get("page"))
     visible = (
         Summary.objects.filter(paper=paper)
         .visible_to(request.user)
@@ -72,13 +73,6 @@ def detail(request, pk: int, slug: str = ""):
             },
         },
     )
-
-
-def _page_number(raw: str | None) -> int:
-    try:
-        return max(1, int(raw or 1))
-    except ValueError:
-        return 1
 
 
 def legacy(request):

@@ -6,6 +6,7 @@ from django.views.decorators.http import require_GET
 
 from shortscience.discovery import bibtex
 from shortscience.discovery.views import BIBTEX_CONTENT_TYPE
+from shortscience.front.paging import page_number
 from shortscience.papers.models import Paper
 from shortscience.search import services
 
@@ -14,12 +15,7 @@ MAX_QUERY_CHARS = 300
 
 
 def _query_and_page(request) -> tuple[str, int]:
-    text = request.GET.get("q", "")[:MAX_QUERY_CHARS]
-    try:
-        page = int(request.GET.get("page", "1"))
-    except ValueError:
-        page = 1
-    return text, max(1, page)
+    return request.GET.get("q", "")[:MAX_QUERY_CHARS], page_number(request.GET.get("page"))
 
 
 @require_GET
