@@ -49,7 +49,8 @@ _IGNORED = {
 
 
 # This process's last read of the version: (read until, (number, changed)).
-_last_read: tuple[float, tuple] = (0.0, (0, None))
+_UNREAD: tuple[float, tuple] = (0.0, (0, None))
+_last_read = _UNREAD
 
 
 def current_version():
@@ -75,7 +76,7 @@ def _bump_now() -> None:
 
     global _last_read
     ContentVersion.bump()
-    _last_read = (0.0, (0, None))
+    _last_read = _UNREAD
 
 
 def bump(**_) -> None:

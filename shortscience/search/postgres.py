@@ -171,9 +171,9 @@ def candidates(q: Query, limit: int) -> tuple[dict[int, float], dict[int, tuple[
         # statement, with the summaries, as each round trip costs about as much as a rare
         # word's whole search; the document tier runs only when the short fields did not fill
         # the bound (a one-time filter on the CTE's count).
-        short_where, short_params = _where(e.document, e.facets, column="short_document")
         doc_where, doc_params = _where(e.document, e.facets)
         if e.document:
+            short_where, short_params = _where(e.document, e.facets, column="short_document")
             sql = (
                 f"WITH short AS (SELECT t.paper_id, ({rank})::float8 AS score FROM {PG_TABLE} t "
                 f"WHERE {short_where} LIMIT %s) "

@@ -106,9 +106,9 @@ class ContentVersionReadTests(BaseTestCase):
         patcher = mock.patch("shortscience.front.cache.time.monotonic", lambda: self.clock)
         patcher.start()
         self.addCleanup(patcher.stop)
-        front_cache._last_read = (0.0, (0, None))
+        front_cache._last_read = front_cache._UNREAD
         # The mocked clock's reading must not outlive these tests.
-        self.addCleanup(setattr, front_cache, "_last_read", (0.0, (0, None)))
+        self.addCleanup(setattr, front_cache, "_last_read", front_cache._UNREAD)
 
     def test_a_hit_within_the_second_costs_no_query(self):
         self.client.get(self.paper.get_absolute_url())
