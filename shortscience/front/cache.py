@@ -113,8 +113,12 @@ def _wait_for(key: str, rendering: str):
     while time.monotonic() < deadline:
         time.sleep(_POLL_SECONDS)
         hit = cache.get(key)
-        if hit is not None or cache.get(rendering) is None:
+        if hit is not None:
             return hit
+        if cache.get(rendering) is None:
+            # The renderer stores the page before it lets go of the lock: read once more,
+            # or a page stored between the two reads above would be rendered again.
+            return cache.get(key)
     return None
 
 
