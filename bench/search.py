@@ -5,7 +5,10 @@
 For each database: builds the corpus with bench/make_corpus.py (or, with --reuse, uses the
 one a previous run left), then draws a fixed mix of 200 queries of 1-3 words from the
 corpus's own titles by frequency (so the very common words are in it, as people type
-them), runs the mix once to warm the caches and then once measured, each query three ways:
+them), runs the mix once to warm the caches and then measures each query three ways, in turn,
+three rounds (--repeats), keeping each way's median: a rare word's query takes a few
+milliseconds, so one pause of the machine (a GC pass, another process) in a single timing
+would otherwise decide whether it counts as slower than raw.
 
   * page:   shortscience.search.services.search(q): what the search page does, candidates,
             ranking, one page of papers, authors, summaries and highlighted snippets;
@@ -23,6 +26,7 @@ import json
 import os
 import platform
 import random
+import statistics
 import subprocess
 import sys
 import time
@@ -57,7 +61,7 @@ def query_mix(titles: list[str], n: int, seed: int = 5) -> list[str]:
     return mix
 
 
-def measure(n_queries: int) -> dict:
+def measure(n_queries: int, repeats: int) -> dict:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shortscience.settings")
     os.environ.setdefault("DEBUG", "0")
     os.environ.setdefault("SECRET_KEY", "benchmark-only")
@@ -82,22 +86,23 @@ def measure(n_queries: int) -> dict:
         fn()
         return (time.perf_counter() - start) * 1000
 
+    ways = {
+        "raw": lambda q: engine.raw_query(parse(q), 20),
+        "engine": lambda q: services.ranked(parse(q)),
+        "page": lambda q: services.search(q, 1),
+    }
+    for q in mix:  # the warm-up pass
+        for fn in ways.values():
+            fn(q)
     rows = []
-    for measured in (False, True):
-        for q in mix:
-            raw = timed(lambda q=q: engine.raw_query(parse(q), 20))
-            ranked = timed(lambda q=q: services.ranked(parse(q)))
-            page = timed(lambda q=q: services.search(q, 1))
-            if measured:
-                rows.append(
-                    {
-                        "q": q,
-                        "raw": raw,
-                        "engine": ranked,
-                        "page": page,
-                        "total": services.search(q, 1).total,
-                    }
-                )
+    for q in mix:
+        times: dict[str, list[float]] = {way: [] for way in ways}
+        # Rounds alternate the three ways, so a slow moment hits one timing of each at most.
+        for _ in range(repeats):
+            for way, fn in ways.items():
+                times[way].append(timed(lambda fn=fn, q=q: fn(q)))
+        row = {way: statistics.median(values) for way, values in times.items()}
+        rows.append({"q": q, **row, "total": services.search(q, 1).total})
     return {
         "vendor": connection.vendor,
         "papers": Paper.objects.count(),
@@ -143,6 +148,9 @@ def main() -> None:
     )
     parser.add_argument("--queries", type=int, default=QUERIES)
     parser.add_argument(
+        "--repeats", type=int, default=3, help="timings of each query and way; the median is kept"
+    )
+    parser.add_argument(
         "--reuse", action="store_true", help="measure the corpus a previous run built"
     )
     parser.add_argument("--workdir", type=Path, default=ROOT / "var" / "bench")
@@ -152,7 +160,7 @@ def main() -> None:
     parser.add_argument("--step", choices=["measure"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.step == "measure":
-        print(json.dumps(measure(args.queries)))
+        print(json.dumps(measure(args.queries, args.repeats)))
         return
     summaries = args.summaries if args.summaries is not None else args.papers // 10
     import make_corpus
@@ -173,7 +181,16 @@ def main() -> None:
             print(f"{kind}: corpus built {json.dumps(built)}", file=sys.stderr)
         env = dict(os.environ, DATABASE_URL=url, DEBUG="0", SECRET_KEY="benchmark-only")
         out = subprocess.run(
-            [sys.executable, __file__, "--step", "measure", "--queries", str(args.queries)],
+            [
+                sys.executable,
+                __file__,
+                "--step",
+                "measure",
+                "--queries",
+                str(args.queries),
+                "--repeats",
+                str(args.repeats),
+            ],
             env=env,
             capture_output=True,
             text=True,
@@ -204,7 +221,7 @@ def main() -> None:
         f"Python {platform.python_version()}.",
         f"`bench/search.py --papers {args.papers} --summaries {summaries}`: corpus from `bench/make_corpus.py` "
         f"(Zipf vocabulary, realistic lengths); {args.queries} queries of 1-3 words drawn from the titles by "
-        "frequency; one warm-up pass, then one measured pass.",
+        f"frequency; one warm-up pass, then each query timed {args.repeats} times per way, in turn, and the median kept.",
         "page = `services.search(q)` (everything the page needs but the template); engine = the bounded index "
         "queries and merge; raw = the plain engine query ranking every match (`ORDER BY bm25`/`ts_rank` `LIMIT 20`).",
         "",
