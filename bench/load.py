@@ -42,6 +42,9 @@ end
 """
 
 
+PAGES = ["trivial", "home", "paper", "venue", "search"]
+
+
 def sample_paths(database_url: str, n: int) -> dict[str, list[str]]:
     """URLs to request, read from the corpus: papers with public summaries, venues, queries."""
     code = f"""
@@ -203,8 +206,17 @@ def main() -> None:
         help="CACHE_URL for PostgreSQL runs (the several-servers set-up); SQLite runs use the "
         "default, a cache file shared by the machine's workers",
     )
+    parser.add_argument(
+        "--pages",
+        nargs="+",
+        choices=PAGES,
+        default=PAGES,
+        help="pages to measure (the trivial view always is: it is the ceiling)",
+    )
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
+    if set(args.pages) != set(PAGES) and not args.no_write:
+        parser.error("docs/benchmarks.md shows every page: measure a few with --no-write")
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk")
     workdir = Path(tempfile.mkdtemp(prefix="ss-load-"))
@@ -232,13 +244,10 @@ def main() -> None:
         server = start_server(url, args.port, args.workers, cache_url)
         try:
             per_page = {}
-            for page, page_paths in [
-                ("trivial", None),
-                ("home", None),
-                ("paper", paths["paper"]),
-                ("venue", paths["venue"]),
-                ("search", paths["search"]),
-            ]:
+            for page in PAGES:
+                if page != "trivial" and page not in args.pages:
+                    continue
+                page_paths = paths.get(page)
                 target = base + ("/healthz" if page == "trivial" else "/")
                 # A warm-up: imports, connections, the first cache fills.
                 run_wrk(target, page_paths, args.warmup, args.connections, workdir)
