@@ -131,6 +131,8 @@ PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 0 if TESTING else 600)
 # How long each process re-uses its last read of the content version (front/cache.py): the
 # most a visitor's page can trail a write made through another process or server.
 PAGE_CACHE_VERSION_SECONDS = env_float("PAGE_CACHE_VERSION_SECONDS", 0 if TESTING else 1.0)
+# Bytes of pages each process also keeps in its own memory, in front of CACHE_URL (0: none).
+PAGE_CACHE_LOCAL_BYTES = env_int("PAGE_CACHE_LOCAL_BYTES", 0 if TESTING else 16 * 1024 * 1024)
 PAGE_CACHE_SKIP_PREFIXES = (
     "/accounts/",
     "/admin/",

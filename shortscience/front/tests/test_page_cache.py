@@ -179,3 +179,82 @@ class OneRenderAtATimeTests(SimpleTestCase):
         with mock.patch.object(front_cache, "RENDER_WAIT_SECONDS", 0.05):
             response = self._get("/venues")
         self.assertEqual((self.renders, response.content), (1, b"page 1"))
+
+
+@override_settings(PAGE_CACHE_SECONDS=600, PAGE_CACHE_LOCAL_BYTES=64 * 1024)
+class LocalPagesTests(SimpleTestCase):
+    """Each process keeps the pages it served last in front of the shared cache."""
+
+    def setUp(self):
+        cache.clear()
+        front_cache.local_pages.clear()
+        self.addCleanup(front_cache.local_pages.clear)
+        self.version = 7
+        self.renders = 0
+        self.middleware = AnonymousPageCacheMiddleware(self._view)
+        self.factory = RequestFactory()
+        patcher = mock.patch(
+            "shortscience.front.cache.current_version",
+            side_effect=lambda: (self.version, timezone.now()),
+        )
+        patcher.start()
+        self.addCleanup(patcher.stop)
+
+    def _view(self, request):
+        self.renders += 1
+        size = int(request.GET.get("size", 10))
+        return HttpResponse(f"v{self.version} r{self.renders} ".ljust(size, "x"))
+
+    def _get(self, path: str):
+        return self.middleware(self.factory.get(path))
+
+    def test_a_page_served_once_is_served_again_without_the_shared_cache(self):
+        first = self._get("/venues")
+        with mock.patch.object(front_cache.cache, "get") as shared_get:
+            second = self._get("/venues")
+        shared_get.assert_not_called()
+        self.assertEqual((second["X-Cache"], second.content), ("hit", first.content))
+
+    def test_a_page_another_process_stored_is_kept_after_its_first_hit(self):
+        self._get("/venues")
+        front_cache.local_pages.clear()  # as in a second worker: only the shared cache has it
+        self.assertEqual(self._get("/venues")["X-Cache"], "hit")
+        with mock.patch.object(front_cache.cache, "get") as shared_get:
+            self._get("/venues")
+        shared_get.assert_not_called()
+
+    def test_a_new_content_version_drops_every_kept_page(self):
+        self._get("/venues")
+        self.version = 8
+        response = self._get("/venues")
+        self.assertEqual((response["X-Cache"], response.content[:6]), ("miss", b"v8 r2 "))
+        self.assertIsNone(front_cache.local_pages.get(self._key("/venues", 7), 7))
+
+    def test_the_oldest_pages_go_first_when_the_bound_is_reached(self):
+        for n in range(20):  # 20 pages of 4 kB in a 64 kB bound: the first four must go
+            self._get(f"/venues?n={n}&size=4096")
+        kept = [n for n in range(20) if self._kept(f"/venues?n={n}&size=4096")]
+        self.assertEqual(kept, list(range(4, 20)))
+
+    def test_a_page_larger_than_a_sixteenth_of_the_bound_is_left_to_the_shared_cache(self):
+        self._get("/venues?size=5000")
+        self.assertFalse(self._kept("/venues?size=5000"))
+        self.assertEqual(self._get("/venues?size=5000")["X-Cache"], "hit")  # from the shared one
+
+    def test_kept_pages_expire_with_the_page_cache(self):
+        clock = [1000.0]
+        with mock.patch("shortscience.front.cache.time.monotonic", lambda: clock[0]):
+            self._get("/venues")
+            clock[0] += 601
+            self.assertFalse(self._kept("/venues"))
+
+    @override_settings(PAGE_CACHE_LOCAL_BYTES=0)
+    def test_a_bound_of_zero_keeps_nothing(self):
+        self._get("/venues")
+        self.assertFalse(self._kept("/venues"))
+
+    def _key(self, path: str, version: int) -> str:
+        return f"page:{version}:testserver:{hashlib.sha256(path.encode()).hexdigest()}"
+
+    def _kept(self, path: str) -> bool:
+        return front_cache.local_pages.get(self._key(path, self.version), self.version) is not None
