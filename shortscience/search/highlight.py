@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from functools import lru_cache
 
 from django.utils.html import escape
@@ -25,9 +26,35 @@ def _folded(word: str) -> str:
 
 
 @lru_cache(maxsize=256)
-def _ascii_pattern(wanted: tuple[tuple[str, bool], ...]) -> re.Pattern:
-    words = "|".join(re.escape(w) + (r"[a-z0-9]*" if prefix else "") for w, prefix in wanted)
+def _pattern(wanted: tuple[tuple[str, bool], ...]) -> re.Pattern:
+    """The query's folded words as whole words (a prefix: the word's start), for a search
+    over folded text."""
+    words = "|".join(re.escape(w) + (r"[^\W_]*" if prefix else "") for w, prefix in wanted)
     return re.compile(rf"(?<![^\W_])(?:{words})(?![^\W_])")
+
+
+class _CharFolds(dict):
+    """Each character's fold, for str.translate, filled as characters are met. A character
+    that folds to none or to several (a lone combining mark, "ß", a ligature) maps to NUL:
+    offsets in a text holding one would no longer line up with the original's."""
+
+    def __missing__(self, code: int) -> str:
+        folded = fold(chr(code))
+        self[code] = value = folded if len(folded) == 1 else "\0"
+        return value
+
+
+_CHAR_FOLDS = _CharFolds()
+
+
+def _fold_in_place(text: str) -> str | None:
+    """`text` folded character by character, so every offset stays the same; None when that
+    cannot be. For NFC text this is fold() of each word: casefold, decomposition and the
+    removal of combining marks all work one character at a time."""
+    if text.isascii():
+        return text.lower()
+    folded = text.translate(_CHAR_FOLDS)
+    return None if "\0" in folded else folded
 
 
 def _matcher(wanted: list[tuple[str, bool]]):
@@ -48,10 +75,11 @@ def _around_first_hit(text: str, wanted: list[tuple[str, bool]]) -> tuple[str, b
     """At most SCAN_CHARS of `text`, from shortly before its first hit; and whether text
     was cut before and after it."""
     start = 0
-    if text.isascii() and all(w.isascii() for w, _ in wanted):
-        m = _ascii_pattern(tuple(wanted)).search(text.lower()) if wanted else None
+    folded = _fold_in_place(text) if wanted else None
+    if folded is not None:
+        m = _pattern(tuple(wanted)).search(folded)
         start = max(0, m.start() - 200) if m else 0
-    else:
+    elif wanted:
         is_hit = _matcher(wanted)
         for m in _WORD.finditer(text):
             if is_hit(m.group()):
@@ -81,37 +109,62 @@ def highlight(text: str, wanted: list[tuple[str, bool]], *, words: int | None = 
         if after and not inner.endswith(" …"):
             inner = mark_safe(inner + " …")  # noqa: S308 - escaped pieces, see below
         return inner
-    is_hit = _matcher(wanted)
-    tokens = list(_WORD.finditer(text))
-    if text.isascii() and wanted and all(w.isascii() for w, _ in wanted):
-        # Most text is ASCII: find the hits with one regex over the lowered text (same
-        # offsets) instead of folding every word.
-        hit_starts = {m.start() for m in _ascii_pattern(tuple(wanted)).finditer(text.lower())}
-        hits = [t.start() in hit_starts for t in tokens]
-    else:
-        hits = [is_hit(t.group()) for t in tokens]
+    tokens = [m.span() for m in _WORD.finditer(text)]
+    hit_at = _hit_indices(text, tokens, wanted)
     first, last = 0, len(tokens) - 1
     if words and len(tokens) > words:
-        best, best_at, current = -1, 0, sum(hits[:words])
-        for i in range(len(tokens) - words + 1):
-            if i:
-                current += hits[i + words - 1] - hits[i - 1]
-            if current > best:
-                best, best_at = current, i
-        first, last = best_at, best_at + words - 1
-    start_char = tokens[first].start() if first else 0
-    end_char = tokens[last].end() if tokens and last < len(tokens) - 1 else len(text)
+        first = _best_window(hit_at, len(tokens), words)
+        last = first + words - 1
+    start_char = tokens[first][0] if first else 0
+    end_char = tokens[last][1] if tokens and last < len(tokens) - 1 else len(text)
     out, at = [], start_char
     if start_char:
         out.append("… ")
-    for i in range(first, last + 1):
-        if hits[i]:
-            t = tokens[i]
-            out.append(escape(text[at : t.start()]))
-            out.append(f"<mark>{escape(t.group())}</mark>")
-            at = t.end()
+    for i in hit_at:
+        if first <= i <= last:
+            start, end = tokens[i]
+            out.append(escape(text[at:start]))
+            out.append(f"<mark>{escape(text[start:end])}</mark>")
+            at = end
     out.append(escape(text[at:end_char]))
     if end_char < len(text):
         out.append(" …")
     # Safe: every piece of the text went through escape(); the only tags are our <mark>s.
     return mark_safe("".join(out))  # noqa: S308
+
+
+def _hit_indices(text: str, tokens: list[tuple[int, int]], wanted) -> list[int]:
+    """The indices of the tokens that are the query's words, in order."""
+    if not wanted:
+        return []
+    folded = _fold_in_place(text)
+    if folded is None:
+        is_hit = _matcher(wanted)
+        return [i for i, (start, end) in enumerate(tokens) if is_hit(text[start:end])]
+    # One regex over the text folded in place finds the hits, instead of folding and
+    # comparing word by word (that was most of a search page's time).
+    starts = [start for start, _ in tokens]
+    found = []
+    for m in _pattern(tuple(wanted)).finditer(folded):
+        i = bisect_left(starts, m.start())
+        if i < len(tokens) and tokens[i] == m.span():  # a whole word of the original too
+            found.append(i)
+    return found
+
+
+def _best_window(hit_at: list[int], n: int, words: int) -> int:
+    """The first token of the `words`-token window holding the most hits, begun a few words
+    before its first hit when that keeps them all. Only windows that begin at a hit need
+    trying: moving a window right until its first token is a hit loses none."""
+    if not hit_at:
+        return 0
+    best = first = last_hit = 0
+    end = 0
+    for h in hit_at:
+        start = min(h, n - words)
+        while end < len(hit_at) and hit_at[end] < start + words:
+            end += 1
+        count = end - bisect_left(hit_at, start)
+        if count > best:
+            best, first, last_hit = count, start, hit_at[end - 1]
+    return max(0, first - words // 4, last_hit - words + 1)

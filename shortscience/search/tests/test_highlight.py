@@ -38,3 +38,44 @@ class HighlightTests(SimpleTestCase):
         self.assertIn("<mark>needle</mark>", html)
         self.assertTrue(html.startswith("… ") and html.endswith(" …"))
         self.assertLess(len(html), 200)
+
+    def test_folding_in_place_marks_exactly_what_word_by_word_folding_marks(self):
+        from unittest import mock
+
+        from shortscience.search import highlight as module
+
+        texts = [
+            "Schrödinger's Łukasik café, naïve ÉCOLE",
+            "Straße and strasse; ﬁnite fields; Æsop",
+            "Ωmega ωμέγα Σίσυφος κόσμος",
+            "e\u0301cole with a combining accent, 東京 machine learning",
+            "x² superscripts, İstanbul and DİYARBAKIR, tie_break",
+            "plain ascii text about lisp and isp",
+        ]
+        queries = [
+            [("schrodinger", False), ("lukasik", False), ("naive", False)],
+            [("strasse", False), ("finite", False), ("aesop", False), ("cafe", False)],
+            [("ωμεγα", False), ("σισυφοσ", False), ("κοσ", True)],
+            [("ecole", False), ("東京", False), ("learn", True)],
+            [("x2", False), ("istanbul", False), ("diyar", True), ("tie", False)],
+            [("isp", False), ("li", True)],
+        ]
+        for text in texts:
+            for wanted in queries:
+                fast = highlight(text, wanted)
+                with mock.patch.object(module, "_fold_in_place", return_value=None):
+                    slow = highlight(text, wanted)
+                with self.subTest(text=text, wanted=wanted):
+                    self.assertEqual(fast, slow)
+        # And the fast path is the one taken for accented text.
+        self.assertIsNotNone(module._fold_in_place(texts[0]))
+        self.assertIn("<mark>Schrödinger</mark>", highlight(texts[0], queries[0]))
+
+    def test_the_snippet_window_holds_the_most_hits_with_a_few_words_before_them(self):
+        tokens = [f"w{i}" for i in range(100)]
+        for i in (10, 60, 62, 64):
+            tokens[i] = "hit"
+        html = highlight(" ".join(tokens), [("hit", False)], words=10)
+        self.assertTrue(html.startswith("… w58 w59 <mark>hit</mark> w61"), html)
+        self.assertEqual(html.count("<mark>"), 3)
+        self.assertTrue(html.endswith("w67 …"), html)
