@@ -13,8 +13,11 @@ would otherwise decide whether it counts as slower than raw.
   * page:   shortscience.search.services.search(q): what the search page does, candidates,
             ranking, one page of papers, authors, summaries and highlighted snippets;
   * engine: services.ranked(q): the index queries and the merge alone;
-  * raw:    the plain engine query for the same search, ranking every match and keeping
-            20 (FTS5 `ORDER BY bm25(...) LIMIT 20`; PostgreSQL `ORDER BY ts_rank(...) LIMIT 20`).
+  * raw:    the plain engine queries for the same search, ranking every match and keeping
+            20: one over the papers' index and one over the summaries' (a search covers
+            both), timed apart and added (FTS5 `ORDER BY bm25(...) LIMIT 20`; PostgreSQL
+            `ORDER BY ts_rank(...) LIMIT 20`). The papers' query alone is reported too, as
+            `raw papers`: earlier runs compared with that only.
 
 Results go to docs/benchmarks.md between the search markers.
 """
@@ -87,7 +90,8 @@ def measure(n_queries: int, repeats: int) -> dict:
         return (time.perf_counter() - start) * 1000
 
     ways = {
-        "raw": lambda q: engine.raw_query(parse(q), 20),
+        "raw_papers": lambda q: engine.raw_query(parse(q), 20),
+        "raw_summaries": lambda q: engine.raw_summary_query(parse(q), 20),
         "engine": lambda q: services.ranked(parse(q)),
         "page": lambda q: services.search(q, 1),
     }
@@ -102,6 +106,7 @@ def measure(n_queries: int, repeats: int) -> dict:
             for way, fn in ways.items():
                 times[way].append(timed(lambda fn=fn, q=q: fn(q)))
         row = {way: statistics.median(values) for way, values in times.items()}
+        row["raw"] = row["raw_papers"] + row["raw_summaries"]
         rows.append({"q": q, **row, "total": services.search(q, 1).total})
     return {
         "vendor": connection.vendor,
@@ -115,7 +120,7 @@ def measure(n_queries: int, repeats: int) -> dict:
 
 def summarize(rows: list[dict]) -> dict:
     out = {}
-    for key in ("page", "engine", "raw"):
+    for key in ("page", "engine", "raw", "raw_papers"):
         values = [r[key] for r in rows]
         out[key] = {
             "p50": percentile(values, 50),
@@ -127,6 +132,9 @@ def summarize(rows: list[dict]) -> dict:
     out["engine_slower_than_1_5x"] = sum(1 for r in rows if r["engine"] > 1.5 * r["raw"])
     out["engine_slower_than_1_5x_over_1ms"] = sum(
         1 for r in rows if r["engine"] > 1.5 * r["raw"] and r["engine"] - r["raw"] > 1.0
+    )
+    out["engine_slower_than_1_5x_raw_papers"] = sum(
+        1 for r in rows if r["engine"] > 1.5 * r["raw_papers"]
     )
     out["slower_than_1_5x_over_1ms"] = sum(
         1 for r in rows if r["page"] > 1.5 * r["raw"] and r["page"] - r["raw"] > 1.0
@@ -207,6 +215,7 @@ def main() -> None:
             f"engine p50 {stats['engine']['p50']:.1f} p95 {stats['engine']['p95']:.1f}; "
             f"raw p50 {stats['raw']['p50']:.1f} p95 {stats['raw']['p95']:.1f}; "
             f"engine > 1.5x raw: {stats['engine_slower_than_1_5x']} queries "
+            f"(> 1.5x raw papers: {stats['engine_slower_than_1_5x_raw_papers']}) "
             f"({stats['engine_slower_than_1_5x_over_1ms']} by more than 1 ms); "
             f"page > 1.5x raw: {stats['slower_than_1_5x']} queries "
             f"({stats['slower_than_1_5x_over_1ms']} by more than 1 ms); slowest {stats['slowest']['q']!r} "
@@ -223,11 +232,12 @@ def main() -> None:
         f"(Zipf vocabulary, realistic lengths); {args.queries} queries of 1-3 words drawn from the titles by "
         f"frequency; one warm-up pass, then each query timed {args.repeats} times per way, in turn, and the median kept.",
         "page = `services.search(q)` (everything the page needs but the template); engine = the bounded index "
-        "queries and merge; raw = the plain engine query ranking every match (`ORDER BY bm25`/`ts_rank` `LIMIT 20`).",
+        "queries and merge; raw = the plain engine queries ranking every match (`ORDER BY bm25`/`ts_rank` `LIMIT 20`), "
+        "over the papers' index and over the summaries' (the search covers both), added; raw papers = the first alone.",
         "",
         "| database | papers | summaries | page p50 | page p95 | engine p50 | engine p95 | raw p50 | raw p95 | raw max "
-        "| engine > 1.5x raw (by > 1 ms) | page > 1.5x raw (by > 1 ms) | queries at the 1,000 bound |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| engine > 1.5x raw (by > 1 ms) | engine > 1.5x raw papers | page > 1.5x raw (by > 1 ms) | queries at the 1,000 bound |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for kind, measured, s, _built in results:
         lines.append(
@@ -235,6 +245,7 @@ def main() -> None:
             f"{s['page']['p95']:.1f} ms | {s['engine']['p50']:.1f} ms | {s['engine']['p95']:.1f} ms | "
             f"{s['raw']['p50']:.1f} ms | {s['raw']['p95']:.1f} ms | {s['raw']['max']:.0f} ms | "
             f"{s['engine_slower_than_1_5x']} ({s['engine_slower_than_1_5x_over_1ms']}) | "
+            f"{s['engine_slower_than_1_5x_raw_papers']} | "
             f"{s['slower_than_1_5x']} ({s['slower_than_1_5x_over_1ms']}) | {s['capped']} |"
         )
     for kind, _measured, _s, built in results:

@@ -136,6 +136,22 @@ def raw_query(q: Query, limit: int = 20) -> list[int]:
         return [r[0] for r in cursor.fetchall()]
 
 
+def raw_summary_query(q: Query, limit: int = 20) -> list[int]:
+    """The plain engine query over the summaries' index, ranking every match: a search covers
+    summaries too, so the raw counterpart of one runs this beside raw_query()."""
+    e = Expressions(q)
+    if not e.free:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT f.summary_id FROM {index.PG_TABLE} f "
+            "WHERE f.document @@ to_tsquery('simple', %s) "
+            "ORDER BY ts_rank(f.document, to_tsquery('simple', %s)) DESC LIMIT %s",
+            [e.free, e.free, limit],
+        )
+        return [r[0] for r in cursor.fetchall()]
+
+
 def candidates(q: Query, limit: int) -> tuple[dict[int, float], dict[int, tuple[int, float]], bool]:
     """Paper id -> score, paper id -> (summary id, score), and whether the bound was hit.
 

@@ -27,7 +27,7 @@ from shortscience.search import index
 from shortscience.search.query import Query, Term, fold, words
 
 # bm25 weights per column (title, authors, abstract, venue, identifiers, categories, year),
-# for raw_query only: the comparison bench/search.py draws.
+# for raw_query only: the comparison bench/search.py draws (with raw_summary_query).
 WEIGHTS = "10.0, 5.0, 1.0, 2.0, 2.0, 0.0, 0.0"
 EVERYWHERE = "{title authors abstract venue identifiers}"
 
@@ -75,6 +75,21 @@ def raw_query(q: Query, limit: int = 20) -> list[int]:
             f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s "
             f"ORDER BY bm25({TABLE}, {WEIGHTS}) LIMIT %s",
             [tiers[0][2], limit],
+        )
+        return [r[0] for r in cursor.fetchall()]
+
+
+def raw_summary_query(q: Query, limit: int = 20) -> list[int]:
+    """The plain engine query over the summaries' index, bm25 over every match: a search
+    covers summaries too, so the raw counterpart of one runs this beside raw_query()."""
+    _, free, _ = expressions(q)
+    if not free:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT rowid FROM {index.TABLE} WHERE {index.TABLE} MATCH %s "
+            f"ORDER BY bm25({index.TABLE}) LIMIT %s",
+            [free, limit],
         )
         return [r[0] for r in cursor.fetchall()]
 

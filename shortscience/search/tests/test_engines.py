@@ -10,7 +10,7 @@ from shortscience.papers import search_index
 from shortscience.papers.services import merge_papers
 from shortscience.search import services
 from shortscience.search.query import parse
-from shortscience.test import BaseTestCase, make_paper
+from shortscience.test import BaseTestCase, make_paper, make_summary
 
 
 def _rows(table: str) -> set[int]:
@@ -97,3 +97,21 @@ class PostgresEngineTests(BaseTestCase):
         self.assertIn("'author':4B", document)
         self.assertIn("'abstract'", document)
         self.assertEqual(indexes.count("USING gin"), 3)
+
+
+class RawQueryTests(BaseTestCase):
+    """The yardstick bench/search.py measures the engine against, on either database."""
+
+    def test_the_raw_summary_query_ranks_every_public_summary_match(self):
+        paper = make_paper("Study")
+        dense = make_summary(paper, self.alice, "Lattice lattice lattice.")
+        sparse = make_summary(
+            paper, self.bob, "A long text on many things, " * 20 + "and once a lattice."
+        )
+        make_summary(paper, self.charlie, "Nothing of the kind.")
+        raw = services.engine().raw_summary_query(parse("lattice"))
+        self.assertEqual(raw, [dense.pk, sparse.pk])
+
+    def test_a_search_of_filters_alone_has_no_raw_summary_query(self):
+        make_paper("Lattices", authors=["Ada Lovelace"])
+        self.assertEqual(services.engine().raw_summary_query(parse("author:lovelace")), [])
