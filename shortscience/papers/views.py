@@ -42,6 +42,8 @@ def detail(request, pk: int, slug: str = ""):
         Summary.objects.filter(paper=paper)
         .visible_to(request.user)
         .select_related("user")
+        # The page shows the stored HTML; the Markdown source is as long again.
+        .defer("body")
         .order_by("-wilson", "-edited", "-pk")
     )
     # One row past the page says whether there is a next one, without counting them all.
