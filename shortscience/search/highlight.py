@@ -33,28 +33,29 @@ def _pattern(wanted: tuple[tuple[str, bool], ...]) -> re.Pattern:
     return re.compile(rf"(?<![^\W_])(?:{words})(?![^\W_])")
 
 
-class _CharFolds(dict):
-    """Each character's fold, for str.translate, filled as characters are met. A character
-    that folds to none or to several (a lone combining mark, "ß", a ligature) maps to NUL:
-    offsets in a text holding one would no longer line up with the original's."""
-
-    def __missing__(self, code: int) -> str:
-        folded = fold(chr(code))
-        self[code] = value = folded if len(folded) == 1 else "\0"
-        return value
+# A character not in ASCII.
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
-_CHAR_FOLDS = _CharFolds()
+@lru_cache(maxsize=4096)
+def _char_fold(char: str) -> str:
+    """One character's fold, if it is one character that lower() leaves alone; else NUL.
+    A character folding to none or to several (a lone combining mark, "ß", a ligature)
+    would move every later offset."""
+    folded = fold(char)
+    return folded if len(folded) == 1 and folded.lower() == folded else "\0"
 
 
 def _fold_in_place(text: str) -> str | None:
     """`text` folded character by character, so every offset stays the same; None when that
     cannot be. For NFC text this is fold() of each word: casefold, decomposition and the
-    removal of combining marks all work one character at a time."""
-    if text.isascii():
-        return text.lower()
-    folded = text.translate(_CHAR_FOLDS)
-    return None if "\0" in folded else folded
+    removal of combining marks all work one character at a time. Only the few characters
+    outside ASCII are looked at one by one; lower() does the rest in one go."""
+    if not text.isascii():
+        text = _NON_ASCII.sub(lambda m: _char_fold(m[0]), text)
+        if "\0" in text:
+            return None
+    return text.lower()
 
 
 def _matcher(wanted: list[tuple[str, bool]]):
