@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 
-from django.db import connection, transaction
+from django.db import connection
 
 from shortscience.papers.search_index import PG_TABLE
 from shortscience.search import index
@@ -169,7 +169,7 @@ def candidates(q: Query, limit: int) -> tuple[dict[int, float], dict[int, tuple[
         else "1"
     )
     rank_params = [e.document] if e.document else []
-    with transaction.atomic(), connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         # With a LIMIT, the planner expects a scan of the table to meet enough matches
         # early; each row it reads is a TOASTed tsvector to fetch and test, and for a word
         # in a few percent of papers that is tens of thousands of rows (bench/search.py:
@@ -177,8 +177,7 @@ def candidates(q: Query, limit: int) -> tuple[dict[int, float], dict[int, tuple[
         # needs no recheck of `document`, so it is the way in, unless the words are so
         # common (by ANALYZE's statistics) that the first rows of the table match anyway,
         # where reading their long posting lists would cost more than the scan.
-        if _share(e.words) < DENSE:
-            cursor.execute("SET LOCAL enable_seqscan = off")
+        index_only = _share(e.words) < DENSE
         # Short fields first: their posting lists are a fraction of the abstracts', and a
         # GIN scan reads a word's whole list. When they alone hold the bound, those are the
         # best-ranked matches anyway (a match only in an abstract scores lowest), and the
@@ -215,7 +214,15 @@ def candidates(q: Query, limit: int) -> tuple[dict[int, float], dict[int, tuple[
                 "WHERE s.visibility = 'public' AND NOT s.is_hidden)"
             )
             params += [e.free, limit]
-        cursor.execute(sql, params)
+        if index_only:
+            # The setting travels in the query's own message: one round trip, where BEGIN,
+            # SET LOCAL, the query and COMMIT took four (a rare word's whole search costs
+            # about two). Outside a transaction the message runs as one, which SET LOCAL
+            # ends with; inside one, RESET puts the setting back for what follows.
+            cursor.execute(f"SET LOCAL enable_seqscan = off; {sql}; RESET enable_seqscan", params)
+            cursor.nextset()
+        else:
+            cursor.execute(sql, params)
         tiers: dict[int, int] = {1: 0, 2: 0}
         for tier, pid, score, sid in cursor.fetchall():
             if tier == 3:

@@ -52,6 +52,16 @@ class SqliteEngineTests(BaseTestCase):
 
 @unittest.skipUnless(connection.vendor == "postgresql", "PostgreSQL's tsvector tables")
 class PostgresEngineTests(BaseTestCase):
+    def test_a_search_costs_one_round_trip_and_leaves_the_planner_setting_as_it_was(self):
+        paper = make_paper("Lattice Theory")
+        services.ranked_paper_ids("lattice")  # the word statistics, read once in a while
+        with self.assertNumQueries(1):
+            self.assertEqual(services.ranked_paper_ids("lattice"), [paper.pk])
+        # Inside a transaction (as here) the query's SET LOCAL must not outlive the search.
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW enable_seqscan")
+            self.assertEqual(cursor.fetchone()[0], "on")
+
     def test_unaccent_is_installed_and_folds_the_index_and_the_query_alike(self):
         with connection.cursor() as cursor:
             cursor.execute("SELECT shortscience_fold('Łukasik Schrödinger cs.LG')")
