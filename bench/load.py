@@ -275,7 +275,7 @@ def main() -> None:
         f"gunicorn {args.workers} sync workers, {args.connections} connections, {args.seconds} s per page "
         f"after a {args.warmup} s warm-up; paper and venue requests follow a Zipf law over {args.paths:,} distinct URLs each, search requests are {args.paths:,} distinct queries (1-3 title words) in turn. "
         "`trivial` is `/healthz` through the same middleware (the ceiling). Page cache: a SQLite file shared by the workers "
-        "on SQLite (the one-machine default), Redis on PostgreSQL (the several-servers set-up).",
+        "on SQLite (the one-machine default), Redis on PostgreSQL (the several-servers set-up); in front of either, each worker keeps the pages it served last in memory (`PAGE_CACHE_LOCAL_BYTES`, 16 MiB).",
         "",
         "| database | page | req/s | % of trivial | p50 ms | p99 ms | non-2xx |",
         "|---|---|---|---|---|---|---|",
