@@ -19,7 +19,8 @@ would otherwise decide whether it counts as slower than raw.
             `ORDER BY ts_rank(...) LIMIT 20`). The papers' query alone is reported too, as
             `raw papers`: earlier runs compared with that only.
 
-Results go to docs/benchmarks.md between the search markers.
+Results go to docs/benchmarks.md between the search markers, and each query's timings to
+search-rows-<database>.json in the work directory (var/bench).
 """
 
 from __future__ import annotations
@@ -208,6 +209,9 @@ def main() -> None:
             raise SystemExit(f"measuring {kind} failed:\n{out.stderr[-4000:]}")
         measured = json.loads(out.stdout.strip().splitlines()[-1])
         stats = summarize(measured["rows"])
+        # Every query's timings, to look at the ones a summary line only counts.
+        rows_file = args.workdir / f"search-rows-{kind}.json"
+        rows_file.write_text(json.dumps(measured["rows"], indent=1))
         results.append((kind, measured, stats, built))
         print(
             f"{kind}: {measured['papers']:,} papers, {measured['summaries']:,} summaries; "
