@@ -18,27 +18,29 @@ INDEXES = (
 )
 
 
-def forward(apps, schema_editor):
+def _on_each_index(schema_editor, statement: str) -> None:
+    """Run `statement` ({name}: the index) on each search GIN index that exists. An index a
+    rebuild has dropped (papers/search_index.py) is recreated with the option by
+    ensure_pg_indexes()."""
     if schema_editor.connection.vendor != "postgresql":
         return
     for name in INDEXES:
-        # An index a rebuild has dropped (papers/search_index.py) is recreated with the
-        # option by ensure_pg_indexes().
         schema_editor.execute(
             f"DO $$ BEGIN IF to_regclass('{name}') IS NOT NULL THEN "
-            f"ALTER INDEX {name} SET (fastupdate = off); "
-            f"PERFORM gin_clean_pending_list('{name}'::regclass); END IF; END $$"
+            f"{statement.format(name=name)} END IF; END $$"
         )
+
+
+def forward(apps, schema_editor):
+    _on_each_index(
+        schema_editor,
+        "ALTER INDEX {name} SET (fastupdate = off); "
+        "PERFORM gin_clean_pending_list('{name}'::regclass);",
+    )
 
 
 def backward(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for name in INDEXES:
-        schema_editor.execute(
-            f"DO $$ BEGIN IF to_regclass('{name}') IS NOT NULL THEN "
-            f"ALTER INDEX {name} RESET (fastupdate); END IF; END $$"
-        )
+    _on_each_index(schema_editor, "ALTER INDEX {name} RESET (fastupdate);")
 
 
 class Migration(migrations.Migration):
