@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left
+from collections.abc import Iterator
 from functools import lru_cache
 
 from django.utils.html import escape
@@ -75,17 +76,8 @@ SCAN_CHARS = 3000
 def _around_first_hit(text: str, wanted: list[tuple[str, bool]]) -> tuple[str, bool, bool]:
     """At most SCAN_CHARS of `text`, from shortly before its first hit; and whether text
     was cut before and after it."""
-    start = 0
-    folded = _fold_in_place(text) if wanted else None
-    if folded is not None:
-        m = _pattern(tuple(wanted)).search(folded)
-        start = max(0, m.start() - 200) if m else 0
-    elif wanted:
-        is_hit = _matcher(wanted)
-        for m in _WORD.finditer(text):
-            if is_hit(m.group()):
-                start = max(0, m.start() - 200)
-                break
+    first = next(_hit_spans(text, wanted), None)
+    start = max(0, first[0] - 200) if first else 0
     if start:
         space = text.find(" ", start)
         start = space + 1 if 0 <= space < start + 50 else start
@@ -134,21 +126,27 @@ def highlight(text: str, wanted: list[tuple[str, bool]], *, words: int | None = 
     return mark_safe("".join(out))  # noqa: S308
 
 
-def _hit_indices(text: str, tokens: list[tuple[int, int]], wanted) -> list[int]:
-    """The indices of the tokens that are the query's words, in order."""
+def _hit_spans(text: str, wanted) -> Iterator[tuple[int, int]]:
+    """Where the query's words are in `text`, in order, found lazily."""
     if not wanted:
-        return []
+        return
     folded = _fold_in_place(text)
     if folded is None:
         is_hit = _matcher(wanted)
-        return [i for i, (start, end) in enumerate(tokens) if is_hit(text[start:end])]
-    # One regex over the text folded in place finds the hits, instead of folding and
-    # comparing word by word (that was most of a search page's time).
+        yield from (m.span() for m in _WORD.finditer(text) if is_hit(m.group()))
+    else:
+        # One regex over the text folded in place finds the hits, instead of folding and
+        # comparing word by word (that was most of a search page's time).
+        yield from (m.span() for m in _pattern(tuple(wanted)).finditer(folded))
+
+
+def _hit_indices(text: str, tokens: list[tuple[int, int]], wanted) -> list[int]:
+    """The indices of the tokens that are the query's words, in order."""
     starts = [start for start, _ in tokens]
     found = []
-    for m in _pattern(tuple(wanted)).finditer(folded):
-        i = bisect_left(starts, m.start())
-        if i < len(tokens) and tokens[i] == m.span():  # a whole word of the original too
+    for span in _hit_spans(text, wanted):
+        i = bisect_left(starts, span[0])
+        if i < len(tokens) and tokens[i] == span:  # a whole word of the original too
             found.append(i)
     return found
 
