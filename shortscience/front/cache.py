@@ -144,9 +144,12 @@ class LocalPages:
 
     def _follow(self, version) -> None:
         if version != self._version:
-            self._pages.clear()
-            self._bytes = 0
+            self._empty()
             self._version = version
+
+    def _empty(self) -> None:
+        self._pages.clear()
+        self._bytes = 0
 
     def get(self, key: str, version):
         if settings.PAGE_CACHE_LOCAL_BYTES <= 0:
@@ -183,8 +186,7 @@ class LocalPages:
 
     def clear(self) -> None:
         with self._lock:
-            self._pages.clear()
-            self._bytes = 0
+            self._empty()
 
 
 local_pages = LocalPages()
