@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.db.models import Q
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from shortscience.accounts.ratelimit import allow
@@ -30,7 +30,9 @@ _SIGNING_SALT = "papers.add"
 
 
 def detail(request, pk: int, slug: str = ""):
-    paper = get_object_or_404(Paper.objects.for_page(), pk=pk)
+    paper = next(iter(Paper.objects.filter(pk=pk).with_details()), None)
+    if paper is None:
+        raise Http404("No such paper.")
     if paper.merged_into_id:
         # A paper merged into another keeps its old URLs working, for good.
         return redirect(Paper.objects.get(pk=paper.merged_into_id), permanent=True)

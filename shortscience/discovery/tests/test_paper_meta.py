@@ -161,9 +161,10 @@ class PaperMetaTests(BaseTestCase):
         self.client.get(url)
         with CaptureQueriesContext(connection) as queries:
             self.client.get(url)
-        # paper, authors, keywords, identifiers, summaries (what the page loaded before), and
-        # the related papers below the summaries; none for the tags in the head.
-        self.assertEqual(len(queries), 6)
+        # paper; its authors, keywords and identifiers in one statement; summaries (what the
+        # page loaded before), and the related papers below the summaries; none for the tags
+        # in the head.
+        self.assertEqual(len(queries), 4)
         self.assertIn("discovery_relatedpaper", queries[-1]["sql"])
 
 

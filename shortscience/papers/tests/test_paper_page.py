@@ -5,6 +5,8 @@ import re
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from shortscience.lib.records import AuthorInfo
+from shortscience.papers.models import Author, Paper, load_details
 from shortscience.papers.views import SUMMARIES_PER_PAGE
 from shortscience.test import BaseTestCase, make_paper, make_summary, make_user
 
@@ -142,3 +144,67 @@ class PaperPageSummaryPagesTests(BaseTestCase):
         pages = [self.client.get(self.paper.get_absolute_url(), {"page": n}) for n in (1, 2)]
         for page in pages:
             self.assertContains(page, "Edit your summary")
+
+
+class PaperDetailsTests(BaseTestCase):
+    """with_details() loads what for_page() prefetches, in one statement for the three
+    relations, and the paper's methods read it the same way."""
+
+    def setUp(self):
+        super().setUp()
+        self.first = make_paper(
+            "Attention Is All You Need",
+            authors=["Noam Shazeer", "Ashish Vaswani", "Niki Parmar"],
+            keywords=["stat.ML", "cs.LG", "cs.CL"],
+            identifiers={"arxiv": "1706.03762v7", "doi": "10.5555/3295222.3295349"},
+        )
+        self.second = make_paper("Deep Residual Learning", authors=["Kaiming He"])
+        self.bare = make_paper("A Paper With Nothing", authors=[], keywords=[], identifiers={})
+
+    def read(self, paper):
+        return (
+            [(a.pk, a.name) for a in paper.ordered_authors],
+            [k.name for k in paper.keyword_list],
+            sorted((i.kind, i.value, i.display) for i in paper.identifier_list),
+            paper.outbound_links(),
+            paper.identifier("doi") and paper.identifier("doi").value,
+            paper.venue.name if paper.venue else None,
+        )
+
+    def test_it_reads_the_same_as_the_prefetches_in_two_queries(self):
+        ids = [self.first.pk, self.second.pk, self.bare.pk]
+        expected = {p.pk: self.read(p) for p in Paper.objects.filter(pk__in=ids).for_page()}
+        with CaptureQueriesContext(connection) as queries:
+            papers = Paper.objects.filter(pk__in=ids).with_details()
+            got = {p.pk: self.read(p) for p in papers}
+        self.assertEqual(len(queries), 2)
+        self.assertEqual(got, expected)
+        self.assertEqual(
+            [name for _, name in got[self.first.pk][0]],
+            ["Noam Shazeer", "Ashish Vaswani", "Niki Parmar"],
+        )
+        self.assertEqual(got[self.first.pk][1], ["cs.CL", "cs.LG", "stat.ML"])
+        self.assertEqual(got[self.bare.pk][:3], ([], [], []))
+
+    def test_it_reads_many_papers_in_batches(self):
+        papers = Paper.objects.filter(pk__in=[self.first.pk, self.second.pk]).select_related(
+            "venue"
+        )
+        papers = list(papers)
+        with CaptureQueriesContext(connection) as queries:
+            load_details(papers, batch=1)
+        self.assertEqual(len(queries), 2)
+        self.assertEqual({len(p.ordered_authors) for p in papers}, {3, 1})
+
+    def test_a_field_it_does_not_read_loads_on_first_use(self):
+        Author.objects.filter(name="Kaiming He").update(match_name="Kaiming He 0001")
+        (paper,) = Paper.objects.filter(pk=self.second.pk).with_details()
+        self.assertEqual(paper.ordered_authors[0].match_name, "Kaiming He 0001")
+
+    def test_changing_the_authors_or_identifiers_is_seen_at_once(self):
+        (paper,) = Paper.objects.filter(pk=self.second.pk).with_details()
+        self.assertIsNone(paper.identifier("doi"))
+        paper.add_identifier("doi", "10.1109/CVPR.2016.90")
+        self.assertEqual(paper.identifier("doi").value, "10.1109/cvpr.2016.90")
+        paper.set_authors([AuthorInfo(name="Xiangyu Zhang")])
+        self.assertEqual([a.name for a in paper.ordered_authors], ["Xiangyu Zhang"])
