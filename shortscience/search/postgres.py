@@ -112,6 +112,14 @@ def _share(words: list[str]) -> float:
     return share
 
 
+def _execute(cursor, sql: str, params: list) -> None:
+    """Run a search statement with its values quoted into the text (psycopg quotes them).
+    Bound as parameters, a statement run a few times on a connection is prepared, and
+    PostgreSQL may then plan it once for any words: blind to how common they are, which
+    decides between reading the index and scanning the table."""
+    cursor.execute(connection.ops.compose_sql(sql, params))
+
+
 def _where(doc: str | None, facets: str | None, column: str = "document") -> tuple[str, list]:
     conds, params = [], []
     if doc:
@@ -129,7 +137,8 @@ def raw_query(q: Query, limit: int = 20) -> list[int]:
     where, params = _where(e.document, e.facets)
     rank = f"ts_rank({WEIGHTS}, t.document, to_tsquery('simple', %s))" if e.document else "0"
     with connection.cursor() as cursor:
-        cursor.execute(
+        _execute(
+            cursor,
             f"SELECT t.paper_id FROM {PG_TABLE} t WHERE {where} ORDER BY {rank} DESC LIMIT %s",
             [*params, *([e.document] if e.document else []), limit],
         )
@@ -143,7 +152,8 @@ def raw_summary_query(q: Query, limit: int = 20) -> list[int]:
     if not e.free:
         return []
     with connection.cursor() as cursor:
-        cursor.execute(
+        _execute(
+            cursor,
             f"SELECT f.summary_id FROM {index.PG_TABLE} f "
             "WHERE f.document @@ to_tsquery('simple', %s) "
             "ORDER BY ts_rank(f.document, to_tsquery('simple', %s)) DESC LIMIT %s",
@@ -219,10 +229,10 @@ def candidates(q: Query, limit: int) -> tuple[dict[int, float], dict[int, tuple[
             # SET LOCAL, the query and COMMIT took four (a rare word's whole search costs
             # about two). Outside a transaction the message runs as one, which SET LOCAL
             # ends with; inside one, RESET puts the setting back for what follows.
-            cursor.execute(f"SET LOCAL enable_seqscan = off; {sql}; RESET enable_seqscan", params)
+            _execute(cursor, f"SET LOCAL enable_seqscan = off; {sql}; RESET enable_seqscan", params)
             cursor.nextset()
         else:
-            cursor.execute(sql, params)
+            _execute(cursor, sql, params)
         tiers: dict[int, int] = {1: 0, 2: 0}
         for tier, pid, score, sid in cursor.fetchall():
             if tier == 3:
@@ -237,7 +247,8 @@ def candidates(q: Query, limit: int) -> tuple[dict[int, float], dict[int, tuple[
             rest = [pid for pid in summaries if pid not in papers]
             if rest and q.has_filters:
                 where, params = _where(e.fields, e.facets)
-                cursor.execute(
+                _execute(
+                    cursor,
                     f"SELECT t.paper_id FROM {PG_TABLE} t WHERE t.paper_id = ANY(%s) AND {where}",
                     [rest, *params],
                 )

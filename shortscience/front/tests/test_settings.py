@@ -45,7 +45,20 @@ class EnvironmentSettingsTests(TestCase):
             (db["ENGINE"], db["NAME"], db["USER"], db["PASSWORD"], db["HOST"], db["PORT"]),
             ("django.db.backends.postgresql", "science", "u", "p@ss", "db.example", "6543"),
         )
-        self.assertEqual(db["OPTIONS"], {"sslmode": "require"})
+        self.assertEqual(
+            db["OPTIONS"],
+            {"sslmode": "require", "server_side_binding": True, "prepare_threshold": 5},
+        )
+
+    def test_postgres_prepared_statements_can_be_turned_off_for_a_pooler(self):
+        url = "postgres://u@db/science?prepare_threshold=none&server_side_binding=false"
+        options = parse_database_url(url, base_dir="/")["OPTIONS"]
+        self.assertEqual(options, {"server_side_binding": False, "prepare_threshold": None})
+        options = parse_database_url("postgres://u@db/s?prepare_threshold=0", base_dir="/")
+        self.assertEqual(options["OPTIONS"]["prepare_threshold"], 0)
+        for bad in ("prepare_threshold=often", "server_side_binding=yes"):
+            with self.subTest(bad), self.assertRaises(ConfigError):
+                parse_database_url(f"postgres://u@db/science?{bad}", base_dir="/")
 
     def test_an_unknown_database_scheme_is_refused(self):
         with self.assertRaises(ConfigError):
