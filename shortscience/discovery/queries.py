@@ -92,6 +92,7 @@ def _best_summary_id() -> Subquery:
 def paper_page(papers: QuerySet[Paper], number: str | None) -> Page:
     """One page of papers for a list, each with `.best_summary` (or None), in four queries
     whatever the page size: count, papers (with the best summary's id), authors, summaries."""
+    counted = papers
     papers = (
         papers.annotate(best_summary_id=_best_summary_id())
         .defer("abstract", "abstract_html", "metadata", "links")  # lists show neither
@@ -100,7 +101,7 @@ def paper_page(papers: QuerySet[Paper], number: str | None) -> Page:
             Prefetch("authorships", queryset=PaperAuthor.objects.select_related("author"))
         )
     )
-    page = CappedPaginator(papers, PAGE_SIZE).get_page(number)
+    page = CappedPaginator(papers, PAGE_SIZE, counted=counted).get_page(number)
     ids = [p.best_summary_id for p in page if p.best_summary_id]
     best = Summary.objects.select_related("user").in_bulk(ids) if ids else {}
     for paper in page:

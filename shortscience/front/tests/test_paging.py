@@ -24,6 +24,12 @@ class CappedPaginatorTests(BaseTestCase):
             self.assertEqual(paginator.count, 4)
             self.assertTrue(paginator.capped)
 
+    def test_it_counts_what_it_is_told_to_and_pages_the_list(self):
+        mine = Summary.objects.filter(user__username__in=["pager1", "pager2"])
+        paginator = CappedPaginator(Summary.objects.order_by("-pk"), 2, counted=mine)
+        self.assertEqual((paginator.count, paginator.num_pages), (2, 1))
+        self.assertEqual(len(paginator.page(1).object_list), 2)
+
     def test_the_home_page_shows_a_capped_count_with_a_plus(self):
         with mock.patch.object(paging, "COUNT_CAP", 3):
             self.assertContains(self.client.get("/"), "4+ public summaries")
