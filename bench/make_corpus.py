@@ -181,7 +181,7 @@ def build(path: Path, summaries: int, seed: int = 13) -> dict:
     from shortscience.papers.models import Paper
     from shortscience.papers.sources.arxiv import iter_snapshot
     from shortscience.search import index as summary_index
-    from shortscience.summaries.models import Summary
+    from shortscience.summaries.models import Summary, refresh_paper_stats
 
     call_command("migrate", verbosity=0)
     timings = {}
@@ -245,6 +245,8 @@ def build(path: Path, summaries: int, seed: int = 13) -> dict:
             Summary.objects.bulk_create(rows)
             rows = []
     Summary.objects.bulk_create(rows)
+    # bulk_create() sends no signals: the papers' public summary numbers in one pass.
+    refresh_paper_stats()
     timings["summaries_s"] = time.perf_counter() - start
     start = time.perf_counter()
     with transaction.atomic():

@@ -15,6 +15,7 @@ from django.test import TestCase
 from shortscience.lib.records import PaperRecord
 from shortscience.papers.models import Paper
 from shortscience.papers.services import upsert_paper
+from shortscience.summaries.models import Summary, refresh_paper_stats
 from shortscience.summaries.services import save_summary
 
 _numbers = count(1)
@@ -54,6 +55,13 @@ def make_summary(paper: Paper, user, body: str = "A summary with $E=mc^2$.", **k
         visibility=kwargs.pop("visibility", "public"),
         is_anonymous=kwargs.pop("is_anonymous", False),
     )
+
+
+def update_summary(summary, **fields) -> None:
+    """Write a summary's columns past save(), as a moderator's hide does, with the paper's
+    public summary numbers refreshed as every such write in the code refreshes them."""
+    Summary.objects.filter(pk=summary.pk).update(**fields)
+    refresh_paper_stats([summary.paper_id])
 
 
 class BaseTestCase(TestCase):

@@ -32,7 +32,7 @@ class _OnSiteRoot(Sitemap):
 
 class PaperSitemap(_OnSiteRoot):
     def items(self):
-        return summarised_papers().only("pk", "slug").order_by("pk")
+        return summarised_papers().only("pk", "slug", "last_summary").order_by("pk")
 
     def location(self, paper) -> str:
         return paper.get_absolute_url()

@@ -22,7 +22,6 @@ from shortscience.discovery.queries import (
     summarised_papers,
     summarised_venues,
     summarised_years,
-    with_public_summary_count,
 )
 from shortscience.discovery.sitemaps import SITEMAPS
 from shortscience.papers.models import Author, Keyword, Paper, PaperAuthor, Venue
@@ -85,7 +84,7 @@ def author(request, pk: int, slug: str = ""):
     # Every paper of the author, summarised or not: an author page is where a reader finds
     # the one still waiting for its first summary.
     written = PaperAuthor.objects.filter(author=author).values("paper_id")
-    papers = with_public_summary_count(Paper.objects.filter(pk__in=written))
+    papers = Paper.objects.filter(pk__in=written, merged_into__isnull=True)
     page = paper_page(
         papers.order_by("-public_summary_count", "-year", "-pk"), request.GET.get("page")
     )

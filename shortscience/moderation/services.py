@@ -11,7 +11,7 @@ from shortscience.community.models import Comment
 from shortscience.community.services import recount_comments
 from shortscience.moderation.models import ModerationAction, Report, kind_of
 from shortscience.moderation.permissions import is_moderator
-from shortscience.summaries.models import Summary
+from shortscience.summaries.models import Summary, refresh_paper_stats
 
 Action = ModerationAction.Action
 REASON_MAX_CHARS = 1000
@@ -129,6 +129,8 @@ def _set_hidden(moderator, target, reason: str, *, hidden: bool) -> ModerationAc
         target.is_hidden = hidden
         if kind == "comment":
             recount_comments([target.summary_id])
+        else:
+            refresh_paper_stats([target.paper_id])
         action = _log(moderator, Action.HIDE if hidden else Action.RESTORE, target, reason)
         _close_reports(moderator, target)
     return action

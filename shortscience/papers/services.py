@@ -177,7 +177,7 @@ def upsert_paper(record: PaperRecord) -> tuple[Paper, str]:
 def merge_papers(kept: Paper, merged: Paper, *, reason: str, by=None) -> MergeLog:
     """Merge `merged` into `kept`: every identifier, summary and keyword moves, the merged
     paper's URL redirects to the kept one, and the log holds what moved for an undo."""
-    from shortscience.summaries.models import Summary
+    from shortscience.summaries.models import Summary, refresh_paper_stats
 
     if kept.pk == merged.pk:
         raise MergeConflict("A paper cannot be merged into itself.")
@@ -203,13 +203,14 @@ def merge_papers(kept: Paper, merged: Paper, *, reason: str, by=None) -> MergeLo
         kept.keywords.add(*moved["keywords"])
         Paper.objects.filter(pk=merged.pk).update(merged_into=kept)
         merged.merged_into = kept
+        refresh_paper_stats([kept.pk, merged.pk])
         search_index.index_papers([kept.pk, merged.pk])
         return MergeLog.objects.create(kept=kept, merged=merged, by=by, reason=reason, moved=moved)
 
 
 def undo_merge(log: MergeLog) -> None:
     """Put back what a merge moved; the merged paper's own URL works again."""
-    from shortscience.summaries.models import Summary
+    from shortscience.summaries.models import Summary, refresh_paper_stats
 
     if log.undone:
         raise MergeConflict("This merge was undone already.")
@@ -220,6 +221,7 @@ def undo_merge(log: MergeLog) -> None:
         Summary.objects.filter(pk__in=log.moved.get("summaries", [])).update(paper=log.merged)
         log.kept.keywords.remove(*log.moved.get("keywords", []))
         Paper.objects.filter(pk=log.merged_id).update(merged_into=None)
+        refresh_paper_stats([log.kept_id, log.merged_id])
         search_index.index_papers([log.kept_id, log.merged_id])
         log.undone = timezone.now()
         log.save(update_fields=["undone"])

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -22,6 +25,27 @@ def public_q(prefix: str = "") -> models.Q:
 def visible_comment_q(prefix: str = "") -> models.Q:
     """A comment its thread shows to everyone: neither deleted nor hidden by a moderator."""
     return models.Q(**{f"{prefix}is_deleted": False, f"{prefix}is_hidden": False})
+
+
+def refresh_paper_stats(paper_ids: Iterable[int] | None = None) -> None:
+    """Write Paper.public_summary_count and Paper.last_summary from the papers' public
+    summaries, in one statement: `paper_ids`, or every paper (after a bulk load). Saving and
+    deleting a summary call it (summaries/apps.py); writes that go through update() (a
+    moderator's hide, a merge of two papers) call it themselves."""
+    from shortscience.papers.models import Paper
+
+    public = Summary.objects.filter(public_q(), paper=OuterRef("pk")).order_by().values("paper")
+    if paper_ids is None:
+        # Those with a summary, and those whose numbers say they have one: the rest hold 0.
+        papers = Paper.objects.filter(
+            Q(pk__in=Summary.objects.values("paper_id")) | Q(last_summary__isnull=False)
+        )
+    else:
+        papers = Paper.objects.filter(pk__in=list(paper_ids))
+    papers.update(
+        public_summary_count=Coalesce(Subquery(public.annotate(n=Count("pk")).values("n")), 0),
+        last_summary=Subquery(public.annotate(last=Max("edited")).values("last")),
+    )
 
 
 class SummaryQuerySet(models.QuerySet):

@@ -7,7 +7,7 @@ from shortscience.accounts.models import AuthorClaim
 from shortscience.accounts.tests.helpers import make_comment, make_vote
 from shortscience.community.models import Comment, CommentRevision, Vote
 from shortscience.summaries.models import Revision, Summary
-from shortscience.test import BaseTestCase, make_paper, make_summary
+from shortscience.test import BaseTestCase, make_paper, make_summary, update_summary
 
 User = get_user_model()
 
@@ -70,7 +70,7 @@ class DeleteAccountTests(BaseTestCase):
 
     def test_private_summaries_are_deleted_even_when_keeping_the_content(self):
         private = make_summary(make_paper(), self.alice, "private notes", visibility="private")
-        Summary.objects.filter(pk=private.pk).update(share_token="t" * 43)
+        update_summary(private, share_token="t" * 43)
         self.client.force_login(self.alice)
         self._delete("keep")
         self.assertFalse(Summary.objects.filter(pk=private.pk).exists())

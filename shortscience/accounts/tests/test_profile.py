@@ -1,8 +1,7 @@
 from __future__ import annotations
 
 from shortscience.accounts.tests.helpers import make_comment
-from shortscience.summaries.models import Summary
-from shortscience.test import BaseTestCase, make_paper, make_summary
+from shortscience.test import BaseTestCase, make_paper, make_summary, update_summary
 
 
 class ProfileTests(BaseTestCase):
@@ -16,7 +15,7 @@ class ProfileTests(BaseTestCase):
             make_paper("Anonymous Paper"), self.alice, "anonymous-marker", is_anonymous=True
         )
         self.hidden = make_summary(make_paper("Hidden Paper"), self.alice, "hidden-marker")
-        Summary.objects.filter(pk=self.hidden.pk).update(is_hidden=True)
+        update_summary(self.hidden, is_hidden=True)
         bobs = make_summary(make_paper("Bob Paper"), self.bob, "bob text")
         make_comment(bobs, self.alice, "visible-comment-marker")
         make_comment(bobs, self.alice, "deleted-comment-marker", is_deleted=True)

@@ -10,8 +10,7 @@ from django.utils import timezone
 from shortscience.community import services
 from shortscience.community.models import Comment
 from shortscience.community.tests.helpers import CommunityTestCase
-from shortscience.summaries.models import Summary
-from shortscience.test import make_summary
+from shortscience.test import make_summary, update_summary
 
 HOSTILE = """Hello <script>alert(1)</script> <img src=x onerror="alert(2)">
 [click](javascript:alert(3)) <a href="https://evil.example" onclick="x()">site</a>
@@ -164,7 +163,7 @@ class DeleteCommentTests(CommunityTestCase):
         comment, hidden = self.comment(self.bob), self.comment(self.charlie)
         # What a moderator's hide does: the comment leaves the count.
         Comment.objects.filter(pk=hidden.pk).update(is_hidden=True)
-        Summary.objects.filter(pk=self.summary.pk).update(comment_count=1)
+        update_summary(self.summary, comment_count=1)
         self.assertEqual(self.reload(self.summary).comment_count, 1)
         services.delete_comment(self.bob, comment)
         services.delete_comment(self.bob, comment)

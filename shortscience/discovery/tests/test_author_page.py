@@ -1,8 +1,7 @@
 from __future__ import annotations
 
 from shortscience.papers.models import Author
-from shortscience.summaries.models import Summary
-from shortscience.test import BaseTestCase, make_paper, make_summary, make_user
+from shortscience.test import BaseTestCase, make_paper, make_summary, make_user, update_summary
 
 
 class AuthorPageTests(BaseTestCase):
@@ -43,7 +42,7 @@ class AuthorPageTests(BaseTestCase):
     def test_private_hidden_and_anonymous_authors_never_show(self):
         make_summary(self.paper, self.alice, "Private notes.", visibility="private")
         hidden = make_summary(self.unsummarised, self.bob, "Hidden text.")
-        Summary.objects.filter(pk=hidden.pk).update(is_hidden=True)
+        update_summary(hidden, is_hidden=True)
         make_summary(self.paper, self.charlie, "Secret author.", is_anonymous=True)
         for viewer in (None, self.alice, self.bob):
             if viewer:

@@ -5,8 +5,7 @@ from django.test import override_settings
 from shortscience.discovery import bibtex
 from shortscience.papers.models import Paper
 from shortscience.papers.sources import bibtex as bibtex_source
-from shortscience.summaries.models import Summary
-from shortscience.test import BaseTestCase, make_paper, make_summary
+from shortscience.test import BaseTestCase, make_paper, make_summary, update_summary
 
 ROOT = "https://shortscience.example"
 
@@ -154,7 +153,7 @@ class VenueBibtexViewTests(BaseTestCase):
         make_summary(private, self.alice, visibility="private")
         hidden = make_paper("Hidden summary")
         s = make_summary(hidden, self.bob)
-        Summary.objects.filter(pk=s.pk).update(is_hidden=True)
+        update_summary(s, is_hidden=True)
         other_year = make_paper("Other year", year=2018, published=None)
         make_summary(other_year, self.alice)
         r = self.client.get("/venue/bibtex?key=conf/nips&year=2017")

@@ -6,8 +6,7 @@ from datetime import datetime, timedelta
 from django.test import override_settings
 from django.utils import timezone
 
-from shortscience.summaries.models import Summary
-from shortscience.test import BaseTestCase, make_paper, make_summary
+from shortscience.test import BaseTestCase, make_paper, make_summary, update_summary
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 ROOT = "https://shortscience.example"
@@ -76,7 +75,7 @@ class SiteFeedTests(FeedTestCase):
     def test_the_newest_edit_comes_first_and_sets_the_feed_updated_time(self):
         old = make_summary(self.paper, self.alice, "Older.")
         new = make_summary(self.other, self.bob, "Newer.")
-        Summary.objects.filter(pk=old.pk).update(edited=timezone.now() - timedelta(days=3))
+        update_summary(old, edited=timezone.now() - timedelta(days=3))
         root = parse_atom(self, self.client.get("/feed.atom"))
         links = [e.find(f"{ATOM}link").get("href") for e in entries(root)]
         self.assertEqual(links[0], f"https://shortscience.example/summary/{new.pk}")
@@ -103,7 +102,7 @@ class SiteFeedTests(FeedTestCase):
     def test_it_never_shows_private_or_hidden_summaries(self):
         make_summary(self.paper, self.alice, "Secret private notes.", visibility="private")
         hidden = make_summary(self.other, self.bob, "Hidden by a moderator.")
-        Summary.objects.filter(pk=hidden.pk).update(is_hidden=True)
+        update_summary(hidden, is_hidden=True)
         for viewer in (None, self.alice, self.bob):
             if viewer:
                 self.client.force_login(viewer)
@@ -182,7 +181,7 @@ class VenueFeedTests(FeedTestCase):
 
     def test_it_never_shows_hidden_summaries(self):
         s = make_summary(self.paper, self.alice, "Hidden text.")
-        Summary.objects.filter(pk=s.pk).update(is_hidden=True)
+        update_summary(s, is_hidden=True)
         r = self.client.get("/feeds/venue/conf/nips")
         self.assertEqual(entries(parse_atom(self, r)), [])
 
@@ -232,7 +231,7 @@ class UserFeedTests(FeedTestCase):
         make_summary(self.paper, self.alice, "Written anonymously.", is_anonymous=True)
         make_summary(self.other, self.alice, "Private notes.", visibility="private")
         hidden = make_summary(make_paper(), self.alice, "Hidden text.")
-        Summary.objects.filter(pk=hidden.pk).update(is_hidden=True)
+        update_summary(hidden, is_hidden=True)
         for viewer in (None, self.alice, self.bob):
             if viewer:
                 self.client.force_login(viewer)

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-from shortscience.summaries.models import Summary
-from shortscience.test import BaseTestCase, make_paper, make_summary, make_user
+from shortscience.test import BaseTestCase, make_paper, make_summary, make_user, update_summary
 
 
 class KeywordPageTests(BaseTestCase):
@@ -30,7 +29,7 @@ class KeywordPageTests(BaseTestCase):
         make_summary(self.paper, self.alice, "Private notes.", visibility="private")
         other = make_paper("Hidden one", keywords=["cs.LG"])
         hidden = make_summary(other, self.bob, "Hidden text.")
-        Summary.objects.filter(pk=hidden.pk).update(is_hidden=True)
+        update_summary(hidden, is_hidden=True)
         third = make_paper("Anonymously summarised", keywords=["cs.LG"])
         make_summary(third, self.charlie, "Secret author.", is_anonymous=True)
         for viewer in (None, self.alice, self.bob):

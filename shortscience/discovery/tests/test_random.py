@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-from shortscience.summaries.models import Summary
-from shortscience.test import BaseTestCase, make_paper, make_summary
+from shortscience.test import BaseTestCase, make_paper, make_summary, update_summary
 
 
 class RandomSummaryTests(BaseTestCase):
@@ -17,7 +16,7 @@ class RandomSummaryTests(BaseTestCase):
     def test_it_never_picks_a_private_or_hidden_summary(self):
         make_summary(make_paper(), self.alice, visibility="private")
         hidden = make_summary(make_paper(), self.alice)
-        Summary.objects.filter(pk=hidden.pk).update(is_hidden=True)
+        update_summary(hidden, is_hidden=True)
         public = make_summary(make_paper(), self.bob)
         make_summary(make_paper(), self.charlie, visibility="private")
         self.client.force_login(self.alice)

@@ -6,8 +6,7 @@ from unittest import mock
 from django.test import override_settings
 
 from shortscience.discovery.sitemaps import PaperSitemap
-from shortscience.summaries.models import Summary
-from shortscience.test import BaseTestCase, make_paper, make_summary
+from shortscience.test import BaseTestCase, make_paper, make_summary, update_summary
 
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 ROOT = "https://shortscience.example"
@@ -66,7 +65,7 @@ class SitemapTests(BaseTestCase):
 
     def test_hidden_summaries_count_for_nothing(self):
         s = make_summary(self.paper, self.alice)
-        Summary.objects.filter(pk=s.pk).update(is_hidden=True)
+        update_summary(s, is_hidden=True)
         self.assertEqual(self.all_urls(), [])
 
     def test_an_anonymous_summary_lists_the_paper_but_not_its_author(self):

@@ -4,8 +4,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from shortscience.summaries.models import Summary
-from shortscience.test import BaseTestCase, make_paper, make_summary, make_user
+from shortscience.test import BaseTestCase, make_paper, make_summary, make_user, update_summary
 
 
 class VenuePageTests(BaseTestCase):
@@ -16,7 +15,7 @@ class VenuePageTests(BaseTestCase):
     def test_it_lists_summarised_papers_with_their_best_summary(self):
         make_summary(self.paper, self.alice, "Alice's fine summary.")
         best = make_summary(self.paper, self.bob, "Bob's better summary.")
-        Summary.objects.filter(pk=best.pk).update(wilson=0.9)
+        update_summary(best, wilson=0.9)
         make_paper("Never summarised")
         for viewer in (None, self.alice, self.charlie):
             if viewer:
@@ -34,7 +33,7 @@ class VenuePageTests(BaseTestCase):
     def test_between_equal_scores_the_newest_summary_is_best(self):
         old = make_summary(self.paper, self.alice, "Older summary.")
         make_summary(self.paper, self.bob, "Newer summary.")
-        Summary.objects.filter(pk=old.pk).update(edited=timezone.now() - timedelta(days=1))
+        update_summary(old, edited=timezone.now() - timedelta(days=1))
         r = self.client.get("/venues/conf/nips")
         self.assertContains(r, "Newer summary.")
         self.assertNotContains(r, "Older summary.")
@@ -42,7 +41,7 @@ class VenuePageTests(BaseTestCase):
     def test_private_hidden_and_anonymous_authors_never_show(self):
         make_summary(self.paper, self.alice, "Private notes.", visibility="private")
         hidden = make_summary(self.paper, self.bob, "Hidden text.")
-        Summary.objects.filter(pk=hidden.pk).update(is_hidden=True, wilson=1.0)
+        update_summary(hidden, is_hidden=True, wilson=1.0)
         other = make_paper("Anonymously summarised")
         make_summary(other, self.charlie, "Secret author.", is_anonymous=True)
         for viewer in (None, self.alice, self.bob):
@@ -61,6 +60,8 @@ class VenuePageTests(BaseTestCase):
         later = make_paper("A Later Paper", year=2019, published=None)
         make_summary(later, self.alice)
         make_paper("Unsummarised 2021", year=2021, published=None)
+        elsewhere = make_paper("At ICML", year=2018, venue_key="conf/icml", venue_name="ICML")
+        make_summary(elsewhere, self.bob)
         r = self.client.get("/venues/conf/nips")
         self.assertEqual(r.context["years"], [2019, 2017])
         self.assertContains(r, 'href="/venues/conf/nips?year=2019"')

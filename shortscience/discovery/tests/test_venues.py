@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-from shortscience.summaries.models import Summary
-from shortscience.test import BaseTestCase, make_paper, make_summary
+from shortscience.test import BaseTestCase, make_paper, make_summary, update_summary
 
 
 class VenuesPageTests(BaseTestCase):
@@ -26,7 +25,7 @@ class VenuesPageTests(BaseTestCase):
     def test_private_and_hidden_summaries_do_not_count(self):
         make_summary(make_paper(), self.alice, visibility="private")
         hidden = make_summary(make_paper(venue_key="conf/cvpr", venue_name="CVPR"), self.bob)
-        Summary.objects.filter(pk=hidden.pk).update(is_hidden=True)
+        update_summary(hidden, is_hidden=True)
         make_paper(venue_key="conf/iclr", venue_name="ICLR")
         r = self.client.get("/venues")
         self.assertEqual(list(r.context["page"]), [])

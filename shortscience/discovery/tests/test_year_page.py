@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-from shortscience.summaries.models import Summary
-from shortscience.test import BaseTestCase, make_paper, make_summary, make_user
+from shortscience.test import BaseTestCase, make_paper, make_summary, make_user, update_summary
 
 
 class YearPageTests(BaseTestCase):
@@ -26,7 +25,7 @@ class YearPageTests(BaseTestCase):
     def test_private_hidden_and_anonymous_authors_never_show(self):
         make_summary(make_paper("Private one"), self.alice, "Private notes.", visibility="private")
         hidden = make_summary(make_paper("Hidden one"), self.bob, "Hidden text.")
-        Summary.objects.filter(pk=hidden.pk).update(is_hidden=True)
+        update_summary(hidden, is_hidden=True)
         make_summary(make_paper("Anonymous one"), self.charlie, "Secret author.", is_anonymous=True)
         for viewer in (None, self.alice, self.bob):
             if viewer:

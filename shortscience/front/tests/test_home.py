@@ -10,7 +10,7 @@ from shortscience.community.models import Comment, Vote
 from shortscience.community.services import cast_vote, post_comment
 from shortscience.front.services import refresh_rankings
 from shortscience.summaries.models import Summary
-from shortscience.test import BaseTestCase, make_paper, make_summary, make_user
+from shortscience.test import BaseTestCase, make_paper, make_summary, make_user, update_summary
 
 
 def titles(response) -> list[str]:
@@ -66,7 +66,7 @@ class TabOrderTests(BaseTestCase):
         now = timezone.now()
         for summary, days in ((self.old, 30), (self.mid, 3), (self.new, 0)):
             when = now - timedelta(days=days)
-            Summary.objects.filter(pk=summary.pk).update(created=when, edited=when)
+            update_summary(summary, created=when, edited=when)
         refresh_rankings(everything=True)  # the age term comes from the dates set above
         # Old: +3 net, cast 20 days ago. Middling: +1. Brand new: -1.
         for voter in (self.bob, self.charlie, self.dave):
@@ -88,7 +88,7 @@ class TabOrderTests(BaseTestCase):
         # today come in the order of their age.
         r = self.client.get("/?tab=popular")
         self.assertEqual(titles(r), ["Brand new", "Middling", "Old and loved"])
-        Summary.objects.filter(pk=self.mid.pk).update(created=timezone.now())
+        update_summary(self.mid, created=timezone.now())
         refresh_rankings(everything=True)
         r = self.client.get("/?tab=popular")
         self.assertEqual(titles(r), ["Middling", "Brand new", "Old and loved"])

@@ -9,7 +9,7 @@ from shortscience.community.services import cast_vote
 from shortscience.front import ranking
 from shortscience.front.models import DailyViews
 from shortscience.summaries.models import Summary
-from shortscience.test import BaseTestCase, make_paper, make_summary
+from shortscience.test import BaseTestCase, make_paper, make_summary, update_summary
 
 
 class FieldMappingTests(SimpleTestCase):
@@ -91,7 +91,7 @@ class StoredKeyTests(BaseTestCase):
 
     def test_an_edit_keeps_the_age_of_the_first_version(self):
         summary = make_summary(make_paper(), self.alice)
-        Summary.objects.filter(pk=summary.pk).update(created=timezone.now() - timedelta(days=9))
+        update_summary(summary, created=timezone.now() - timedelta(days=9))
         edited = make_summary(summary.paper, self.alice, "New words.")
         edited.refresh_from_db()
         self.assertAlmostEqual(edited.hot, ranking.hotness(0, 0, edited.created), places=4)

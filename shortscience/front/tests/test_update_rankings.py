@@ -10,7 +10,7 @@ from shortscience.front import ranking, viewcount
 from shortscience.front.models import DailyViews
 from shortscience.papers.models import Keyword
 from shortscience.summaries.models import Summary
-from shortscience.test import BaseTestCase, make_paper, make_summary
+from shortscience.test import BaseTestCase, make_paper, make_summary, update_summary
 
 
 class UpdateRankingsTests(BaseTestCase):
@@ -48,7 +48,7 @@ class UpdateRankingsTests(BaseTestCase):
         DailyViews.objects.create(
             paper=self.viewed.paper, day=timezone.localdate() - timedelta(days=1), count=500
         )
-        Summary.objects.filter(pk=self.viewed.pk).update(hot=1e6)
+        update_summary(self.viewed, hot=1e6)
         self.run_command()
         self.assertAlmostEqual(
             self.hot(self.viewed), ranking.hotness(0, 0, self.viewed.created), places=4

@@ -7,7 +7,7 @@ from shortscience.moderation.models import ModerationAction, Report
 from shortscience.moderation.tests.helpers import ModerationTestCase, make_comment
 from shortscience.papers.models import Paper
 from shortscience.summaries.models import Summary
-from shortscience.test import make_paper, make_summary
+from shortscience.test import make_paper, make_summary, update_summary
 
 
 class ReportServiceTests(ModerationTestCase):
@@ -67,7 +67,7 @@ class HideRestoreDeleteTests(ModerationTestCase):
     def test_hiding_and_restoring_a_comment_keeps_the_comment_count(self):
         comment = make_comment(self.summary, self.charlie)
         make_comment(self.summary, self.alice)
-        Summary.objects.filter(pk=self.summary.pk).update(comment_count=2)
+        update_summary(self.summary, comment_count=2)
         services.hide(moderator=self.bob, target=comment, reason="Rude.")
         self.summary.refresh_from_db()
         self.assertEqual(self.summary.comment_count, 1)

@@ -4,8 +4,7 @@ from django.db import connection
 from django.urls import reverse
 
 from shortscience.search import services
-from shortscience.summaries.models import Summary
-from shortscience.test import BaseTestCase, make_paper, make_summary
+from shortscience.test import BaseTestCase, make_paper, make_summary, update_summary
 
 URL = reverse("search:search")
 
@@ -249,12 +248,12 @@ class SearchPrivacyTests(BaseTestCase):
         summary = make_summary(self.paper, self.alice, body="zebrafish findings")
         self.assertEqual(titles(self.client.get(URL, {"q": "zebrafish"})), ["Quiet Paper"])
         # A moderator's hide writes the row only; the search's own join keeps it out.
-        Summary.objects.filter(pk=summary.pk).update(is_hidden=True)
+        update_summary(summary, is_hidden=True)
         self.assertEqual(titles(self.client.get(URL, {"q": "zebrafish"})), [])
         # Edited while hidden, then restored: found again.
         make_summary(self.paper, self.alice, body="zebrafish findings, edited")
         self.assertEqual(titles(self.client.get(URL, {"q": "zebrafish"})), [])
-        Summary.objects.filter(pk=summary.pk).update(is_hidden=False)
+        update_summary(summary, is_hidden=False)
         self.assertEqual(titles(self.client.get(URL, {"q": "zebrafish"})), ["Quiet Paper"])
         make_summary(self.paper, self.alice, body="zebrafish findings", visibility="private")
         self.assertEqual(titles(self.client.get(URL, {"q": "zebrafish"})), [])

@@ -6,7 +6,7 @@ import re
 import secrets
 
 from shortscience.summaries.models import Summary
-from shortscience.test import BaseTestCase, make_paper, make_summary
+from shortscience.test import BaseTestCase, make_paper, make_summary, update_summary
 
 # A CSRF token is random letters: "bob" turns up in one now and then.
 _TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')
@@ -36,7 +36,7 @@ class PrivacyWalkTests(BaseTestCase):
         # A moderator hid alice's summary of another paper.
         self.other_paper = make_paper("Second Walk Paper")
         self.hidden = make_summary(self.other_paper, self.alice, f"{HIDDEN_TEXT} text.")
-        Summary.objects.filter(pk=self.hidden.pk).update(is_hidden=True)
+        update_summary(self.hidden, is_hidden=True)
 
     def surfaces(self):
         yield "/"

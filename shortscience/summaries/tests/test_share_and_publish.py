@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shortscience.summaries.models import Summary
-from shortscience.test import BaseTestCase, make_paper, make_summary
+from shortscience.test import BaseTestCase, make_paper, make_summary, update_summary
 
 SECRET = "narwhal-private-marker"
 
@@ -88,7 +88,7 @@ class ShareLinkTests(BaseTestCase):
                 self.assertContains(r, SECRET)
                 self.assertIn("no-store", r["Cache-Control"])
                 self.assertNotEqual(r.get("X-Cache"), "hit")
-            Summary.objects.filter(pk=self.summary.pk).update(share_token="")
+            update_summary(self.summary, share_token="")
             self.assertEqual(self.client.get(url, {"share": token}).status_code, 404)
 
     def test_revoking_answers_json_to_the_script(self):
@@ -102,7 +102,7 @@ class ShareLinkTests(BaseTestCase):
         self.client.force_login(self.alice)
         self.client.post(self.share_url)
         token = self._token()
-        Summary.objects.filter(pk=self.summary.pk).update(is_hidden=True)
+        update_summary(self.summary, is_hidden=True)
         self.client.logout()
         r = self.client.get(self.summary.get_absolute_url(), {"share": token})
         self.assertEqual(r.status_code, 404)
@@ -111,7 +111,7 @@ class ShareLinkTests(BaseTestCase):
         self.client.force_login(self.bob)
         self.assertEqual(self.client.post(self.share_url).status_code, 404)
         self.assertEqual(self._token(), "")
-        Summary.objects.filter(pk=self.summary.pk).update(share_token="t" * 43)
+        update_summary(self.summary, share_token="t" * 43)
         self.assertEqual(self.client.post(self.unshare_url).status_code, 404)
         self.assertEqual(self._token(), "t" * 43)
 

@@ -25,7 +25,7 @@ from shortscience.community.services import cast_vote, post_comment, refresh_rep
 from shortscience.lib.records import PaperRecord
 from shortscience.papers.models import Paper
 from shortscience.papers.services import upsert_paper
-from shortscience.summaries.models import Summary
+from shortscience.summaries.models import Summary, refresh_paper_stats
 from shortscience.summaries.services import save_summary
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
@@ -188,6 +188,7 @@ class Command(BaseCommand):
                 with transaction.atomic():
                     Summary.objects.filter(pk=summary.pk).update(created=when, edited=when)
                     summary.revisions.update(created=when)
+                    refresh_paper_stats([summary.paper_id])
             summaries[path.stem] = summary
 
         discussion = json.loads((DEMO_DIR / "discussion.json").read_text(encoding="utf-8"))
