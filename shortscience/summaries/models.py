@@ -158,6 +158,10 @@ class Summary(models.Model):
             models.Index(fields=["visibility", "-edited"], name="summary_public_recent"),
             models.Index(fields=["visibility", "-hot"], name="summary_public_hot"),
             models.Index(fields=["visibility", "-wilson", "-edited"], name="summary_public_best"),
+            # A paper's summaries best first (its page, and each list's best summary): without
+            # it PostgreSQL walked the best-first index of all summaries for a much-summarised
+            # paper, 7.6 ms for the corpus's busiest.
+            models.Index(fields=["paper", "-wilson", "-edited", "-id"], name="summary_paper_best"),
         ]
 
     def __str__(self) -> str:
