@@ -155,9 +155,14 @@ class Summary(models.Model):
         ]
         # Each home tab reads one of these in order, public rows first (see SummaryQuerySet).
         indexes = [
-            models.Index(fields=["visibility", "-edited"], name="summary_public_recent"),
-            models.Index(fields=["visibility", "-hot"], name="summary_public_hot"),
-            models.Index(fields=["visibility", "-wilson", "-edited"], name="summary_public_best"),
+            # With the tie-breaking id, as the tabs order: without it, equal keys (every
+            # summary nobody has viewed today is as hot as the next) meant sorting them all,
+            # 0.7 s for the Popular tab at 100,000 summaries on SQLite.
+            models.Index(fields=["visibility", "-edited", "-id"], name="summary_public_recent"),
+            models.Index(fields=["visibility", "-hot", "-id"], name="summary_public_hot"),
+            models.Index(
+                fields=["visibility", "-wilson", "-edited", "-id"], name="summary_public_best"
+            ),
             # A paper's summaries best first (its page, and each list's best summary): without
             # it PostgreSQL walked the best-first index of all summaries for a much-summarised
             # paper, 7.6 ms for the corpus's busiest.
