@@ -128,10 +128,12 @@ def main() -> None:
             cwd=ROOT,
             capture_output=True,
             text=True,
-            check=True,
-        ).stdout
+            check=False,
+        )
         kind = "sqlite" if url.startswith("sqlite") else "postgresql"
-        measured[kind] = json.loads(out.strip().splitlines()[-1])
+        if out.returncode != 0:
+            raise SystemExit(f"measuring {kind} failed:\n{out.stderr[-4000:]}")
+        measured[kind] = json.loads(out.stdout.strip().splitlines()[-1])
         for name, (ms, queries) in measured[kind].items():
             print(f"{kind:10s} {name:55s} {ms:8.1f} ms  {queries} queries", flush=True)
     if args.no_write:
