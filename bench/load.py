@@ -118,6 +118,26 @@ def start_server(database_url: str, port: int, workers: int, cache_url: str) -> 
     raise SystemExit("gunicorn did not start")
 
 
+BUMPER = """
+import os, sys, time, django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shortscience.settings")
+django.setup()
+from shortscience.front.models import ContentVersion
+while True:
+    ContentVersion.bump()
+    time.sleep(float(sys.argv[1]))
+"""
+
+
+def start_bumper(database_url: str, every: float) -> subprocess.Popen:
+    """A writer: what any write does to the page cache (a new content version), every
+    `every` seconds, so the pages are measured as a site with that many writes sees them."""
+    env = dict(os.environ, DATABASE_URL=database_url, DEBUG="0", SECRET_KEY="benchmark-only")
+    return subprocess.Popen(
+        [sys.executable, "-c", BUMPER, str(every)], env=env, cwd=ROOT, start_new_session=True
+    )
+
+
 def stop_server(server: subprocess.Popen) -> None:
     os.killpg(server.pid, signal.SIGTERM)
     server.wait(timeout=30)
@@ -214,9 +234,18 @@ def main() -> None:
         help="pages to measure (the trivial view always is: it is the ceiling)",
     )
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument(
+        "--bump-every",
+        type=float,
+        default=0,
+        help="seconds between writes (each empties the page cache, as any write does); "
+        "0 for none. Needs --no-write: docs/benchmarks.md shows the read-only mix",
+    )
     args = parser.parse_args()
     if set(args.pages) != set(PAGES) and not args.no_write:
         parser.error("docs/benchmarks.md shows every page: measure a few with --no-write")
+    if args.bump_every and not args.no_write:
+        parser.error("--bump-every needs --no-write")
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk")
     workdir = Path(tempfile.mkdtemp(prefix="ss-load-"))
@@ -242,6 +271,7 @@ def main() -> None:
 
             redis.Redis.from_url(cache_url).flushdb()
         server = start_server(url, args.port, args.workers, cache_url)
+        bumper = start_bumper(url, args.bump_every) if args.bump_every else None
         try:
             per_page = {}
             for page in PAGES:
@@ -262,6 +292,8 @@ def main() -> None:
                 )
             results[db] = per_page
         finally:
+            if bumper:
+                stop_server(bumper)
             stop_server(server)
     if args.no_write:
         return
