@@ -1,9 +1,9 @@
 """The read side of discovery: which papers, venues and members a public surface may list.
 
-Every function starts from `Summary.objects.public()` (or the same condition through a join),
-so private and moderator-hidden summaries never count, never show and never make a page
-indexable. These would sit on the Paper/Venue QuerySets in papers/models.py; they live here
-until the papers app takes them, so that this app changes no other app's models.
+Papers and venues are listed by the papers' own public summary numbers
+(`PaperQuerySet.summarised()`, kept by summaries.models.refresh_paper_stats()) and summaries
+are read through `Summary.objects.public()`, so private and moderator-hidden summaries never
+count, never show and never make a page indexable.
 """
 
 from __future__ import annotations
@@ -31,13 +31,6 @@ def absolute(path: str) -> str:
 def author_path(author) -> str:
     slug = slugify(author.name)[:80].strip("-") or "author"
     return reverse("discovery:author", args=[author.pk, slug])
-
-
-def summarised_papers(papers: QuerySet[Paper] | None = None) -> QuerySet[Paper]:
-    """Papers (not merged away) with at least one public summary; each carries its
-    public_summary_count and last_summary (when the newest one was edited)."""
-    papers = Paper.objects.all() if papers is None else papers
-    return papers.summarised()
 
 
 def summarised_venues() -> QuerySet[Venue]:

@@ -14,7 +14,8 @@ from django.contrib.sitemaps import Sitemap
 from django.db.models import Max
 from django.urls import reverse
 
-from shortscience.discovery.queries import summarised_papers, summarised_venues
+from shortscience.discovery.queries import summarised_venues
+from shortscience.papers.models import Paper
 from shortscience.summaries.models import public_q
 
 
@@ -32,7 +33,7 @@ class _OnSiteRoot(Sitemap):
 
 class PaperSitemap(_OnSiteRoot):
     def items(self):
-        return summarised_papers().only("pk", "slug", "last_summary").order_by("pk")
+        return Paper.objects.summarised().only("pk", "slug", "last_summary").order_by("pk")
 
     def location(self, paper) -> str:
         return paper.get_absolute_url()

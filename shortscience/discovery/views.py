@@ -19,7 +19,6 @@ from shortscience.discovery.queries import (
     absolute,
     author_path,
     paper_page,
-    summarised_papers,
     summarised_venues,
     summarised_years,
 )
@@ -42,7 +41,7 @@ def venues(request):
 @require_GET
 def venue(request, key: str):
     venue = get_object_or_404(Venue, key=key)
-    papers = summarised_papers(Paper.objects.filter(venue=venue))
+    papers = Paper.objects.filter(venue=venue).summarised()
     years = summarised_years(venue)
     year = _year(request.GET.get("year"))
     if year is not None:
@@ -70,7 +69,7 @@ def venue_legacy(request):
 def keyword(request, name: str):
     keyword = get_object_or_404(Keyword, name=name)
     tagged = Paper.keywords.through.objects.filter(keyword=keyword).values("paper_id")
-    papers = summarised_papers(Paper.objects.filter(pk__in=tagged))
+    papers = Paper.objects.filter(pk__in=tagged).summarised()
     page = paper_page(papers.order_by("-last_summary", "-pk"), request.GET.get("page"))
     return render(request, "discovery/keyword.html", {"keyword": keyword, "page": page})
 
@@ -95,7 +94,7 @@ def author(request, pk: int, slug: str = ""):
 def year(request, year: int):
     if not 1000 <= year <= 9999:
         raise Http404("No such year.")
-    papers = summarised_papers(Paper.objects.filter(year=year))
+    papers = Paper.objects.filter(year=year).summarised()
     page = paper_page(papers.order_by("-last_summary", "-pk"), request.GET.get("page"))
     return render(request, "discovery/year.html", {"year": year, "page": page})
 
@@ -156,7 +155,7 @@ def venue_bibtex(request):
             "Say which year, e.g. /venue/bibtex?key=conf/nips&year=2017.",
             content_type="text/plain; charset=utf-8",
         )
-    papers = summarised_papers(Paper.objects.filter(venue=venue, year=year).for_page())
+    papers = Paper.objects.filter(venue=venue, year=year).summarised().for_page()
     response = HttpResponse(
         bibtex.entries(papers.order_by("title", "pk")), content_type=BIBTEX_CONTENT_TYPE
     )
