@@ -178,8 +178,8 @@ def _fields(paper: Paper) -> tuple[str, list[tuple[str, str]]]:
 
 
 def entry(paper: Paper, key: str | None = None) -> str:
-    """One entry. The paper should come from Paper.objects.for_page(): authors and
-    identifiers are read from its prefetched rows."""
+    """One entry. The paper should come from PaperQuerySet.with_details(): authors and
+    identifiers are read from what it loaded."""
     entry_type, fields = _fields(paper)
     width = max(len(name) for name, _ in fields)
     lines = [f"  {name.ljust(width)} = {{{value}}}" for name, value in fields]

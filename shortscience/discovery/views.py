@@ -139,7 +139,9 @@ def venue_feed_legacy(request):
 
 @require_GET
 def paper_bibtex(request, pk: int):
-    paper = get_object_or_404(Paper.objects.for_page(), pk=pk)
+    paper = Paper.objects.get_with_details(pk=pk)
+    if paper is None:
+        raise Http404("No such paper.")
     if paper.merged_into_id:
         return redirect("discovery:paper_bibtex", paper.merged_into_id, permanent=True)
     return HttpResponse(bibtex.entry(paper), content_type=BIBTEX_CONTENT_TYPE)
@@ -155,10 +157,8 @@ def venue_bibtex(request):
             "Say which year, e.g. /venue/bibtex?key=conf/nips&year=2017.",
             content_type="text/plain; charset=utf-8",
         )
-    papers = Paper.objects.filter(venue=venue, year=year).summarised().for_page()
-    response = HttpResponse(
-        bibtex.entries(papers.order_by("title", "pk")), content_type=BIBTEX_CONTENT_TYPE
-    )
+    papers = Paper.objects.filter(venue=venue, year=year).summarised().order_by("title", "pk")
+    response = HttpResponse(bibtex.entries(papers.with_details()), content_type=BIBTEX_CONTENT_TYPE)
     filename = f"{slugify(venue.key.replace('/', '-'))}-{year}.bib"
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.text import slugify
 
@@ -116,21 +116,17 @@ class PaperQuerySet(models.QuerySet):
         """Papers (not merged away) with at least one public summary."""
         return self.filter(SUMMARISED)
 
-    def for_page(self):
-        """Everything a paper page shows about the paper itself, in a fixed number of queries."""
-        return self.select_related("venue").prefetch_related(
-            Prefetch("authorships", queryset=PaperAuthor.objects.select_related("author")),
-            "keywords",
-            "identifiers",
-        )
-
     def with_details(self) -> list[Paper]:
-        """The papers with their venue, ordered authors, keywords and identifiers: what
-        for_page() loads, in two queries instead of four. A page about one paper is mostly
-        these queries; on PostgreSQL each is a round trip, and each prefetch the ORM's work."""
+        """The papers with everything a page about them shows of the paper itself: venue,
+        ordered authors, keywords and identifiers, in two queries whatever their number. (A
+        prefetch per relation took four; on PostgreSQL each is a round trip.)"""
         papers = list(self.select_related("venue"))
         load_details(papers)
         return papers
+
+    def get_with_details(self, **lookup) -> Paper | None:
+        found = self.filter(**lookup).with_details()
+        return found[0] if found else None
 
     def search(self, text: str, limit: int = 100):
         """The first `limit` papers matching a search-box query, best first (shortscience.search:
@@ -266,7 +262,7 @@ class Paper(models.Model):
         return records.match_key(self.title, authors[0].name if authors else "", self.year)
 
     # What load_details() read, as (authors, keywords, identifiers); else the relations are
-    # read (from for_page()'s prefetches when it loaded them).
+    # read (from prefetches when a list loaded them).
     _details: tuple[list[Author], list[Keyword], list[PaperIdentifier]] | None = None
 
     @property

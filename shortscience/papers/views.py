@@ -30,7 +30,7 @@ _SIGNING_SALT = "papers.add"
 
 
 def detail(request, pk: int, slug: str = ""):
-    paper = next(iter(Paper.objects.filter(pk=pk).with_details()), None)
+    paper = Paper.objects.get_with_details(pk=pk)
     if paper is None:
         raise Http404("No such paper.")
     if paper.merged_into_id:

@@ -34,7 +34,7 @@ def search_bibtex(request):
     text, page = _query_and_page(request)
     start = (page - 1) * services.PER_PAGE
     ids = services.ranked_paper_ids(text)[start : start + services.PER_PAGE]
-    papers = Paper.objects.filter(pk__in=ids).for_page().in_bulk()
+    papers = {p.pk: p for p in Paper.objects.filter(pk__in=ids).with_details()}
     response = HttpResponse(
         bibtex.entries(papers[pk] for pk in ids if pk in papers),
         content_type=BIBTEX_CONTENT_TYPE,

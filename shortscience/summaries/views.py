@@ -154,7 +154,9 @@ def source(request, pk: int):
 @rate_limited("summary")
 def edit(request, paper_pk: int):
     """Write or refine the visitor's own summary of a paper (one per user per paper)."""
-    paper = get_object_or_404(Paper.objects.for_page(), pk=paper_pk)
+    paper = Paper.objects.get_with_details(pk=paper_pk)
+    if paper is None:
+        raise Http404("No such paper.")
     summary = Summary.objects.filter(paper=paper, user=request.user).first()
     preview = None
     if request.method == "POST":

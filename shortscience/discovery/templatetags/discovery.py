@@ -1,6 +1,6 @@
 """Citation metadata for the paper page: Highwire Press tags (Google Scholar, Zotero),
 OpenGraph (link previews) and a JSON-LD ScholarlyArticle, all from the rows the paper page
-already loaded (Paper.objects.for_page()), so the page makes no extra query."""
+already loaded (PaperQuerySet.with_details()), so the page makes no extra query."""
 
 from __future__ import annotations
 

@@ -147,8 +147,8 @@ class PaperPageSummaryPagesTests(BaseTestCase):
 
 
 class PaperDetailsTests(BaseTestCase):
-    """with_details() loads what for_page() prefetches, in one statement for the three
-    relations, and the paper's methods read it the same way."""
+    """with_details() loads what the relations hold, in one statement for the three, and the
+    paper's methods read it the same way."""
 
     def setUp(self):
         super().setUp()
@@ -171,9 +171,9 @@ class PaperDetailsTests(BaseTestCase):
             paper.venue.name if paper.venue else None,
         )
 
-    def test_it_reads_the_same_as_the_prefetches_in_two_queries(self):
+    def test_it_reads_the_same_as_the_relations_in_two_queries(self):
         ids = [self.first.pk, self.second.pk, self.bare.pk]
-        expected = {p.pk: self.read(p) for p in Paper.objects.filter(pk__in=ids).for_page()}
+        expected = {p.pk: self.read(p) for p in Paper.objects.filter(pk__in=ids)}
         with CaptureQueriesContext(connection) as queries:
             papers = Paper.objects.filter(pk__in=ids).with_details()
             got = {p.pk: self.read(p) for p in papers}
