@@ -528,6 +528,25 @@ def cpu_name() -> str:
     )
 
 
+def run_on(database_url: str, args: list[str], what: str, **env: str):
+    """Run `python ARGS` in a process of its own on one corpus (DATABASE_URL, DEBUG off, plus
+    `env`) and return the JSON it printed last. A failure stops the benchmark with the
+    child's error."""
+    out = subprocess.run(
+        [sys.executable, *args],
+        env=dict(
+            os.environ, DATABASE_URL=database_url, DEBUG="0", SECRET_KEY="benchmark-only", **env
+        ),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"{what} failed:\n{out.stderr[-4000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def write_section(doc: Path, name: str, body: str) -> None:
     start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
     text = doc.read_text(encoding="utf-8") if doc.exists() else "# Benchmarks\n"

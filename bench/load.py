@@ -15,7 +15,6 @@ Results go to docs/benchmarks.md (between the load markers) and docs/load.svg.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import re
@@ -74,11 +73,9 @@ def zipf(urls):
     return rng.choices(urls, weights=[1 / (i + 1) for i in range(len(urls))], k=10 * len(urls)) if urls else []
 print(json.dumps({{"paper": zipf(papers), "venue": zipf(venues), "search": queries}}))
 """
-    env = dict(os.environ, DATABASE_URL=database_url, DEBUG="0", SECRET_KEY="benchmark-only")
-    out = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, cwd=ROOT
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    from import_arxiv import run_on
+
+    return run_on(database_url, ["-c", code], "reading the corpus' URLs")
 
 
 def start_server(database_url: str, port: int, workers: int, cache_url: str) -> subprocess.Popen:

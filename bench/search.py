@@ -31,7 +31,6 @@ import os
 import platform
 import random
 import statistics
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -41,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from import_arxiv import cpu_name, write_section  # noqa: E402
+from import_arxiv import cpu_name, run_on, write_section  # noqa: E402
 
 QUERIES = 200
 TITLE_SAMPLE = 20_000
@@ -188,26 +187,8 @@ def main() -> None:
             built = make_corpus.make(kind, args.papers, summaries, args.workdir)
             url = built["database_url"]
             print(f"{kind}: corpus built {json.dumps(built)}", file=sys.stderr)
-        env = dict(os.environ, DATABASE_URL=url, DEBUG="0", SECRET_KEY="benchmark-only")
-        out = subprocess.run(
-            [
-                sys.executable,
-                __file__,
-                "--step",
-                "measure",
-                "--queries",
-                str(args.queries),
-                "--repeats",
-                str(args.repeats),
-            ],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if out.returncode != 0:
-            raise SystemExit(f"measuring {kind} failed:\n{out.stderr[-4000:]}")
-        measured = json.loads(out.stdout.strip().splitlines()[-1])
+        step = ["--step", "measure", "--queries", str(args.queries), "--repeats", str(args.repeats)]
+        measured = run_on(url, [__file__, *step], f"measuring {kind}")
         stats = summarize(measured["rows"])
         # Every query's timings, to look at the ones a summary line only counts.
         rows_file = args.workdir / f"search-rows-{kind}.json"

@@ -18,13 +18,15 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from import_arxiv import cpu_name, run_on, write_section  # noqa: E402
 
 
 def measure(repeat: int) -> dict:
@@ -105,41 +107,19 @@ def main() -> None:
 
     measured = {}
     for url in args.database_url:
-        env = dict(
-            os.environ,
+        kind = "sqlite" if url.startswith("sqlite") else "postgresql"
+        measured[kind] = run_on(
+            url,
+            [__file__, "--worker", "--database-url", url, "--repeat", str(args.repeat)],
+            f"measuring {kind}",
             DJANGO_SETTINGS_MODULE="shortscience.settings",
-            DATABASE_URL=url,
             PAGE_CACHE_SECONDS="0",
-            DEBUG="0",
-            SECRET_KEY="benchmark-only",
             ALLOWED_HOSTS="testserver",
         )
-        out = subprocess.run(
-            [
-                sys.executable,
-                __file__,
-                "--worker",
-                "--database-url",
-                url,
-                "--repeat",
-                str(args.repeat),
-            ],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        kind = "sqlite" if url.startswith("sqlite") else "postgresql"
-        if out.returncode != 0:
-            raise SystemExit(f"measuring {kind} failed:\n{out.stderr[-4000:]}")
-        measured[kind] = json.loads(out.stdout.strip().splitlines()[-1])
         for name, (ms, queries) in measured[kind].items():
             print(f"{kind:10s} {name:55s} {ms:8.1f} ms  {queries} queries", flush=True)
     if args.no_write:
         return
-
-    from import_arxiv import cpu_name, write_section
 
     kinds = list(measured)
     names = list(measured[kinds[0]])
