@@ -61,7 +61,10 @@ INSTALLED_APPS = [
     "shortscience.accounts",
     "shortscience.papers",
     "shortscience.summaries",
-    "shortscience.front",
+    "shortscience.web",
+    "shortscience.ranking",
+    "shortscience.home",
+    "shortscience.demo",
     "shortscience.community",
     "shortscience.notifications",
     "shortscience.moderation",
@@ -76,7 +79,7 @@ MIDDLEWARE = [
     # ETag and Last-Modified on every page and feed, answering 304 when they match; outside
     # the page cache so that cached pages get them too.
     "django.middleware.http.ConditionalGetMiddleware",
-    "shortscience.front.cache.AnonymousPageCacheMiddleware",
+    "shortscience.web.pages.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -101,7 +104,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "shortscience.front.context_processors.site",
+                "shortscience.web.context_processors.site",
                 "shortscience.moderation.context_processors.moderation",
                 "shortscience.notifications.context_processors.unread_notifications",
             ],
@@ -126,9 +129,9 @@ CACHES = {
         base_dir=str(BASE_DIR),
     )
 }
-# Whole pages for visitors who are not logged in (front/cache.py); 0 turns the cache off.
+# Whole pages for visitors who are not logged in (web/pages.py); 0 turns the cache off.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 0 if TESTING else 600)
-# How long each process re-uses its last read of the content version (front/cache.py): the
+# How long each process re-uses its last read of the content version (web/pages.py): the
 # most a visitor's page can trail a write made through another process or server.
 PAGE_CACHE_VERSION_SECONDS = env_float("PAGE_CACHE_VERSION_SECONDS", 0 if TESTING else 1.0)
 # Bytes of pages each process also keeps in its own memory, in front of CACHE_URL (0: none).
@@ -271,7 +274,7 @@ COMMENT_MAX_DEPTH = 5
 # on the work at once but on the member only after it had time to be noticed.
 REPUTATION_VOTE_AGE_DAYS = 2
 
-# Home tabs and ranking (front/ranking.py, front/viewcount.py): the "Top recent" window, and
+# Home tabs and ranking (ranking/scores.py, ranking/viewcount.py): the "Top recent" window, and
 # how often each process writes its in-memory paper view counts (whichever comes first).
 # Never in tests unless a test asks: a flush inside another test would add to its queries.
 TOP_RECENT_DAYS = env_int("TOP_RECENT_DAYS", 7)

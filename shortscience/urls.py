@@ -7,7 +7,8 @@ from django.urls import include, path
 from shortscience.accounts.ratelimit import rate_limited
 
 urlpatterns = [
-    path("", include("shortscience.front.urls")),
+    path("", include("shortscience.web.urls")),
+    path("", include("shortscience.home.urls")),
     # Before papers: /paper/<id>/bibtex would otherwise read as a paper slug.
     path("", include("shortscience.discovery.urls")),
     path("", include("shortscience.papers.urls")),

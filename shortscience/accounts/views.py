@@ -14,9 +14,9 @@ from shortscience.accounts.forms import DeleteAccountForm, SettingsForm
 from shortscience.accounts.models import AuthorClaim
 from shortscience.accounts.ratelimit import rate_limited
 from shortscience.community.models import Comment
-from shortscience.http import wants_json
 from shortscience.papers.models import Paper
 from shortscience.summaries.models import Summary, public_q, visible_comment_q
+from shortscience.web.http import wants_json
 
 User = get_user_model()
 
@@ -68,7 +68,7 @@ def delete(request):
             services.delete_account(user=request.user, keep_content=keep)
             logout(request)
             messages.info(request, "Your account is deleted. Thank you for your summaries.")
-            return redirect("front:home")
+            return redirect("home:home")
     else:
         form = DeleteAccountForm(user=request.user)
     counts = {

@@ -23,12 +23,12 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from shortscience.community.models import Comment, CommentRevision, Vote
-from shortscience.front.viewcount import views_today
 from shortscience.lib import markup
 from shortscience.lib.progress import Progress
 from shortscience.moderation.permissions import is_moderator
 from shortscience.notifications import services as notifications
 from shortscience.papers.services import resolve_cites
+from shortscience.ranking.viewcount import views_today
 from shortscience.summaries.models import Summary, public_q, visible_comment_q
 
 # z for an 80% two-sided confidence interval: the Wilson lower bound ranks 1 up / 0 down
@@ -108,7 +108,7 @@ def cast_vote(user, *, summary: Summary | None = None, comment: Comment | None =
         if old == value:
             return VoteResult(value, target.upvotes, target.downvotes)
         # Model writes, not queryset updates: the Vote's save/delete signal is what tells
-        # the anonymous page cache (front/cache.py) that a score changed.
+        # the anonymous page cache (web/pages.py) that a score changed.
         if value == 0:
             vote.delete()  # type: ignore[union-attr]
         elif vote is None:

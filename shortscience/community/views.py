@@ -12,10 +12,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from shortscience.accounts.ratelimit import rate_limited
 from shortscience.community import services
 from shortscience.community.models import Comment
-from shortscience.http import next_url, wants_json
 from shortscience.moderation import services as moderation
 from shortscience.moderation.permissions import is_moderator
 from shortscience.summaries.models import Summary
+from shortscience.web.http import next_url, wants_json
 
 
 def _get_summary_for_user(request, pk: int) -> Summary:

@@ -105,7 +105,7 @@ class SiteFeed(SummaryFeed):
     def get_object(self, request) -> Scope:
         return Scope(
             title=f"{settings.SITE_NAME}: recent summaries",
-            link=reverse("front:home"),
+            link=reverse("home:home"),
             url=reverse("discovery:feed"),
             summaries=Summary.objects.public(),
         )

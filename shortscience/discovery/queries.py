@@ -15,9 +15,9 @@ from django.db.models import Max, OuterRef, Prefetch, QuerySet, Subquery, Sum
 from django.urls import reverse
 from django.utils.text import slugify
 
-from shortscience.front.paging import CappedPaginator
 from shortscience.papers.models import Paper, PaperAuthor, Venue
 from shortscience.summaries.models import Summary
+from shortscience.web.paging import CappedPaginator
 
 PAGE_SIZE = 25
 

@@ -11,12 +11,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from shortscience.accounts.ratelimit import rate_limited
 from shortscience.community.models import Comment
-from shortscience.http import next_url, wants_json
 from shortscience.moderation import services
 from shortscience.moderation.models import ModerationAction, Report
 from shortscience.moderation.permissions import is_moderator
 from shortscience.papers.models import Paper
 from shortscience.summaries.models import Summary
+from shortscience.web.http import next_url, wants_json
 
 LOG_PAGE_SIZE = 50
 

@@ -13,10 +13,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shortscience.accounts.ratelimit import rate_limited
-from shortscience.http import next_url, wants_json
 from shortscience.notifications import services
 from shortscience.notifications.forms import NotificationSettingsForm
 from shortscience.notifications.models import Notification, NotificationSettings
+from shortscience.web.http import next_url, wants_json
 
 INBOX_SIZE = 100
 

@@ -10,15 +10,15 @@ from django.views.decorators.http import require_http_methods
 
 from shortscience.accounts.ratelimit import allow
 from shortscience.community.threads import my_votes
-from shortscience.front import viewcount
-from shortscience.front.paging import page_number
 from shortscience.lib import identifiers
 from shortscience.lib.http import FetchError
 from shortscience.lib.records import ImportFailed, PaperRecord
 from shortscience.papers import services
 from shortscience.papers.forms import AddPaperForm
 from shortscience.papers.models import Paper
+from shortscience.ranking import viewcount
 from shortscience.summaries.models import Summary
+from shortscience.web.paging import page_number
 
 # Summaries on one paper page, best first: a much-summarised paper would otherwise make a page
 # of megabytes (the benchmark corpus's busiest paper has 926 summaries: 4.4 MB).

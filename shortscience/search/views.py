@@ -6,9 +6,9 @@ from django.views.decorators.http import require_GET
 
 from shortscience.discovery import bibtex
 from shortscience.discovery.views import BIBTEX_CONTENT_TYPE
-from shortscience.front.paging import page_number
 from shortscience.papers.models import Paper
 from shortscience.search import services
+from shortscience.web.paging import page_number
 
 # Longer text is cut: no paper title needs more, and it bounds the work one request asks for.
 MAX_QUERY_CHARS = 300

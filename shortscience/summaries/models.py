@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from shortscience.front import ranking
+from shortscience.ranking import scores as ranking
 
 
 def public_q(prefix: str = "") -> models.Q:
@@ -62,10 +62,10 @@ class SummaryQuerySet(models.QuerySet):
     def for_list(self):
         return self.select_related("user", "paper")
 
-    # -- Home tabs (front/views.py): each one indexed order over stored keys ---------------
+    # -- Home tabs (home/views.py): each one indexed order over stored keys ---------------
 
     def in_field(self, code: str):
-        """Summaries of papers in one research field (front/ranking.py FIELDS)."""
+        """Summaries of papers in one research field (ranking/scores.py FIELDS)."""
         return self.filter(fields__contains=f" {code} ")
 
     def recent(self):
@@ -139,10 +139,10 @@ class Summary(models.Model):
     # Wilson lower bound (80%) of upvotes / (upvotes + downvotes): the paper-page order.
     wilson = models.FloatField(default=0.0)
     comment_count = models.PositiveIntegerField(default=0)
-    # The "Popular" order (front/ranking.py hotness): written on save and with each vote, and
+    # The "Popular" order (ranking/scores.py hotness): written on save and with each vote, and
     # refreshed for today's paper views by `manage.py update_rankings`.
     hot = models.FloatField(default=0.0)
-    # The paper's research fields, " cs stat " (front/ranking.py fields_tag), set on save and
+    # The paper's research fields, " cs stat " (ranking/scores.py fields_tag), set on save and
     # by `update_rankings --all`: the home page's field filter without a join.
     fields = models.CharField(max_length=100, blank=True, default="", editable=False)
 
@@ -183,8 +183,8 @@ class Summary(models.Model):
         return reverse("summaries:detail", args=[self.pk])
 
     def refresh_ranking_keys(self) -> None:
-        from shortscience.front.viewcount import views_today
         from shortscience.papers.models import Keyword
+        from shortscience.ranking.viewcount import views_today
 
         categories = Keyword.objects.filter(papers=self.paper_id).values_list("name", flat=True)
         self.fields = ranking.fields_tag(categories)

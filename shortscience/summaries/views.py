@@ -13,11 +13,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shortscience.accounts.ratelimit import rate_limited
-from shortscience.http import wants_json
 from shortscience.papers.models import Paper
 from shortscience.summaries import services
 from shortscience.summaries.forms import SummaryForm
 from shortscience.summaries.models import Summary
+from shortscience.web.http import wants_json
 
 
 def _get_summary_for_user(request, pk: int) -> Summary:

@@ -9,8 +9,8 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from shortscience.accounts.ratelimit import rate_limited
-from shortscience.http import next_url, wants_json
 from shortscience.uploads import services
+from shortscience.web.http import next_url, wants_json
 
 
 @login_required

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import migrations, models
 
-from shortscience.front.ranking import fields_tag, hotness
+from shortscience.ranking.scores import fields_tag, hotness
 
 
 def fill_ranking_keys(apps, schema_editor):

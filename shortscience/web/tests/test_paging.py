@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from unittest import mock
 
-from shortscience.front import paging
-from shortscience.front.paging import CappedPaginator
 from shortscience.summaries.models import Summary
 from shortscience.test import BaseTestCase, make_paper, make_summary, make_user
+from shortscience.web import paging
+from shortscience.web.paging import CappedPaginator
 
 
 class CappedPaginatorTests(BaseTestCase):

@@ -1,19 +1,19 @@
 """Fold today's paper views into the Popular order (a cron job, say every 10 minutes).
 
 Votes update `Summary.hot` as they are cast; this job adds the one input that changes
-without a write to the summary, the views (see front/services.py for the split). Safe to
+without a write to the summary, the views (see summaries/rankings.py for the split). Safe to
 run at any time and to interrupt: each run computes from the stored counts alone.
 `--all` recomputes every summary's keys and research fields, after a change to the
-formula or to the field mapping in front/ranking.py.
+formula or to the field mapping in ranking/scores.py.
 """
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from shortscience.front import viewcount
-from shortscience.front.services import refresh_rankings
 from shortscience.lib.progress import Progress
+from shortscience.ranking import viewcount
+from shortscience.summaries.rankings import refresh_rankings
 
 
 class Command(BaseCommand):

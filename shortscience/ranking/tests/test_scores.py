@@ -6,8 +6,8 @@ from django.test import SimpleTestCase
 from django.utils import timezone
 
 from shortscience.community.services import cast_vote
-from shortscience.front import ranking
-from shortscience.front.models import DailyViews
+from shortscience.ranking import scores as ranking
+from shortscience.ranking.models import DailyViews
 from shortscience.summaries.models import Summary
 from shortscience.test import BaseTestCase, make_paper, make_summary, update_summary
 

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from shortscience.community.models import Comment, Vote
 from shortscience.community.services import cast_vote, post_comment
-from shortscience.front.services import refresh_rankings
 from shortscience.summaries.models import Summary
+from shortscience.summaries.rankings import refresh_rankings
 from shortscience.test import BaseTestCase, make_paper, make_summary, make_user, update_summary
 
 

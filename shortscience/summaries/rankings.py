@@ -5,7 +5,7 @@ so `cast_vote` rewrites its `hot` in the vote's own transaction and the Popular 
 right at once. Age needs no job at all: the age term grows with the creation time (newer
 summaries start higher) instead of older ones decaying, so a stored key never goes stale
 by itself. Views are the one input that moves without a write to the summary: they are
-counted in memory (front/viewcount.py) and folded into `hot` here, every few minutes, for
+counted in memory (ranking/viewcount.py) and folded into `hot` here, every few minutes, for
 only the papers viewed today or yesterday (yesterday's, to drop back to zero views).
 """
 
@@ -16,10 +16,11 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from shortscience.front import ranking, viewcount
-from shortscience.front.models import DailyViews
 from shortscience.lib.progress import Progress
 from shortscience.papers.models import Paper
+from shortscience.ranking import scores as ranking
+from shortscience.ranking import viewcount
+from shortscience.ranking.models import DailyViews
 from shortscience.summaries.models import Summary
 
 BATCH = 500

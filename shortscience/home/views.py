@@ -3,9 +3,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.shortcuts import render
 
-from shortscience.front import ranking
-from shortscience.front.paging import CappedPaginator
+from shortscience.ranking import scores as ranking
 from shortscience.summaries.models import Summary
+from shortscience.web.paging import CappedPaginator
 
 PAGE_SIZE = 30
 # Tab code -> (label, heading). An unknown tab or field shows the default list rather than a
@@ -42,7 +42,7 @@ def home(request):
     page = CappedPaginator(summaries, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
-        "front/home.html",
+        "home/home.html",
         {
             "page": page,
             "public_count": page.paginator.count,

@@ -28,7 +28,7 @@ from shortscience.papers.services import upsert_paper
 from shortscience.summaries.models import Summary, refresh_paper_stats
 from shortscience.summaries.services import save_summary
 
-DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
+DEMO_DIR = Path(__file__).resolve().parents[2] / "data"
 
 
 def parse_summary_file(path: Path) -> tuple[dict[str, str], str]:
@@ -71,7 +71,7 @@ def record_from_json(item: dict) -> PaperRecord:
 
 
 def load_discussion(data: dict, summaries: dict[str, Summary], users: dict) -> tuple[int, int]:
-    """Demo votes and comment threads (front/demo/discussion.json), through the same services
+    """Demo votes and comment threads (demo/data/discussion.json), through the same services
     as the site. Votes are dated three days back, old enough to count for reputation;
     comments follow their summary by a few hours. Returns the numbers of new votes and
     comments: a vote or comment already there (same member, same target, same text) is left."""

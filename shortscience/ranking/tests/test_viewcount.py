@@ -6,9 +6,10 @@ from django.core.cache import cache
 from django.test import TestCase, override_settings
 from django.utils import timezone
 
-from shortscience.front import viewcount
-from shortscience.front.models import ContentVersion, DailyViews
+from shortscience.ranking import viewcount
+from shortscience.ranking.models import DailyViews
 from shortscience.test import BaseTestCase, make_paper
+from shortscience.web.models import ContentVersion
 
 
 class ViewCounterTests(TestCase):

@@ -10,10 +10,10 @@ from django.http import HttpResponse
 from django.test import RequestFactory, SimpleTestCase, override_settings
 from django.utils import timezone
 
-from shortscience.front import cache as front_cache
-from shortscience.front.cache import AnonymousPageCacheMiddleware
-from shortscience.front.models import ContentVersion
 from shortscience.test import BaseTestCase, make_paper, make_summary
+from shortscience.web import pages as front_cache
+from shortscience.web.models import ContentVersion
+from shortscience.web.pages import AnonymousPageCacheMiddleware
 
 
 @override_settings(PAGE_CACHE_SECONDS=600)
@@ -103,7 +103,7 @@ class ContentVersionReadTests(BaseTestCase):
         with self.captureOnCommitCallbacks(execute=True):
             self.paper = make_paper("Cached Paper")
         self.clock = 1000.0
-        patcher = mock.patch("shortscience.front.cache.time.monotonic", lambda: self.clock)
+        patcher = mock.patch("shortscience.web.pages.time.monotonic", lambda: self.clock)
         patcher.start()
         self.addCleanup(patcher.stop)
         front_cache._last_read = front_cache._UNREAD
@@ -142,7 +142,7 @@ class OneRenderAtATimeTests(SimpleTestCase):
         self.middleware = AnonymousPageCacheMiddleware(self._view)
         self.factory = RequestFactory()
         patcher = mock.patch(
-            "shortscience.front.cache.current_version", return_value=(7, timezone.now())
+            "shortscience.web.pages.current_version", return_value=(7, timezone.now())
         )
         patcher.start()
         self.addCleanup(patcher.stop)
@@ -194,7 +194,7 @@ class LocalPagesTests(SimpleTestCase):
         self.middleware = AnonymousPageCacheMiddleware(self._view)
         self.factory = RequestFactory()
         patcher = mock.patch(
-            "shortscience.front.cache.current_version",
+            "shortscience.web.pages.current_version",
             side_effect=lambda: (self.version, timezone.now()),
         )
         patcher.start()
@@ -243,7 +243,7 @@ class LocalPagesTests(SimpleTestCase):
 
     def test_kept_pages_expire_with_the_page_cache(self):
         clock = [1000.0]
-        with mock.patch("shortscience.front.cache.time.monotonic", lambda: clock[0]):
+        with mock.patch("shortscience.web.pages.time.monotonic", lambda: clock[0]):
             self._get("/venues")
             clock[0] += 601
             self.assertFalse(self._kept("/venues"))

@@ -31,7 +31,7 @@ from django.http import HttpResponse
 from django.utils.cache import set_response_etag
 from django.utils.http import http_date
 
-from shortscience.front import viewcount
+from shortscience.ranking import viewcount
 
 # A paper page, /paper/<id>/<slug> (papers/urls.py "papers:detail").
 _PAPER_PAGE = re.compile(r"^/paper/(\d+)/[^/]+$")
@@ -41,8 +41,8 @@ _IGNORED = {
     "migrations.migration",
     "sessions.session",
     "accounts.tokenbucket",
-    "front.contentversion",
-    "front.dailyviews",
+    "web.contentversion",
+    "ranking.dailyviews",
     "papers.importcheckpoint",
     "notifications.notification",
     "notifications.outboxemail",
@@ -65,7 +65,7 @@ def current_version():
     with the connection's health check) on every anonymous request, more than the rest of a
     cache hit; re-using it for a second means a visitor may see a page up to that long after
     another app server's write. A write in this process is seen at once (bump() below)."""
-    from shortscience.front.models import ContentVersion
+    from shortscience.web.models import ContentVersion
 
     global _last_read
     now = time.monotonic()
@@ -78,7 +78,7 @@ def current_version():
 
 
 def _bump_now() -> None:
-    from shortscience.front.models import ContentVersion
+    from shortscience.web.models import ContentVersion
 
     global _last_read
     ContentVersion.bump()
@@ -98,8 +98,8 @@ def _on_change(sender, **kwargs) -> None:
 
 
 def connect_signals() -> None:
-    post_save.connect(_on_change, dispatch_uid="front.cache.save")
-    post_delete.connect(_on_change, dispatch_uid="front.cache.delete")
+    post_save.connect(_on_change, dispatch_uid="web.pages.save")
+    post_delete.connect(_on_change, dispatch_uid="web.pages.delete")
 
 
 # A page missing from the cache is rendered by one request at a time: the others asking for

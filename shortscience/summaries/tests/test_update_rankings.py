@@ -6,9 +6,10 @@ from io import StringIO
 from django.core.management import call_command
 from django.utils import timezone
 
-from shortscience.front import ranking, viewcount
-from shortscience.front.models import DailyViews
 from shortscience.papers.models import Keyword
+from shortscience.ranking import scores as ranking
+from shortscience.ranking import viewcount
+from shortscience.ranking.models import DailyViews
 from shortscience.summaries.models import Summary
 from shortscience.test import BaseTestCase, make_paper, make_summary, update_summary
 

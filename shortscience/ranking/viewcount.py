@@ -68,8 +68,8 @@ def flush() -> int:
         _last_flush = time.monotonic()
     if not counts:
         return 0
-    from shortscience.front.models import DailyViews
     from shortscience.papers.models import Paper
+    from shortscience.ranking.models import DailyViews
 
     today = timezone.localdate()
     with transaction.atomic():
@@ -99,7 +99,7 @@ def flush() -> int:
 
 def views_today(paper_ids) -> dict[int, int]:
     """Today's written view counts of these papers, in one query."""
-    from shortscience.front.models import DailyViews
+    from shortscience.ranking.models import DailyViews
 
     return dict(
         DailyViews.objects.filter(
