@@ -180,7 +180,7 @@ def build(path: Path, summaries: int, seed: int = 13) -> dict:
     from shortscience.papers.bulk import BulkWriter
     from shortscience.papers.models import Paper
     from shortscience.papers.sources.arxiv import iter_snapshot
-    from shortscience.search import index as summary_index
+    from shortscience.summaries import search_index as summary_index
     from shortscience.summaries.models import Summary, refresh_paper_stats
 
     call_command("migrate", verbosity=0)

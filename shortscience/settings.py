@@ -88,7 +88,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     # After auth and messages: logs a banned member out on their next request.
-    "shortscience.moderation.middleware.BannedUserMiddleware",
+    "shortscience.accounts.middleware.BannedUserMiddleware",
 ]
 
 ROOT_URLCONF = "shortscience.urls"
@@ -147,13 +147,13 @@ PAGE_CACHE_SKIP_PREFIXES = (
 )
 
 AUTH_USER_MODEL = "accounts.User"
-# Django's and allauth's backends, each refusing banned members (shortscience/moderation/auth.py).
+# Django's and allauth's backends, each refusing banned members (shortscience/accounts/auth.py).
 AUTHENTICATION_BACKENDS = [
-    "shortscience.moderation.auth.ModelBackend",
-    "shortscience.moderation.auth.AuthenticationBackend",
+    "shortscience.accounts.auth.ModelBackend",
+    "shortscience.accounts.auth.AuthenticationBackend",
 ]
 # Says "This account is banned: <reason>" on the log-in form instead of a wrong-password error.
-ACCOUNT_ADAPTER = "shortscience.moderation.auth.AccountAdapter"
+ACCOUNT_ADAPTER = "shortscience.accounts.auth.AccountAdapter"
 # allauth's limits live in the per-process cache; ours are database token buckets shared by
 # every app server (accounts/ratelimit.py, wired around allauth's forms in urls.py).
 ACCOUNT_RATE_LIMITS = False

@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin
 
 from shortscience.accounts import services
 from shortscience.accounts.models import AuthorClaim, TokenBucket, User
-from shortscience.moderation.permissions import is_moderator
+from shortscience.accounts.permissions import is_moderator
 
 
 @admin.register(User)

@@ -7,7 +7,6 @@ pages show and sort by, and they must equal the rows they count.
 
 from __future__ import annotations
 
-import math
 import uuid
 from collections import Counter
 from collections.abc import Iterable
@@ -22,28 +21,15 @@ from django.db.models import Count, F, Max, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from shortscience.accounts.permissions import is_moderator
 from shortscience.community.models import Comment, CommentRevision, Vote
 from shortscience.lib import markup
 from shortscience.lib.progress import Progress
-from shortscience.moderation.permissions import is_moderator
 from shortscience.notifications import services as notifications
 from shortscience.papers.services import resolve_cites
+from shortscience.ranking.scores import wilson_lower_bound
 from shortscience.ranking.viewcount import views_today
 from shortscience.summaries.models import Summary, public_q, visible_comment_q
-
-# z for an 80% two-sided confidence interval: the Wilson lower bound ranks 1 up / 0 down
-# (0.38) below 10 up / 1 down (0.77), which a plain up/(up+down) would not.
-WILSON_Z = 1.2816
-
-
-def wilson_lower_bound(up: int, down: int, z: float = WILSON_Z) -> float:
-    """Lower bound of the Wilson score interval for the share of up votes (0 without votes)."""
-    n = up + down
-    if n == 0:
-        return 0.0
-    p = up / n
-    z2 = z * z
-    return (p + z2 / (2 * n) - z * math.sqrt((p * (1 - p) + z2 / (4 * n)) / n)) / (1 + z2 / n)
 
 
 def _check_member(user) -> None:

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db.models import Q
 
+from shortscience.accounts.permissions import is_moderator
 from shortscience.community.models import Comment, Vote
-from shortscience.moderation.permissions import is_moderator
 from shortscience.summaries.models import Summary
 
 

@@ -9,11 +9,11 @@ from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from shortscience.accounts.permissions import is_moderator
 from shortscience.accounts.ratelimit import rate_limited
 from shortscience.community import services
 from shortscience.community.models import Comment
 from shortscience.moderation import services as moderation
-from shortscience.moderation.permissions import is_moderator
 from shortscience.summaries.models import Summary
 from shortscience.web.http import next_url, wants_json
 

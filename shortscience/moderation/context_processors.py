@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.utils.functional import SimpleLazyObject
 
-from shortscience.moderation.permissions import is_moderator
+from shortscience.accounts.permissions import is_moderator
 
 
 def moderation(request) -> dict:

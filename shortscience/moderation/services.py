@@ -7,10 +7,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from shortscience.accounts.permissions import is_moderator
 from shortscience.community.models import Comment
 from shortscience.community.services import recount_comments
 from shortscience.moderation.models import ModerationAction, Report, kind_of
-from shortscience.moderation.permissions import is_moderator
 from shortscience.summaries.models import Summary, refresh_paper_stats
 
 Action = ModerationAction.Action
@@ -166,7 +166,7 @@ def dismiss(*, moderator, target, reason: str) -> ModerationAction:
 
 def ban(*, moderator, user, reason: str) -> ModerationAction:
     """Ban a member: no more logging in or posting; their session ends on its next request
-    (moderation.middleware). The ban and its reason are public, on the log."""
+    (accounts.middleware). The ban and its reason are public, on the log."""
     reason = _check(moderator, reason)
     if user.pk == moderator.pk:
         raise ValidationError("You cannot ban yourself.")

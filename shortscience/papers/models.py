@@ -128,17 +128,6 @@ class PaperQuerySet(models.QuerySet):
         found = self.filter(**lookup).with_details()
         return found[0] if found else None
 
-    def search(self, text: str, limit: int = 100):
-        """The first `limit` papers matching a search-box query, best first (shortscience.search:
-        one bounded, ranked id list from the engine in use, SQLite FTS5 or PostgreSQL)."""
-        from shortscience.search.services import ranked_paper_ids
-
-        ids = ranked_paper_ids(text, limit)
-        if not ids:
-            return self.none()
-        rank = models.Case(*[models.When(pk=pk, then=i) for i, pk in enumerate(ids)])
-        return self.filter(pk__in=ids).order_by(rank)
-
     def by_identifier(self, key: str):
         """The paper that any identifier, URL or legacy key names, or None."""
         found = self.resolve_keys([key])

@@ -1,8 +1,9 @@
-"""Ranking keys for the home tabs: research fields from arXiv categories, and hotness.
+"""Ranking keys: research fields from arXiv categories, hotness (the home page's Popular
+order) and the Wilson lower bound (the order of a paper's summaries and of comments).
 
-Pure functions, no model imports at module level: `summaries.models` calls them on save and
-`community.services.cast_vote` on each vote, so the stored keys are always current and a
-list page only sorts by an indexed column (heavy work at write time, not at request time).
+Pure functions: `summaries.services` calls them on save and `community.services.cast_vote`
+on each vote, so the stored keys are always current and a list page only sorts by an
+indexed column (heavy work at write time, not at request time).
 """
 
 from __future__ import annotations
@@ -76,3 +77,18 @@ def hotness(net: int, views_today: int, created: datetime) -> float:
         + seconds / AGE_UNIT_SECONDS,
         7,
     )
+
+
+# z for an 80% two-sided confidence interval: the Wilson lower bound ranks 1 up / 0 down
+# (0.38) below 10 up / 1 down (0.77), which a plain up/(up+down) would not.
+WILSON_Z = 1.2816
+
+
+def wilson_lower_bound(up: int, down: int, z: float = WILSON_Z) -> float:
+    """Lower bound of the Wilson score interval for the share of up votes (0 without votes)."""
+    n = up + down
+    if n == 0:
+        return 0.0
+    p = up / n
+    z2 = z * z
+    return (p + z2 / (2 * n) - z * math.sqrt((p * (1 - p) + z2 / (4 * n)) / n)) / (1 + z2 / n)

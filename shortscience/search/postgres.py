@@ -21,8 +21,8 @@ import time
 from django.db import connection
 
 from shortscience.papers.search_index import PG_TABLE
-from shortscience.search import index
 from shortscience.search.query import Query, Term
+from shortscience.summaries import search_index as index
 
 # ts_rank's weights for D, C, B, A: abstract, venue/identifiers, authors, title.
 WEIGHTS = "'{0.1, 0.2, 0.4, 1.0}'::float4[]"

@@ -23,8 +23,8 @@ from __future__ import annotations
 from django.db import connection
 
 from shortscience.papers.search_index import TABLE, TITLE_TABLE
-from shortscience.search import index
 from shortscience.search.query import Query, Term, fold, words
+from shortscience.summaries import search_index as index
 
 # bm25 weights per column (title, authors, abstract, venue, identifiers, categories, year),
 # for raw_query only: the comparison bench/search.py draws (with raw_summary_query).

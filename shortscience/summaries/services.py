@@ -14,7 +14,7 @@ from shortscience.lib import markup
 from shortscience.notifications import services as notifications
 from shortscience.papers.models import Paper
 from shortscience.papers.services import resolve_cites
-from shortscience.search import index as search_index
+from shortscience.summaries import search_index
 from shortscience.summaries.models import Revision, Summary
 
 

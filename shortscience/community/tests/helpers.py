@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django.contrib.auth.models import Group
 
+from shortscience.accounts.permissions import MODERATORS_GROUP
 from shortscience.community import services
-from shortscience.moderation.permissions import MODERATORS_GROUP
 from shortscience.test import BaseTestCase, make_paper, make_summary, make_user
 
 

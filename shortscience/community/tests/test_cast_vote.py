@@ -7,8 +7,9 @@ from django.test import SimpleTestCase
 from django.utils import timezone
 
 from shortscience.community.models import Vote
-from shortscience.community.services import cast_vote, wilson_lower_bound
+from shortscience.community.services import cast_vote
 from shortscience.community.tests.helpers import CommunityTestCase
+from shortscience.ranking.scores import wilson_lower_bound
 from shortscience.test import make_summary
 
 

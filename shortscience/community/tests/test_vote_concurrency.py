@@ -27,8 +27,8 @@ from shortscience.community.services import (
     cast_vote,
     delete_comment,
     post_comment,
-    wilson_lower_bound,
 )
+from shortscience.ranking.scores import wilson_lower_bound
 from shortscience.test import make_paper, make_summary, make_user
 
 THREADS = 8

@@ -7,8 +7,8 @@ from django.contrib.messages.storage.fallback import FallbackStorage
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.test import RequestFactory
 
+from shortscience.accounts.auth import AccountAdapter
 from shortscience.moderation import services
-from shortscience.moderation.auth import AccountAdapter
 from shortscience.moderation.models import ModerationAction
 from shortscience.moderation.tests.helpers import ModerationTestCase
 from shortscience.papers.models import Paper

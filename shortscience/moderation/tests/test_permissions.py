@@ -4,7 +4,7 @@ from django.contrib.auth.models import AnonymousUser, Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from shortscience.moderation.permissions import is_moderator
+from shortscience.accounts.permissions import is_moderator
 from shortscience.moderation.tests.helpers import ModerationTestCase
 from shortscience.test import make_user
 
@@ -32,7 +32,7 @@ class IsModeratorTests(ModerationTestCase):
 
 class ModeratorLinkTests(ModerationTestCase):
     def test_the_header_link_costs_no_extra_query(self):
-        # The session's user is loaded with its moderator status (moderation.auth.get_user).
+        # The session's user is loaded with its moderator status (accounts.auth.get_user).
         self.client.force_login(self.bob)
         with CaptureQueriesContext(connection) as queries:
             r = self.client.get("/moderation/log")

@@ -25,9 +25,9 @@ from django.contrib.staticfiles.testing import StaticLiveServerTestCase
 from django.core import mail
 from django.core.management import call_command
 
+from shortscience.accounts.permissions import MODERATORS_GROUP
 from shortscience.community.models import Comment, Vote
 from shortscience.moderation.models import ModerationAction, Report
-from shortscience.moderation.permissions import MODERATORS_GROUP
 from shortscience.papers.models import Paper
 from shortscience.summaries.models import Summary
 from shortscience.test import make_user

@@ -36,7 +36,7 @@ class Command(BaseCommand):
             self.stdout.write(f"No full-text index on {connection.vendor}; nothing to build.")
             return
         if all:
-            from shortscience.search import index as summary_index
+            from shortscience.summaries import search_index as summary_index
 
             with transaction.atomic():
                 search_index.clear()

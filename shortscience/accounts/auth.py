@@ -12,8 +12,8 @@ from django.contrib.auth.models import Group
 from django.db.models import Exists, OuterRef
 from django.shortcuts import redirect
 
+from shortscience.accounts.permissions import MODERATORS_GROUP
 from shortscience.accounts.ratelimit import allow_key
-from shortscience.moderation.permissions import MODERATORS_GROUP
 
 
 def ban_message(user) -> str:

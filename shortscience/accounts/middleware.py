@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import logout
 
-from shortscience.moderation.auth import ban_message
+from shortscience.accounts.auth import ban_message
 
 
 class BannedUserMiddleware:
