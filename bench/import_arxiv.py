@@ -234,7 +234,7 @@ def _setup():
 
 def step_import(path: Path) -> dict:
     _setup()
-    from shortscience.papers.bulk import BulkWriter
+    from shortscience.library.bulk import BulkWriter
     from shortscience.papers.sources.arxiv import iter_snapshot as iter_arxiv_snapshot
 
     writer = BulkWriter()
@@ -271,13 +271,13 @@ def step_fts_ceiling(path: Path) -> dict:
     _setup()
     from django.db import connection, transaction
 
+    from shortscience.lib import sqlite_bulk
     from shortscience.papers import search_index
-    from shortscience.papers.bulk import tune_sqlite_for_bulk
 
     columns = ", ".join(search_index.COLUMNS)
     titles = ", ".join(search_index.TITLE_COLUMNS)
     with connection.cursor() as cursor:
-        tune_sqlite_for_bulk(cursor)
+        sqlite_bulk.tune(cursor)
         cursor.execute(f"SELECT rowid, {columns} FROM {search_index.TABLE}")
         docs = cursor.fetchall()
         cursor.execute(
@@ -384,10 +384,10 @@ def step_ceiling(path: Path) -> dict:
     ]
     if connection.vendor == "sqlite":
         # The same page cache as the importer's connection: a ceiling, not a handicap.
-        from shortscience.papers.bulk import tune_sqlite_for_bulk
+        from shortscience.lib import sqlite_bulk
 
         with connection.cursor() as cursor:
-            tune_sqlite_for_bulk(cursor)
+            sqlite_bulk.tune(cursor)
     start = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         for table, columns, rows in tables:

@@ -177,7 +177,7 @@ def build(path: Path, summaries: int, seed: int = 13) -> dict:
 
     from shortscience.accounts.models import User
     from shortscience.community.services import wilson_lower_bound
-    from shortscience.papers.bulk import BulkWriter
+    from shortscience.library.bulk import BulkWriter
     from shortscience.papers.models import Paper
     from shortscience.papers.sources.arxiv import iter_snapshot
     from shortscience.summaries import search_index as summary_index

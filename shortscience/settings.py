@@ -69,7 +69,9 @@ INSTALLED_APPS = [
     "shortscience.notifications",
     "shortscience.moderation",
     "shortscience.uploads",
+    "shortscience.library",
     "shortscience.discovery",
+    "shortscience.members",
     "shortscience.search",
 ]
 
@@ -79,6 +81,8 @@ MIDDLEWARE = [
     # ETag and Last-Modified on every page and feed, answering 304 when they match; outside
     # the page cache so that cached pages get them too.
     "django.middleware.http.ConditionalGetMiddleware",
+    # Counts every paper page served, the page cache's answers too: so before it.
+    "shortscience.ranking.middleware.PaperViewsMiddleware",
     "shortscience.web.pages.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -13,8 +13,8 @@ from django.contrib.auth import get_user_model
 from django.test import TestCase
 
 from shortscience.lib.records import PaperRecord
+from shortscience.library.services import upsert_paper
 from shortscience.papers.models import Paper
-from shortscience.papers.services import upsert_paper
 from shortscience.summaries.models import Summary, refresh_paper_stats
 from shortscience.summaries.services import save_summary
 
@@ -55,6 +55,21 @@ def make_summary(paper: Paper, user, body: str = "A summary with $E=mc^2$.", **k
         visibility=kwargs.pop("visibility", "public"),
         is_anonymous=kwargs.pop("is_anonymous", False),
     )
+
+
+def make_comment(summary, user, body: str = "A comment with $x$.", parent=None):
+    """A comment through the community service, as the site posts one (its fan-out task
+    queued, to run with run_tasks())."""
+    from shortscience.community.services import post_comment
+
+    return post_comment(user, summary, body, parent=parent)
+
+
+def run_tasks(now=None) -> dict[str, int]:
+    """Run the queued background tasks now, as the worker (`send_emails --loop`) would."""
+    from shortscience.web.tasks import run_due
+
+    return run_due(now=now)
 
 
 def update_summary(summary, **fields) -> None:

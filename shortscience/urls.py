@@ -12,6 +12,7 @@ urlpatterns = [
     # Before papers: /paper/<id>/bibtex would otherwise read as a paper slug.
     path("", include("shortscience.discovery.urls")),
     path("", include("shortscience.papers.urls")),
+    path("", include("shortscience.library.urls")),
     path("", include("shortscience.summaries.urls")),
     path("", include("shortscience.community.urls")),
     path("", include("shortscience.notifications.urls")),
@@ -19,6 +20,7 @@ urlpatterns = [
     path("", include("shortscience.uploads.urls")),
     path("", include("shortscience.search.urls")),
     path("", include("shortscience.accounts.urls")),
+    path("", include("shortscience.members.urls")),
     # allauth's public forms behind our database token buckets (per IP), ahead of its own URLs.
     path("accounts/login/", rate_limited("login")(allauth_views.login)),
     path("accounts/signup/", rate_limited("signup")(allauth_views.signup)),

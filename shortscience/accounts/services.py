@@ -1,22 +1,14 @@
-"""Writes that touch accounts and several other apps: author claims, data export, deletion."""
+"""Writes of accounts that other apps build on: author claims (ORCID-approved or decided by
+a moderator). Exporting and closing an account touch every app: they are in members."""
 
 from __future__ import annotations
 
-import io
-import json
-import zipfile
-
-from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 from django.db import transaction
 from django.utils import timezone
 
 from shortscience.accounts.models import AuthorClaim, User
-from shortscience.community.models import Comment, CommentRevision, Vote
-from shortscience.community.services import recount_comments
-from shortscience.notifications.models import NotificationSettings, OutboxEmail
 from shortscience.papers.models import Paper, PaperAuthor
-from shortscience.summaries.models import Revision, Summary
 
 
 def verified_orcids(user: User) -> list[str]:
@@ -59,162 +51,3 @@ def decide_claim(*, claim: AuthorClaim, moderator: User, approve: bool) -> Autho
     claim.decided_by = moderator
     claim.save(update_fields=["status", "method", "decided_at", "decided_by"])
     return claim
-
-
-def _iso(value) -> str | None:
-    return value.isoformat() if value else None
-
-
-def export_user_data(user: User) -> bytes:
-    """A zip of everything `user` wrote or set, private summaries included.
-
-    Built in memory: a prolific member's summaries and comments are a few megabytes.
-    """
-    account = {
-        "username": user.username,
-        "display_name": user.display_name,
-        "bio": user.bio,
-        "orcid": user.orcid,
-        "reputation": user.reputation,
-        "date_joined": _iso(user.date_joined),
-        "emails": [
-            {"email": e.email, "primary": e.primary, "verified": e.verified}
-            for e in EmailAddress.objects.filter(user=user).order_by("pk")
-        ],
-        "settings": _notification_settings(user),
-        "author_claims": [
-            {"paper": c.paper.get_absolute_url(), "title": c.paper.title, "status": c.status}
-            for c in user.claims.select_related("paper").order_by("pk")
-        ],
-    }
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("account.json", _json(account))
-        summaries = []
-        for s in (
-            Summary.objects.filter(user=user)
-            .select_related("paper")
-            .prefetch_related("revisions")
-            .order_by("pk")
-        ):
-            name = f"summaries/{s.paper.slug}-{s.pk}.md"
-            z.writestr(name, s.body)
-            summaries.append(
-                {
-                    "id": s.pk,
-                    "file": name,
-                    "paper": {"title": s.paper.title, "url": s.paper.get_absolute_url()},
-                    "url": s.get_absolute_url(),
-                    "visibility": s.visibility,
-                    "is_anonymous": s.is_anonymous,
-                    "is_hidden": s.is_hidden,
-                    "created": _iso(s.created),
-                    "edited": _iso(s.edited),
-                    "revisions": [
-                        {
-                            "number": r.number,
-                            "created": _iso(r.created),
-                            "visibility": r.visibility,
-                            "is_anonymous": r.is_anonymous,
-                            "body": r.body,
-                        }
-                        for r in s.revisions.all()
-                    ],
-                }
-            )
-        z.writestr("summaries.json", _json(summaries))
-        comments = []
-        for c in Comment.objects.filter(user=user).order_by("pk"):
-            name = f"comments/{c.pk}.md"
-            z.writestr(name, c.body)
-            comments.append(
-                {
-                    "id": c.pk,
-                    "file": name,
-                    "summary": c.summary_id,
-                    "parent": c.parent_id,
-                    "created": _iso(c.created),
-                    "edited": _iso(c.edited),
-                    "is_deleted": c.is_deleted,
-                    "is_hidden": c.is_hidden,
-                }
-            )
-        z.writestr("comments.json", _json(comments))
-        votes = [
-            {
-                "summary": v.summary_id,
-                "comment": v.comment_id,
-                "value": v.value,
-                "created": _iso(v.created),
-            }
-            for v in Vote.objects.filter(user=user).order_by("pk")
-        ]
-        z.writestr("votes.json", _json(votes))
-    return buffer.getvalue()
-
-
-def _notification_settings(user: User) -> dict:
-    row = NotificationSettings.objects.filter(user=user).first() or NotificationSettings(user=user)
-    data = {name: getattr(row, name) for name in NotificationSettings.KIND_FIELDS}
-    data["email_mode"] = row.email_mode
-    return data
-
-
-def _json(data) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False)
-
-
-DELETED_NAME = "[deleted]"
-
-
-def delete_account(*, user: User, keep_content: bool) -> None:
-    """Close `user`'s account for good, in one transaction.
-
-    The user row is kept, deactivated and scrubbed (username `deleted-<id>`, no email, no
-    password, display name "[deleted]"), rather than deleted or merged into one shared
-    "ghost" user: a summary is unique per (user, paper), so two departed members' summaries
-    of one paper could not both move to a single ghost, and a kept row also keeps votes,
-    comment threads and the moderation log consistent without recounting anything. The
-    price is one inert row per closed account.
-
-    keep_content=True leaves the public summaries (now anonymous) and comments (now by "[deleted]")
-    where they are; False deletes the summaries (with their discussions) and blanks the
-    comments, which stay in their threads as "[deleted]" so that others' replies survive.
-    """
-    with transaction.atomic():
-        if keep_content:
-            # Private summaries (and with them any share link) go in either case: nobody
-            # could ever read them again, so keeping them would only keep personal data.
-            Summary.objects.filter(user=user, visibility=Summary.Visibility.PRIVATE).delete()
-            Summary.objects.filter(user=user).update(is_anonymous=True)
-            Revision.objects.filter(summary__user=user).update(is_anonymous=True)
-        else:
-            Summary.objects.filter(user=user).delete()
-            CommentRevision.objects.filter(comment__user=user).delete()
-            threads = set(Comment.objects.filter(user=user).values_list("summary_id", flat=True))
-            Comment.objects.filter(user=user).update(is_deleted=True, body="", body_html="")
-            recount_comments(threads)
-        EmailAddress.objects.filter(user=user).delete()
-        SocialAccount.objects.filter(user=user).delete()
-        user.claims.all().delete()
-        _delete_notification_data(user)
-        user.username = f"deleted-{user.pk}"
-        user.email = ""
-        user.first_name = user.last_name = ""
-        user.display_name = DELETED_NAME
-        user.bio = ""
-        user.orcid = ""
-        user.reputation = 0
-        user.is_active = False
-        user.is_staff = user.is_superuser = False
-        user.set_unusable_password()
-        user.save()
-
-
-def _delete_notification_data(user: User) -> None:
-    if user.email:
-        OutboxEmail.objects.filter(to=user.email, sent_at__isnull=True).delete()
-    # Through the related managers, so that the notifications app may name its fields freely.
-    user.follows.all().delete()
-    user.notifications.all().delete()
-    NotificationSettings.objects.filter(user=user).delete()

@@ -10,6 +10,22 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from shortscience.accounts.permissions import is_moderator
+from shortscience.summaries.models import public_q
+
+
+def visible_comment_q(prefix: str = "") -> models.Q:
+    """A comment its thread shows to everyone: neither deleted nor hidden by a moderator
+    (also through a relation: visible_comment_q("comment__") filters votes or notifications)."""
+    return models.Q(**{f"{prefix}is_deleted": False, f"{prefix}is_hidden": False})
+
+
+class CommentQuerySet(models.QuerySet):
+    def public(self):
+        """What every visitor may read: shown in its thread, on a summary every visitor may
+        read."""
+        return self.filter(visible_comment_q(), public_q("summary__"))
+
 
 class Comment(models.Model):
     """A comment on a summary, or a reply to another comment (threaded, depth-capped)."""
@@ -36,6 +52,8 @@ class Comment(models.Model):
     downvotes = models.PositiveIntegerField(default=0)
     wilson = models.FloatField(default=0.0)
 
+    objects = CommentQuerySet.as_manager()
+
     class Meta:
         ordering = ["created"]
         indexes = [
@@ -52,7 +70,7 @@ class Comment(models.Model):
         return reverse("community:comment", args=[self.pk])
 
     def thread_url(self) -> str:
-        return f"{reverse('summaries:detail', args=[self.summary_id])}#comment-{self.pk}"
+        return f"{reverse('discovery:summary', args=[self.summary_id])}#comment-{self.pk}"
 
     @property
     def score(self) -> int:
@@ -61,6 +79,18 @@ class Comment(models.Model):
     @property
     def edit_deadline(self) -> datetime:
         return self.created + timedelta(minutes=settings.COMMENT_EDIT_WINDOW_MINUTES)
+
+    def can_view(self, user) -> bool:
+        """The one rule for who may see a comment: on a summary `user` may read, and, when a
+        moderator hid it, only its author and the moderators. A deleted comment can be
+        viewed in this sense (its place in the thread stays, as "[deleted]", so that the
+        replies keep theirs); its text is shown by text_shown_to()."""
+        if not self.summary.can_view(user):
+            return False
+        return not self.is_hidden or self.user_id == user.pk or is_moderator(user)
+
+    def text_shown_to(self, user) -> bool:
+        return not self.is_deleted and self.can_view(user)
 
     def can_edit(self, user) -> bool:
         """Its author, for COMMENT_EDIT_WINDOW_MINUTES after posting; never once a moderator

@@ -21,15 +21,14 @@ from django.db.models import Count, F, Max, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from shortscience.accounts.permissions import is_moderator
-from shortscience.community.models import Comment, CommentRevision, Vote
+from shortscience.community.models import Comment, CommentRevision, Vote, visible_comment_q
 from shortscience.lib import markup
 from shortscience.lib.progress import Progress
-from shortscience.notifications import services as notifications
 from shortscience.papers.services import resolve_cites
 from shortscience.ranking.scores import wilson_lower_bound
 from shortscience.ranking.viewcount import views_today
-from shortscience.summaries.models import Summary, public_q, visible_comment_q
+from shortscience.summaries.models import Summary, public_q
+from shortscience.web import tasks
 
 
 def _check_member(user) -> None:
@@ -147,7 +146,8 @@ def _check_can_vote(user, target: Summary | Comment) -> None:
     if target.user_id == user.pk:
         raise PermissionDenied("You cannot vote on your own work.")
     if isinstance(target, Comment):
-        visible = not target.is_deleted and not target.is_hidden and target.summary.can_view(user)
+        # Hidden comments take no votes, even from the few who may still see them.
+        visible = target.text_shown_to(user) and not target.is_hidden
     else:
         visible = target.can_view(user)
     if not visible:
@@ -195,7 +195,8 @@ def post_comment(user, summary: Summary, body: str, parent: Comment | None = Non
             parent = Comment.objects.get(pk=parent.pk)
             if parent.summary_id != summary.pk:
                 raise ValidationError("That comment is on another summary.")
-            if parent.is_deleted or (parent.is_hidden and parent.user_id != user.pk):
+            parent.summary = summary
+            if not parent.text_shown_to(user):
                 raise ValidationError("That comment was removed; it takes no more replies.")
             if parent.depth >= settings.COMMENT_MAX_DEPTH:
                 parent_id, depth = parent.parent_id, parent.depth
@@ -211,7 +212,8 @@ def post_comment(user, summary: Summary, body: str, parent: Comment | None = Non
         )
         CommentRevision.objects.create(comment=comment, number=1, body=body)
         Summary.objects.filter(pk=summary.pk).update(comment_count=F("comment_count") + 1)
-        transaction.on_commit(lambda: notifications.comment_posted(comment))
+        # Who hears about it is decided by the background worker (notifications/fanout.py).
+        tasks.enqueue("comment_posted", comment_id=comment.pk)
     return comment
 
 
@@ -248,10 +250,11 @@ def edit_comment(user, comment: Comment, body: str) -> Comment:
 
 
 def delete_comment(user, comment: Comment) -> Comment:
-    """Soft-delete a comment (its author or a moderator). The row stays: with replies it
-    keeps its place in the thread as "[deleted]", without them it is shown no more."""
-    if not user.is_authenticated or not (user.pk == comment.user_id or is_moderator(user)):
-        raise PermissionDenied("Only its author or a moderator can delete a comment.")
+    """Its author soft-deletes a comment. The row stays: with replies it keeps its place in
+    the thread as "[deleted]", without them it is shown no more. A moderator deleting
+    another's comment goes through moderation.services.delete(), which logs it publicly."""
+    if not user.is_authenticated or user.pk != comment.user_id:
+        raise PermissionDenied("Only its author can delete a comment this way.")
     with transaction.atomic():
         # The comment's lock makes two deletions at once decrement the count once.
         comment = Comment.objects.select_for_update().get(pk=comment.pk)

@@ -48,17 +48,11 @@ def discussion(summary: Summary, user) -> Discussion:
         comment.summary = summary  # the byline asks it; no query per comment
         by_parent[comment.parent_id].append(comment)
 
-    def readable(c: Comment) -> bool:
-        if c.is_deleted:
-            return False
-        # A hidden comment: its author (with a note) and moderators only.
-        return not c.is_hidden or moderator or c.user_id == user.pk
-
     def branch(parent_id: int | None) -> list[Comment]:
         shown = []
         for c in sorted(by_parent[parent_id], key=lambda c: (-c.wilson, c.created, c.pk)):
             c.children = branch(c.pk)
-            c.text_shown = readable(c)
+            c.text_shown = c.text_shown_to(user)
             # Gone with nothing under it: dropped. Gone with replies: a placeholder, so
             # that the replies keep the place of the comment they answer.
             if not c.text_shown and not c.children:

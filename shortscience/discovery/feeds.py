@@ -92,7 +92,7 @@ class SummaryFeed(Feed):
     def item_author_link(self, summary: Summary) -> str | None:
         if summary.is_anonymous:
             return None
-        return absolute(reverse("accounts:profile", args=[summary.user.username]))
+        return absolute(reverse("members:profile", args=[summary.user.username]))
 
     def item_updateddate(self, summary: Summary):
         return summary.edited
@@ -168,7 +168,7 @@ class UserFeed(SummaryFeed):
         user = get_object_or_404(get_user_model(), username=username, is_active=True)
         return Scope(
             title=f"Summaries by {user.shown_name}",
-            link=reverse("accounts:profile", args=[user.username]),
+            link=reverse("members:profile", args=[user.username]),
             url=reverse("discovery:user_feed", args=[user.username]),
             summaries=Summary.objects.public().filter(user=user, is_anonymous=False),
         )

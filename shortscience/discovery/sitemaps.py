@@ -65,7 +65,7 @@ class UserSitemap(_OnSiteRoot):
         )
 
     def location(self, user) -> str:
-        return reverse("accounts:profile", args=[user.username])
+        return reverse("members:profile", args=[user.username])
 
     def lastmod(self, user):
         return user.last_summary

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shortscience.discovery import feeds, views
+from shortscience.discovery import feeds, reading, views
 
 app_name = "discovery"
 urlpatterns = [
@@ -28,4 +28,7 @@ urlpatterns = [
     path("sitemap.xml", views.sitemap_index, name="sitemap"),
     path("sitemap-<str:section>.xml", views.sitemap_section, name="sitemap_section"),
     path("robots.txt", views.robots, name="robots"),
+    # reading: after /paper/<id>/bibtex, which would otherwise read as a slug
+    path("paper/<int:pk>/<str:slug>", reading.paper, name="paper"),
+    path("summary/<int:pk>", reading.summary, name="summary"),
 ]

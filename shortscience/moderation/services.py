@@ -198,7 +198,7 @@ def unban(*, moderator, user, reason: str) -> ModerationAction:
 
 def merge(*, moderator, kept, merged, reason: str) -> ModerationAction:
     """Merge two records of one paper (papers.services.merge_papers) and log it."""
-    from shortscience.papers.services import MergeConflict, merge_papers
+    from shortscience.library.services import MergeConflict, merge_papers
 
     reason = _check(moderator, reason)
     with transaction.atomic():

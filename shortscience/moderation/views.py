@@ -11,10 +11,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from shortscience.accounts.permissions import is_moderator
 from shortscience.accounts.ratelimit import rate_limited
+from shortscience.community.access import comment_for
 from shortscience.community.models import Comment
 from shortscience.moderation import services
 from shortscience.moderation.models import ModerationAction, Report
 from shortscience.papers.models import Paper
+from shortscience.summaries.access import summary_for
 from shortscience.summaries.models import Summary
 from shortscience.web.http import next_url, wants_json
 
@@ -29,23 +31,13 @@ def _error(request, message: str, back: str, status: int = 400):
 
 
 def _get_target_for_user(request, kind: str, pk: int):
-    """What this visitor may report: only what they can see, so nothing private is confirmed."""
-    user = request.user
+    """What this visitor may report: only what they can see (the same getters as the pages),
+    so nothing private is confirmed; a deleted comment cannot be reported any more."""
     if kind == "summary":
-        summary = get_object_or_404(Summary.objects.select_related("paper", "user"), pk=pk)
-        if not summary.can_view(user) and not is_moderator(user):
-            raise Http404("No such summary.")
-        return summary
+        return summary_for(request.user, pk)
     if kind == "comment":
-        comment = get_object_or_404(
-            Comment.objects.select_related("user", "summary__paper", "summary__user"),
-            pk=pk,
-            is_deleted=False,
-        )
-        visible = (
-            not comment.is_hidden or comment.user_id == user.pk
-        ) and comment.summary.can_view(user)
-        if not visible and not is_moderator(user):
+        comment = comment_for(request.user, pk)
+        if comment.is_deleted:
             raise Http404("No such comment.")
         return comment
     if kind == "user":

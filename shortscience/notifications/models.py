@@ -8,7 +8,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from shortscience.summaries.models import public_q, visible_comment_q
+from shortscience.community.models import visible_comment_q
+from shortscience.summaries.models import public_q
 
 
 class Follow(models.Model):
@@ -153,7 +154,7 @@ class Notification(models.Model):
 
     def get_absolute_url(self) -> str:
         if self.summary_id:
-            url = reverse("summaries:detail", args=[self.summary_id])
+            url = reverse("discovery:summary", args=[self.summary_id])
             return f"{url}#comment-{self.comment_id}" if self.comment_id else url
         return self.paper.get_absolute_url() if self.paper_id else "/"
 

@@ -1,9 +1,10 @@
-"""Notifications and email: called by the other apps after their writes commit.
+"""Notifications and email: follows, the inbox rows and the outbox.
 
-`comment_posted()` and `summary_saved()` decide who hears about a write, create the inbox
-rows and, for members who want mail straight away, queue an `OutboxEmail` in the same
-transaction. `manage.py send_emails` sends the outbox (`send_due_emails()`) and the daily
-digests (`queue_digests()`).
+Who hears about a new comment or summary is decided in fanout.py, run by the background
+worker from the tasks the writes queued; `deliver()` below creates the inbox rows and, for
+members who want mail straight away, the `OutboxEmail`s, in one transaction.
+`manage.py send_emails` runs those tasks, sends the outbox (`send_due_emails()`) and the
+daily digests (`queue_digests()`).
 
 Privacy rules every function here keeps: nobody is told about their own action; nothing
 about hidden or deleted content, and nothing about a private or hidden summary reaches
@@ -20,12 +21,11 @@ from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from shortscience.accounts.models import AuthorClaim
 from shortscience.notifications.models import (
     Follow,
     Notification,
@@ -84,70 +84,7 @@ def is_following(user, target) -> bool:
     return Follow.objects.filter(user=user, **{field: obj}).exists()
 
 
-# -- Fan-out -------------------------------------------------------------------------------
-
-
-def comment_posted(comment) -> None:
-    """A comment was posted: tell the summary's author, the parent comment's author and
-    the followers of the summary or of the thread. The commenter follows the thread."""
-    if comment.is_hidden or comment.is_deleted:
-        return
-    summary = comment.summary
-    root = thread_root(comment)
-    recipients: dict[int, str] = {}
-
-    def offer(user_id: int | None, kind: str) -> None:
-        # The first reason wins: a summary's author hears "a comment on your summary",
-        # not also "a comment in a discussion you follow".
-        if user_id and user_id != comment.user_id and user_id not in recipients:
-            recipients[user_id] = kind
-
-    with transaction.atomic():
-        Follow.objects.get_or_create(user_id=comment.user_id, comment=root)
-        offer(summary.user_id, Kind.COMMENT_ON_SUMMARY)
-        if summary.is_public:
-            parent = comment.parent if comment.parent_id else None
-            if parent is not None and not parent.is_deleted:
-                offer(parent.user_id, Kind.REPLY_TO_COMMENT)
-            followers = Follow.objects.filter(Q(summary=summary) | Q(comment=root))
-            for user_id in followers.order_by("pk").values_list("user_id", flat=True):
-                offer(user_id, Kind.COMMENT_IN_FOLLOWED)
-        _deliver(recipients, paper=summary.paper, summary=summary, comment=comment)
-
-
-def summary_saved(summary, *, created: bool, became_public: bool) -> None:
-    """A summary was saved: its author follows it on creation; when it became public, tell
-    the paper's followers and its claimed authors (once per summary)."""
-    with transaction.atomic():
-        if created:
-            Follow.objects.get_or_create(user_id=summary.user_id, summary=summary)
-        if not became_public or not summary.is_public:
-            return
-        recipients: dict[int, str] = {}
-        claimants = AuthorClaim.objects.filter(
-            paper_id=summary.paper_id, status=AuthorClaim.Status.APPROVED
-        ).values_list("user_id", flat=True)
-        followers = Follow.objects.filter(paper_id=summary.paper_id).values_list(
-            "user_id", flat=True
-        )
-        # Private -> public -> private -> public tells nobody twice.
-        told = set(
-            Notification.objects.filter(
-                summary=summary,
-                kind__in=[Kind.SUMMARY_OF_CLAIMED_PAPER, Kind.SUMMARY_ON_FOLLOWED_PAPER],
-            ).values_list("recipient_id", flat=True)
-        )
-        for kind, user_ids in (
-            (Kind.SUMMARY_OF_CLAIMED_PAPER, claimants),
-            (Kind.SUMMARY_ON_FOLLOWED_PAPER, followers),
-        ):
-            for user_id in user_ids:
-                if user_id != summary.user_id and user_id not in told:
-                    recipients.setdefault(user_id, kind)
-        _deliver(recipients, paper=summary.paper, summary=summary)
-
-
-def _deliver(recipients: dict[int, str], *, paper, summary=None, comment=None) -> list:
+def deliver(recipients: dict[int, str], *, paper, summary=None, comment=None) -> list:
     """Create the inbox rows for recipients who want this kind, and the immediate emails,
     in one transaction: the caller's."""
     if not recipients:
@@ -178,6 +115,16 @@ def _deliver(recipients: dict[int, str], *, paper, summary=None, comment=None) -
 
 def mark_all_read(user) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+def mark_read(notifications) -> int:
+    """Mark these of a member's notifications read (the inbox shows them)."""
+    ids = [n.pk for n in notifications if n.read_at is None]
+    if not ids:
+        return 0
+    return Notification.objects.filter(pk__in=ids, read_at__isnull=True).update(
         read_at=timezone.now()
     )
 

@@ -8,14 +8,16 @@ from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shortscience.accounts.ratelimit import rate_limited
+from shortscience.community.access import comment_for
 from shortscience.notifications import services
 from shortscience.notifications.forms import NotificationSettingsForm
 from shortscience.notifications.models import Notification, NotificationSettings
+from shortscience.papers.models import Paper
+from shortscience.summaries.access import summary_for
 from shortscience.web.http import next_url, wants_json
 
 INBOX_SIZE = 100
@@ -43,8 +45,7 @@ def inbox(request):
         Notification.objects.filter(recipient=request.user).visible().for_list()[:INBOX_SIZE]
     )
     unread = {n.pk for n in notes if n.read_at is None}
-    if unread:
-        Notification.objects.filter(pk__in=unread).update(read_at=timezone.now())
+    services.mark_read(notes)
     return render(request, "notifications/inbox.html", {"notifications": notes, "unread": unread})
 
 
@@ -59,23 +60,12 @@ def mark_all_read(request):
 
 def _get_target_for_user(request, kind: str, pk: int):
     """The paper, summary or comment `kind`/`pk` if this member may read it; 404 otherwise."""
-    from shortscience.community.models import Comment
-    from shortscience.papers.models import Paper
-    from shortscience.summaries.models import Summary
-
-    user = request.user
     if kind == "paper":
         return get_object_or_404(Paper, pk=pk)
     if kind == "summary":
-        summary = get_object_or_404(Summary, pk=pk)
-        if not summary.can_view(user):
-            raise Http404("No such summary.")
-        return summary
+        return summary_for(request.user, pk)
     if kind == "comment":
-        comment = get_object_or_404(Comment.objects.select_related("summary"), pk=pk)
-        if (comment.is_hidden and comment.user_id != user.pk) or not comment.summary.can_view(user):
-            raise Http404("No such comment.")
-        return comment
+        return comment_for(request.user, pk)
     raise Http404("Nothing to follow there.")
 
 

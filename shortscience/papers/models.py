@@ -244,7 +244,7 @@ class Paper(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("papers:detail", args=[self.pk, self.slug])
+        return reverse("discovery:paper", args=[self.pk, self.slug])
 
     def compute_match_key(self) -> str:
         authors = self.ordered_authors

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -20,11 +19,6 @@ def public_q(prefix: str = "") -> models.Q:
     return models.Q(
         **{f"{prefix}visibility": Summary.Visibility.PUBLIC, f"{prefix}is_hidden": False}
     )
-
-
-def visible_comment_q(prefix: str = "") -> models.Q:
-    """A comment its thread shows to everyone: neither deleted nor hidden by a moderator."""
-    return models.Q(**{f"{prefix}is_deleted": False, f"{prefix}is_hidden": False})
 
 
 def refresh_paper_stats(paper_ids: Iterable[int] | None = None) -> None:
@@ -76,37 +70,6 @@ class SummaryQuerySet(models.QuerySet):
 
     def best(self):
         return self.order_by("-wilson", "-edited", "-pk")
-
-    def top_recent(self, days: int):
-        """Most activity first: votes cast and comments posted in the last `days` days.
-
-        Only summaries with such activity are listed. The candidates come from the Vote and
-        Comment rows since the cutoff (Vote.created is indexed); the two counts are grouped
-        subqueries on those few rows, so the list stays one query however long it is.
-        """
-        from django.db.models import Count, OuterRef, Subquery
-        from django.db.models.functions import Coalesce
-        from django.utils import timezone
-
-        from shortscience.community.models import Comment, Vote
-
-        since = timezone.now() - timedelta(days=days)
-        votes = Vote.objects.filter(summary__isnull=False, created__gte=since)
-        comments = Comment.objects.filter(visible_comment_q(), created__gte=since)
-
-        def count_of(rows):
-            grouped = rows.filter(summary=OuterRef("pk")).order_by().values("summary")
-            return Coalesce(Subquery(grouped.annotate(n=Count("pk")).values("n")), 0)
-
-        return (
-            self.filter(
-                models.Q(pk__in=votes.values("summary_id"))
-                | models.Q(pk__in=comments.values("summary_id"))
-            )
-            .annotate(recent_votes=count_of(votes), recent_comments=count_of(comments))
-            .annotate(activity=models.F("recent_votes") + models.F("recent_comments"))
-            .order_by("-activity", "-edited", "-pk")
-        )
 
 
 class Summary(models.Model):
@@ -172,24 +135,8 @@ class Summary(models.Model):
     def __str__(self) -> str:
         return f"Summary of {self.paper_id} by {self.user_id}"
 
-    def save(self, *args, **kwargs):
-        # A full save (a new or edited summary) refreshes the ranking keys; a save of named
-        # fields (a moderator hiding it) leaves them alone, as cast_vote keeps hot current.
-        if kwargs.get("update_fields") is None:
-            self.refresh_ranking_keys()
-        super().save(*args, **kwargs)
-
     def get_absolute_url(self) -> str:
-        return reverse("summaries:detail", args=[self.pk])
-
-    def refresh_ranking_keys(self) -> None:
-        from shortscience.papers.models import Keyword
-        from shortscience.ranking.viewcount import views_today
-
-        categories = Keyword.objects.filter(papers=self.paper_id).values_list("name", flat=True)
-        self.fields = ranking.fields_tag(categories)
-        views = views_today([self.paper_id]).get(self.paper_id, 0)
-        self.hot = self.compute_hot(self.upvotes - self.downvotes, views)
+        return reverse("discovery:summary", args=[self.pk])
 
     def compute_hot(self, net: int, views_today: int) -> float:
         # By creation, not last edit: fixing a typo must not send an old summary back up.

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -11,11 +9,13 @@ from django.db.models import Max
 from django.utils import timezone
 
 from shortscience.lib import markup
-from shortscience.notifications import services as notifications
-from shortscience.papers.models import Paper
+from shortscience.papers.models import Keyword, Paper
 from shortscience.papers.services import resolve_cites
+from shortscience.ranking import scores
+from shortscience.ranking.viewcount import views_today
 from shortscience.summaries import search_index
 from shortscience.summaries.models import Revision, Summary
+from shortscience.web import tasks
 
 
 def render_summary_body(body: str, *, paper_id: int, user_id: int) -> markup.Rendered:
@@ -65,6 +65,7 @@ def save_summary(*, paper: Paper, user, body: str, visibility: str, is_anonymous
         summary.visibility = visibility
         summary.is_anonymous = is_anonymous
         summary.edited = now
+        _set_ranking_keys(summary)
         summary.save()
         last = summary.revisions.aggregate(n=Max("number"))["n"] or 0
         Revision.objects.create(
@@ -76,16 +77,24 @@ def save_summary(*, paper: Paper, user, body: str, visibility: str, is_anonymous
         )
         # In the same transaction, so the search index never disagrees with the row.
         search_index.index_summaries([summary.pk])
-        # After commit: followers are told only about a summary that really was saved.
-        transaction.on_commit(
-            partial(
-                notifications.summary_saved,
-                summary,
-                created=created,
-                became_public=summary.is_public and not was_public,
-            )
+        # Who hears about it is decided by the background worker (notifications/fanout.py),
+        # from this task, which commits with the summary or not at all.
+        tasks.enqueue(
+            "summary_saved",
+            summary_id=summary.pk,
+            created=created,
+            became_public=summary.is_public and not was_public,
         )
     return summary
+
+
+def _set_ranking_keys(summary: Summary) -> None:
+    """The home tabs' keys for a new or edited summary: its paper's research fields, and its
+    hotness with today's views of the paper (votes keep it current after: cast_vote)."""
+    categories = Keyword.objects.filter(papers=summary.paper_id).values_list("name", flat=True)
+    summary.fields = scores.fields_tag(categories)
+    views = views_today([summary.paper_id]).get(summary.paper_id, 0)
+    summary.hot = summary.compute_hot(summary.upvotes - summary.downvotes, views)
 
 
 def rerender(summary: Summary) -> bool:

@@ -5,7 +5,6 @@ from shortscience.summaries import views
 app_name = "summaries"
 urlpatterns = [
     path("paper/<int:paper_pk>/summary/edit", views.edit, name="edit"),
-    path("summary/<int:pk>", views.detail, name="detail"),
     path("summary/<int:pk>/source", views.source, name="source"),
     path("summary/<int:pk>/history", views.history, name="history"),
     path("summary/<int:pk>/share", views.share, name="share"),

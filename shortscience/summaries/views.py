@@ -9,89 +9,23 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shortscience.accounts.ratelimit import rate_limited
 from shortscience.papers.models import Paper
 from shortscience.summaries import services
+from shortscience.summaries.access import own_summary_for, summary_for
 from shortscience.summaries.forms import SummaryForm
 from shortscience.summaries.models import Summary
 from shortscience.web.http import wants_json
-
-
-def _get_summary_for_user(request, pk: int) -> Summary:
-    """The summary if this visitor may read it; a 404 otherwise, so private ones stay unknown."""
-    summary = get_object_or_404(Summary.objects.select_related("paper", "user"), pk=pk)
-    if not summary.can_view(request.user):
-        raise Http404("No such summary.")
-    return summary
-
-
-def _get_own_summary(request, pk: int) -> Summary:
-    """The visitor's own summary; a 404 for anyone else's, so others learn nothing."""
-    summary = get_object_or_404(Summary.objects.select_related("paper"), pk=pk)
-    if not summary.can_edit(request.user):
-        raise Http404("No such summary.")
-    return summary
-
-
-def _shared_summary(pk: int, token: str) -> Summary | None:
-    """A private summary opened with its share link; None when the token does not fit.
-
-    A hidden summary is never shared: a moderator's decision outranks its author's link.
-    """
-    summary = (
-        Summary.objects.select_related("paper", "user")
-        .filter(pk=pk, visibility=Summary.Visibility.PRIVATE, is_hidden=False)
-        .exclude(share_token="")
-        .first()
-    )
-    # Constant-time comparison: a timing side channel must not spell the token out.
-    # Bytes, because compare_digest refuses str with non-ASCII characters.
-    if summary is None or not secrets.compare_digest(summary.share_token.encode(), token.encode()):
-        return None
-    return summary
-
-
-def detail(request, pk: int):
-    token = request.GET.get("share", "")
-    shared = _shared_summary(pk, token) if token else None
-    if shared is not None and not shared.can_edit(request.user):
-        response = render(
-            request,
-            "summaries/detail.html",
-            {"summary": shared, "paper": shared.paper, "shared_view": True},
-        )
-        # The token is in the URL: no Referer may carry it to the sites the summary links to.
-        response["Referrer-Policy"] = "no-referrer"
-        response["X-Robots-Tag"] = "noindex"
-        # Private text: no shared cache (nor the site's own page cache) may keep a copy
-        # that would outlive a revoked link.
-        response["Cache-Control"] = "private, no-store"
-        return response
-    summary = _get_summary_for_user(request, pk)
-    context = {"summary": summary, "paper": summary.paper}
-    if summary.can_edit(request.user):
-        context["is_draft"] = (
-            summary.visibility == Summary.Visibility.PRIVATE
-            and not summary.revisions.filter(visibility=Summary.Visibility.PUBLIC).exists()
-        )
-        if summary.share_token:
-            context["share_url"] = request.build_absolute_uri(
-                f"{summary.get_absolute_url()}?{urlencode({'share': summary.share_token})}"
-            )
-    response = render(request, "summaries/detail.html", context)
-    if summary.share_token and summary.can_edit(request.user):
-        response["Referrer-Policy"] = "no-referrer"
-    return response
 
 
 @login_required
 @require_POST
 def share(request, pk: int):
     """Create the share link of the visitor's own private summary (idempotent)."""
-    summary = _get_own_summary(request, pk)
+    summary = own_summary_for(request.user, pk)
     if summary.visibility != Summary.Visibility.PRIVATE:
         message = "Only a private summary needs a share link; this one is public."
         if wants_json(request):
@@ -117,7 +51,7 @@ def share(request, pk: int):
 @require_POST
 def unshare(request, pk: int):
     """Revoke the share link: every copy of the old link stops working at once."""
-    summary = _get_own_summary(request, pk)
+    summary = own_summary_for(request.user, pk)
     Summary.objects.filter(pk=summary.pk).update(share_token="")
     if wants_json(request):
         return JsonResponse({"url": None})
@@ -130,7 +64,7 @@ def unshare(request, pk: int):
 @rate_limited("summary")
 def publish(request, pk: int):
     """Make the visitor's own private summary (a draft) public, as it stands."""
-    summary = _get_own_summary(request, pk)
+    summary = own_summary_for(request.user, pk)
     summary = services.save_summary(
         paper=summary.paper,
         user=request.user,
@@ -145,7 +79,7 @@ def publish(request, pk: int):
 
 
 def source(request, pk: int):
-    summary = _get_summary_for_user(request, pk)
+    summary = summary_for(request.user, pk)
     return HttpResponse(summary.body, content_type="text/plain; charset=utf-8")
 
 
@@ -199,7 +133,7 @@ def edit(request, paper_pk: int):
 
 
 def history(request, pk: int):
-    summary = _get_summary_for_user(request, pk)
+    summary = summary_for(request.user, pk)
     revisions = summary.revisions.all()
     if not summary.can_edit(request.user):
         # Readers see the states that were published; a private draft stays the author's.

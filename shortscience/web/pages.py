@@ -18,7 +18,6 @@ member's name, votes and CSRF token), and only responses that set no cookie.
 from __future__ import annotations
 
 import hashlib
-import re
 import threading
 import time
 from collections import OrderedDict
@@ -30,11 +29,6 @@ from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
 from django.utils.cache import set_response_etag
 from django.utils.http import http_date
-
-from shortscience.ranking import viewcount
-
-# A paper page, /paper/<id>/<slug> (papers/urls.py "papers:detail").
-_PAPER_PAGE = re.compile(r"^/paper/(\d+)/[^/]+$")
 
 # Rows written all the time that no public page shows: saving them must not empty the cache.
 _IGNORED = {
@@ -227,8 +221,6 @@ class AnonymousPageCacheMiddleware:
         for name, value in headers.items():
             response[name] = value
         response["X-Cache"] = "hit"
-        if match := _PAPER_PAGE.match(request.path):  # the view did not run: count it here
-            viewcount.record_view(int(match[1]))
         return response
 
     def _render(self, request, key: str, number, changed):

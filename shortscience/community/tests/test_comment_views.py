@@ -144,10 +144,18 @@ class DeleteCommentViewTests(CommunityTestCase):
 
     def test_a_moderator_deletes_with_a_reason_on_the_public_log(self):
         self.client.force_login(self.dora)
-        self.assertContains(self.client.get(self.url), "public moderation log")
-        self.assertContains(self.client.post(self.url, {"reason": ""}), "Say why", status_code=400)
+        page = self.client.get(self.url)
+        self.assertContains(page, "public moderation log")
+        # The page's form goes to the moderation action, which writes the log line.
+        act = f"/moderation/act/comment/{self.mine.pk}"
+        self.assertContains(page, f'action="{act}"')
+        form = {"action": "delete", "next": self.mine.thread_url()}
+        r = self.client.post(act, {**form, "reason": ""}, follow=True)
+        self.assertContains(r, "Say why")
         self.assertFalse(self.reload(self.mine).is_deleted)
-        r = self.client.post(self.url, {"reason": "Off-topic."})
+        self.assertEqual(self.client.post(self.url).status_code, 403)  # not the author's way
+        self.assertFalse(self.reload(self.mine).is_deleted)
+        r = self.client.post(act, {**form, "reason": "Off-topic."})
         self.assertRedirects(r, self.mine.thread_url(), fetch_redirect_response=False)
         self.assertTrue(self.reload(self.mine).is_deleted)
         self.assertEqual(self.reload(self.summary).comment_count, 0)

@@ -104,17 +104,3 @@ def absolute_url(path: str) -> str:
 @register.simple_tag
 def author_url(author) -> str:
     return author_path(author)
-
-
-@register.simple_tag
-def related_papers(paper: Paper) -> list[Paper]:
-    """The stored nearest neighbours of `paper` (manage.py compute_related), in one query."""
-    from shortscience.discovery.models import RelatedPaper
-
-    rows = (
-        RelatedPaper.objects.filter(paper=paper, related__merged_into=None)
-        .select_related("related")
-        .only("rank", "related__id", "related__title", "related__slug", "related__year")
-        .order_by("rank")
-    )
-    return [row.related for row in rows]

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from shortscience.discovery.models import RelatedPaper
-from shortscience.papers.services import merge_papers
+from shortscience.library.services import merge_papers
 from shortscience.test import BaseTestCase, make_paper, make_summary
 
 

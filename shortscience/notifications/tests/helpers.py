@@ -1,30 +1,30 @@
-"""Shared set-up for the notification tests: comments made directly (the comment service
-belongs to another app), and summaries saved with their after-commit hooks run."""
+"""Shared set-up for the notification tests: comments and summaries written through their
+services, with the background worker's tasks run as it would run them."""
 
 from __future__ import annotations
 
 from shortscience.community.models import Comment
 from shortscience.notifications.models import NotificationSettings
-from shortscience.test import BaseTestCase, make_summary
+from shortscience.test import BaseTestCase, make_summary, run_tasks
+from shortscience.test import make_comment as post
 
 
-def make_comment(summary, user, body="A comment with $x$.", parent=None, **kwargs) -> Comment:
-    return Comment.objects.create(
-        summary=summary,
-        user=user,
-        parent=parent,
-        depth=(parent.depth + 1) if parent else 0,
-        body=body,
-        body_html=f"<p>{body}</p>",
-        **kwargs,
-    )
+def make_comment(summary, user, body="A comment with $x$.", parent=None, **later) -> Comment:
+    """A comment posted through the community service; `later` (is_hidden=True,
+    is_deleted=True) is what happened to it before the worker came to its task."""
+    comment = post(summary, user, body, parent=parent)
+    if later:
+        Comment.objects.filter(pk=comment.pk).update(**later)
+        comment.refresh_from_db()
+    return comment
 
 
 class NotificationTestCase(BaseTestCase):
     def save_summary(self, paper, user, body="A summary with $E=mc^2$.", **kwargs):
-        """make_summary, running the on-commit notifications as a real request would."""
-        with self.captureOnCommitCallbacks(execute=True):
-            return make_summary(paper, user, body, **kwargs)
+        """make_summary, then the worker's run of the tasks it queued."""
+        summary = make_summary(paper, user, body, **kwargs)
+        run_tasks()
+        return summary
 
     def set_mode(self, user, mode, **kinds):
         NotificationSettings.objects.update_or_create(

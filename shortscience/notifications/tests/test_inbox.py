@@ -3,10 +3,9 @@ from __future__ import annotations
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from shortscience.notifications import services
 from shortscience.notifications.models import Notification
 from shortscience.notifications.tests.helpers import NotificationTestCase, make_comment
-from shortscience.test import make_paper
+from shortscience.test import make_paper, run_tasks
 
 
 class InboxTests(NotificationTestCase):
@@ -17,7 +16,7 @@ class InboxTests(NotificationTestCase):
 
     def comment(self, user=None, **kwargs):
         comment = make_comment(self.summary, user or self.bob, **kwargs)
-        services.comment_posted(comment)
+        run_tasks()
         return comment
 
     def test_it_lists_the_members_notifications_and_marks_them_read(self):
@@ -94,8 +93,10 @@ class MarkAllReadTests(NotificationTestCase):
     def setUp(self):
         super().setUp()
         self.summary = self.save_summary(make_paper("Read Paper"), self.alice)
-        services.comment_posted(make_comment(self.summary, self.bob))
-        services.comment_posted(make_comment(self.summary, self.charlie))
+        make_comment(self.summary, self.bob)
+        run_tasks()
+        make_comment(self.summary, self.charlie)
+        run_tasks()
 
     def unread(self, user):
         return Notification.objects.filter(recipient=user, read_at__isnull=True).count()

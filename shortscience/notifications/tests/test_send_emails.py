@@ -14,7 +14,7 @@ from shortscience.community.models import Comment
 from shortscience.notifications import services
 from shortscience.notifications.models import Notification, NotificationSettings, OutboxEmail
 from shortscience.notifications.tests.helpers import NotificationTestCase, make_comment
-from shortscience.test import make_paper
+from shortscience.test import make_paper, run_tasks
 
 FAILING = "shortscience.notifications.tests.test_send_emails.FailingBackend"
 
@@ -35,7 +35,8 @@ class SendEmailsTests(NotificationTestCase):
         super().setUp()
         self.summary = self.save_summary(make_paper("Mail Paper"), self.alice)
         self.set_mode(self.alice, "immediate")
-        services.comment_posted(make_comment(self.summary, self.bob, "Hello $x$."))
+        make_comment(self.summary, self.bob, "Hello $x$.")
+        run_tasks()
         self.email = OutboxEmail.objects.get()
 
     def test_it_sends_due_emails_once_with_unsubscribe_headers(self):
@@ -127,8 +128,10 @@ class DigestTests(NotificationTestCase):
         super().setUp()
         self.summary = self.save_summary(make_paper("Digest Paper"), self.alice)
         # alice has no settings row: the default mode is the daily digest.
-        services.comment_posted(make_comment(self.summary, self.bob, "One."))
-        services.comment_posted(make_comment(self.summary, self.charlie, "Two."))
+        make_comment(self.summary, self.bob, "One.")
+        run_tasks()
+        make_comment(self.summary, self.charlie, "Two.")
+        run_tasks()
 
     def test_digest_sends_one_email_with_every_pending_notification(self):
         self.assertIn("Queued 1 digest.", run("--digest"))
@@ -145,7 +148,8 @@ class DigestTests(NotificationTestCase):
 
     def test_a_second_digest_waits_a_day(self):
         run("--digest")
-        services.comment_posted(make_comment(self.summary, self.bob, "Three."))
+        make_comment(self.summary, self.bob, "Three.")
+        run_tasks()
         self.assertIn("Queued 0 digests.", run("--digest"))
         later = timezone.now() + timedelta(days=1)
         self.assertEqual(services.queue_digests(now=later), 1)
@@ -179,7 +183,7 @@ class WithdrawnEmailTests(NotificationTestCase):
         self.summary = self.save_summary(make_paper("Spam Paper"), self.alice)
         self.set_mode(self.alice, "immediate")
         self.comment = make_comment(self.summary, self.bob, "Buy cheap pills.")
-        services.comment_posted(self.comment)
+        run_tasks()
 
     def test_an_email_about_a_comment_hidden_before_sending_is_withdrawn(self):
         Comment.objects.filter(pk=self.comment.pk).update(is_hidden=True)

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from unittest import mock
+
+from django.db import transaction
+from django.utils import timezone
+
 from shortscience.accounts.models import AuthorClaim
+from shortscience.notifications import fanout
 from shortscience.notifications.models import Follow, Notification, OutboxEmail
 from shortscience.notifications.tests.helpers import NotificationTestCase
-from shortscience.test import make_paper, make_summary, make_user
+from shortscience.test import make_paper, make_summary, make_user, run_tasks
+from shortscience.web.models import Task
 
 Kind = Notification.Kind
 
@@ -87,10 +95,38 @@ class SummarySavedTests(NotificationTestCase):
             self.assertNotIn("alice", text.lower())
         self.assertIn("Okapi insight", email.body_text)
 
-    def test_nobody_is_told_before_the_save_commits(self):
-        with self.captureOnCommitCallbacks(execute=False) as callbacks:
-            make_summary(self.paper, self.alice)
+    def test_nobody_is_told_in_the_request_only_by_the_worker(self):
+        make_summary(self.paper, self.alice)
         self.assertFalse(Notification.objects.exists())
-        for callback in callbacks:
-            callback()
+        run_tasks()
+        self.assertEqual(Notification.objects.count(), 2)
+
+    def test_a_save_that_rolls_back_leaves_nothing_to_tell(self):
+        with self.assertRaises(RuntimeError), transaction.atomic():
+            make_summary(self.paper, self.alice)
+            raise RuntimeError("the request failed after the save")
+        self.assertFalse(Task.objects.exists())
+        run_tasks()
+        self.assertFalse(Notification.objects.exists())
+
+    def test_a_paper_with_more_followers_than_a_batch_tells_each_once(self):
+        followers = [make_user(f"reader{i}") for i in range(7)]
+        Follow.objects.bulk_create([Follow(user=u, paper=self.paper) for u in followers])
+        with mock.patch.object(fanout, "BATCH", 3):
+            make_summary(self.paper, self.alice)
+            self.assertEqual(run_tasks()["done"], 3)  # 8 followers in batches of 3
+        told = Notification.objects.filter(kind=Kind.SUMMARY_ON_FOLLOWED_PAPER)
+        self.assertEqual(
+            sorted(told.values_list("recipient__username", flat=True)),
+            sorted(["bob", *(u.username for u in followers)]),
+        )
+        self.assertEqual(Notification.objects.filter(recipient=self.author).count(), 1)
+
+    def test_a_worker_stopped_in_a_batch_leaves_the_batch_to_be_told_once(self):
+        make_summary(self.paper, self.alice)
+        with mock.patch.object(fanout, "deliver", side_effect=OSError("the worker died")):
+            self.assertEqual(run_tasks()["retry"], 1)
+        self.assertFalse(Notification.objects.exists())
+        run_tasks(now=timezone.now() + timedelta(minutes=1))
+        run_tasks(now=timezone.now() + timedelta(minutes=1))  # nothing left to run twice
         self.assertEqual(Notification.objects.count(), 2)

@@ -5,9 +5,9 @@ import re
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from shortscience.discovery.reading import SUMMARIES_PER_PAGE
 from shortscience.lib.records import AuthorInfo
 from shortscience.papers.models import Author, Paper, load_details
-from shortscience.papers.views import SUMMARIES_PER_PAGE
 from shortscience.test import BaseTestCase, make_paper, make_summary, make_user
 
 

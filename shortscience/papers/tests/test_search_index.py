@@ -6,9 +6,9 @@ from io import StringIO
 from django.core.management import call_command
 from django.db import connection
 
+from shortscience.library.services import merge_papers, undo_merge
 from shortscience.papers import search_index
 from shortscience.papers.models import ImportCheckpoint
-from shortscience.papers.services import merge_papers, undo_merge
 from shortscience.test import BaseTestCase, make_paper
 
 

@@ -6,8 +6,8 @@ import unittest
 
 from django.db import connection
 
+from shortscience.library.services import merge_papers
 from shortscience.papers import search_index
-from shortscience.papers.services import merge_papers
 from shortscience.search import services
 from shortscience.search.query import parse
 from shortscience.test import BaseTestCase, make_paper, make_summary

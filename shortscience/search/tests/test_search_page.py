@@ -274,7 +274,7 @@ class SearchPrivacyTests(BaseTestCase):
         self.assertContains(self.client.get(URL, {"q": "axolotl"}), "Bob Berners")
 
     def test_a_merged_paper_is_found_as_the_paper_it_was_merged_into(self):
-        from shortscience.papers.services import merge_papers
+        from shortscience.library.services import merge_papers
 
         kept = make_paper("Kept Tapestry Paper")
         gone = make_paper("Merged Tapestry Paper")

@@ -7,11 +7,11 @@ import importlib
 
 from django.db import connection
 
-from shortscience.accounts.services import delete_account
+from shortscience.library.services import merge_papers, undo_merge
+from shortscience.members.services import delete_account
 from shortscience.moderation import services as moderation
 from shortscience.moderation.tests.helpers import ModerationTestCase
 from shortscience.papers.models import Paper
-from shortscience.papers.services import merge_papers, undo_merge
 from shortscience.summaries.models import Summary, refresh_paper_stats
 from shortscience.test import make_paper, make_summary, make_user
 

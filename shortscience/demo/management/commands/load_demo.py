@@ -23,8 +23,8 @@ from django.utils import timezone
 from shortscience.community.models import Comment, Vote
 from shortscience.community.services import cast_vote, post_comment, refresh_reputation
 from shortscience.lib.records import PaperRecord
+from shortscience.library.services import upsert_paper
 from shortscience.papers.models import Paper
-from shortscience.papers.services import upsert_paper
 from shortscience.summaries.models import Summary, refresh_paper_stats
 from shortscience.summaries.services import save_summary
 

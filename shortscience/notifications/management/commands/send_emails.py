@@ -1,8 +1,10 @@
-"""Send the email outbox: notifications queued by the site, and the daily digests.
+"""The background worker: runs the tasks the site's writes queued (who hears about a new
+comment or summary: notifications/fanout.py), then sends the email outbox and the daily
+digests.
 
-A single pass by default (for cron); `--loop` keeps running, sending every few seconds and
-queuing digests once a day, until Ctrl-C. Several senders may run at once: each claims
-its rows first (see services.claim_due), so no email goes out twice.
+A single pass by default (for cron); `--loop` keeps running, a round every few seconds and
+the digests once a day, until Ctrl-C. Several workers may run at once: each claims its
+tasks and emails first (web/tasks.py, services.claim_due), so none is done twice.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from shortscience.notifications import services
+from shortscience.web import tasks
 
 
 class Command(BaseCommand):
-    help = "Send due outbox emails (retrying failures with backoff) and daily digests."
+    help = "Run due background tasks, then send due outbox emails (retrying failures) and digests."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -27,8 +30,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--interval",
             type=float,
-            default=30.0,
-            help="seconds to sleep between rounds with --loop (default 30)",
+            default=5.0,
+            help="seconds to sleep between rounds with --loop (default 5): how late a "
+            "notification may come",
         )
         parser.add_argument(
             "--digest",
@@ -66,6 +70,12 @@ class Command(BaseCommand):
             self.stdout.write("Stopped.")
 
     def _round(self, *, digest: bool, batch: int, quiet: bool = False) -> None:
+        ran = tasks.run_due()
+        if any(ran.values()):
+            self.stdout.write(
+                f"{timezone.now():%H:%M:%S} tasks: done {ran['done']}, will retry {ran['retry']}, "
+                f"gave up {ran['failed']}."
+            )
         if digest:
             queued = services.queue_digests()
             self.stdout.write(f"Queued {queued} digest{'s' if queued != 1 else ''}.")

@@ -22,9 +22,9 @@ from shortscience.lib import identifiers
 from shortscience.lib.http import FetchError
 from shortscience.lib.progress import Progress
 from shortscience.lib.records import ImportFailed, PaperRecord
-from shortscience.papers import services
-from shortscience.papers.bulk import BulkWriter
+from shortscience.library.bulk import BulkWriter
 from shortscience.papers.models import ImportCheckpoint
+from shortscience.papers.services import fetch_records
 
 MAX_REPORTED = 50  # bad records listed one by one; beyond this only counted
 
@@ -129,7 +129,7 @@ class Command(BaseCommand):
             self._skip(item, "not an identifier we can read")
             return
         try:
-            records = services.fetch_records(ident)
+            records = fetch_records(ident)
         except (ImportFailed, FetchError) as e:
             if self.strict:
                 raise CommandError(f"{item}: {e}") from e

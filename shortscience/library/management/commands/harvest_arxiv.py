@@ -16,7 +16,7 @@ from django.utils import timezone
 from shortscience.lib.http import FetchError
 from shortscience.lib.progress import Progress
 from shortscience.lib.records import ImportFailed
-from shortscience.papers.bulk import BulkWriter
+from shortscience.library.bulk import BulkWriter
 from shortscience.papers.models import ImportCheckpoint
 
 

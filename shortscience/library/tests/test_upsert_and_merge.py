@@ -5,8 +5,8 @@ from datetime import date
 from django.contrib.auth import get_user_model
 
 from shortscience.lib.records import AuthorInfo, ImportFailed, PaperRecord
+from shortscience.library.services import MergeConflict, merge_papers, undo_merge, upsert_paper
 from shortscience.papers.models import Author, MergeLog, Paper, Venue
-from shortscience.papers.services import MergeConflict, merge_papers, undo_merge, upsert_paper
 from shortscience.summaries.models import Summary
 from shortscience.test import BaseTestCase, make_summary
 

@@ -9,7 +9,8 @@ from django.test import TestCase
 from shortscience.papers.models import ImportCheckpoint, Paper
 from shortscience.test import RecordedServer
 
-OAI = Path(__file__).resolve().parent / "data" / "arxiv" / "oai"
+# The recorded responses live with the source parsers that read them.
+OAI = Path(__file__).resolve().parents[2] / "papers" / "tests" / "data" / "arxiv" / "oai"
 XML = "text/xml; charset=utf-8"
 FIRST = "/oai?verb=ListRecords&metadataPrefix=arXiv&from=2017-01-01&set=cs"
 SECOND = "/oai?verb=ListRecords&resumptionToken=7171289%7C1001"

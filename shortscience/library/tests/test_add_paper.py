@@ -5,7 +5,8 @@ from pathlib import Path
 from shortscience.papers.models import Paper
 from shortscience.test import BaseTestCase, RecordedServer, make_paper
 
-DATA = Path(__file__).resolve().parent / "data"
+# The recorded responses and sample files live with the source parsers that read them.
+DATA = Path(__file__).resolve().parents[2] / "papers" / "tests" / "data"
 ATOM = "application/atom+xml; charset=utf-8"
 
 

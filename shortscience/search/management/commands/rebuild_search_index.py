@@ -11,9 +11,9 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.db.models import Max
 
+from shortscience.lib import sqlite_bulk
 from shortscience.lib.progress import Progress
 from shortscience.papers import search_index
-from shortscience.papers.bulk import tune_sqlite_for_bulk
 from shortscience.papers.models import ImportCheckpoint, Paper
 
 
@@ -51,7 +51,7 @@ class Command(BaseCommand):
         )
         if connection.vendor == "sqlite":
             with connection.cursor() as cursor:
-                tune_sqlite_for_bulk(cursor)
+                sqlite_bulk.tune(cursor)
         top = Paper.objects.aggregate(top=Max("id"))["top"] or 0
         if done == 0 and top > 0:
             # PostgreSQL: a build from the start fills the table without its GIN indexes

@@ -12,7 +12,8 @@ from django.test import TestCase
 from shortscience.papers.models import ImportCheckpoint, Paper, PaperIdentifier
 from shortscience.test import RecordedServer
 
-DATA = Path(__file__).resolve().parent / "data"
+# The recorded responses and sample files live with the source parsers that read them.
+DATA = Path(__file__).resolve().parents[2] / "papers" / "tests" / "data"
 SAMPLE = DATA / "arxiv" / "snapshot_sample.jsonl"
 
 

@@ -23,8 +23,9 @@ from django.db import connection, reset_queries, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from shortscience.lib import identifiers
+from shortscience.lib import identifiers, sqlite_bulk
 from shortscience.lib.records import PaperRecord
+from shortscience.library.services import upsert_paper
 from shortscience.papers.models import (
     Author,
     ImportCheckpoint,
@@ -35,7 +36,6 @@ from shortscience.papers.models import (
     Venue,
     normalize_name,
 )
-from shortscience.papers.services import upsert_paper
 
 _CHUNK = 5000  # ids per IN (...) clause; well under SQLite's and PostgreSQL's limits
 
@@ -75,22 +75,6 @@ def _normalized_identifiers(record: PaperRecord) -> list[identifiers.Identifier]
     return found
 
 
-# SQLite's page cache for a bulk import's connection. The default (2 MB) stops holding the
-# upper levels of the tables' and indexes' B-trees at a few hundred thousand papers, and each
-# batch's lookups and inserts then read pages back from the OS: 300k records took 95 s with
-# the cache at its minimum, 45 s with the default and 39 s with 128 MB (bench/import_arxiv.py).
-# It is a fixed amount of memory, whatever the size of the file being imported.
-SQLITE_BULK_CACHE_MIB = 128
-
-
-def tune_sqlite_for_bulk(cursor) -> None:
-    cursor.execute(f"PRAGMA cache_size = -{SQLITE_BULK_CACHE_MIB * 1024}")
-    # Let the write-ahead log grow to ~64 MB before copying it into the database: with the
-    # default (4 MB) every batch's commit also paid for a checkpoint. Readers are unaffected;
-    # the log shrinks back at the next checkpoint.
-    cursor.execute("PRAGMA wal_autocheckpoint = 16000")
-
-
 class BulkWriter:
     def __init__(self) -> None:
         self.tally: Counter[str] = Counter()
@@ -99,7 +83,7 @@ class BulkWriter:
         self._keywords: dict[str, int] = dict(Keyword.objects.values_list("name", "id"))
         if connection.vendor == "sqlite":
             with connection.cursor() as cursor:
-                tune_sqlite_for_bulk(cursor)
+                sqlite_bulk.tune(cursor)
 
     def write(
         self, records: list[PaperRecord], *, checkpoint: tuple[str, int] | None = None

@@ -1,0 +1,120 @@
+"""Who hears about a new comment or summary: run by the background worker, from the tasks the
+community and summaries apps queue with their writes (web/tasks.py), never in the request.
+
+Each run tells at most BATCH followers and queues the rest as a new task in the same
+transaction, so a paper with 10,000 followers never holds the write lock for long, and a
+worker stopped half way leaves the rest to be told, once. A batch leaves out whoever was
+told about the same comment or summary already: a member who follows both a summary and a
+thread under it hears once, and the first reason wins (a summary's author hears "a comment
+on your summary", not "a comment in a discussion you follow").
+
+Read at run time, not at write time: a comment hidden or deleted, or a summary made private,
+before the worker came to it is told to nobody.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from shortscience.accounts.models import AuthorClaim
+from shortscience.community.models import Comment
+from shortscience.notifications.models import Follow, Notification
+from shortscience.notifications.services import deliver, thread_root
+from shortscience.summaries.models import Summary
+from shortscience.web import tasks
+
+Kind = Notification.Kind
+BATCH = 500
+
+
+def _followers(follows, after: int) -> tuple[list[int], int | None]:
+    """One batch of follower ids after the Follow row `after`, and where the next starts
+    (None when this batch was the last)."""
+    rows = list(follows.filter(pk__gt=after).order_by("pk").values_list("pk", "user_id")[:BATCH])
+    following = [user_id for _, user_id in rows]
+    return following, (rows[-1][0] if len(rows) == BATCH else None)
+
+
+@tasks.handler("comment_posted")
+def comment_posted(comment_id: int, after: int = 0) -> None:
+    """A comment was posted: tell the summary's author, the parent comment's author and
+    the followers of the summary or of the thread. The commenter follows the thread."""
+    comment = (
+        Comment.objects.select_related("summary__paper", "parent").filter(pk=comment_id).first()
+    )
+    if comment is None or comment.is_hidden or comment.is_deleted:
+        return
+    summary = comment.summary
+    root = thread_root(comment)
+    if after == 0:
+        Follow.objects.get_or_create(user_id=comment.user_id, comment=root)
+    # The reasons that outrank following, in order: offered in the first batch only, and
+    # kept out of the followers of every batch.
+    first: dict[int, str] = {summary.user_id: Kind.COMMENT_ON_SUMMARY}
+    parent = comment.parent if comment.parent_id else None
+    if summary.is_public and parent is not None and not parent.is_deleted:
+        first.setdefault(parent.user_id, Kind.REPLY_TO_COMMENT)
+    first.pop(comment.user_id, None)  # nobody is told about their own comment
+    recipients = dict(first) if after == 0 else {}
+    following, next_after = [], None
+    if summary.is_public:
+        follows = Follow.objects.filter(Q(summary=summary) | Q(comment=root))
+        following, next_after = _followers(follows, after)
+    told = set(
+        Notification.objects.filter(comment=comment, recipient_id__in=following).values_list(
+            "recipient_id", flat=True
+        )
+    )
+    for user_id in following:
+        if user_id != comment.user_id and user_id not in first and user_id not in told:
+            recipients.setdefault(user_id, Kind.COMMENT_IN_FOLLOWED)
+    deliver(recipients, paper=summary.paper, summary=summary, comment=comment)
+    if next_after is not None:
+        tasks.enqueue("comment_posted", comment_id=comment_id, after=next_after)
+
+
+@tasks.handler("summary_saved")
+def summary_saved(summary_id: int, created: bool, became_public: bool, after: int = 0) -> None:
+    """A summary was saved: its author follows it on creation; when it became public, tell
+    the paper's claimed authors and its followers (once per summary, whatever its later
+    changes of visibility)."""
+    summary = Summary.objects.select_related("paper", "user").filter(pk=summary_id).first()
+    if summary is None:
+        return
+    if created and after == 0:
+        Follow.objects.get_or_create(user_id=summary.user_id, summary=summary)
+    if not became_public or not summary.is_public:
+        return
+    claimants = list(
+        AuthorClaim.objects.filter(
+            paper_id=summary.paper_id, status=AuthorClaim.Status.APPROVED
+        ).values_list("user_id", flat=True)
+    )
+    following, next_after = _followers(Follow.objects.filter(paper_id=summary.paper_id), after)
+    offered = (claimants if after == 0 else []) + following
+    # Private -> public -> private -> public tells nobody twice.
+    told = set(
+        Notification.objects.filter(
+            summary=summary,
+            kind__in=[Kind.SUMMARY_OF_CLAIMED_PAPER, Kind.SUMMARY_ON_FOLLOWED_PAPER],
+            recipient_id__in=offered,
+        ).values_list("recipient_id", flat=True)
+    )
+    recipients: dict[int, str] = {}
+    if after == 0:
+        for user_id in claimants:
+            recipients.setdefault(user_id, Kind.SUMMARY_OF_CLAIMED_PAPER)
+    for user_id in following:
+        if user_id not in claimants:
+            recipients.setdefault(user_id, Kind.SUMMARY_ON_FOLLOWED_PAPER)
+    for user_id in [summary.user_id, *told]:
+        recipients.pop(user_id, None)
+    deliver(recipients, paper=summary.paper, summary=summary)
+    if next_after is not None:
+        tasks.enqueue(
+            "summary_saved",
+            summary_id=summary_id,
+            created=created,
+            became_public=became_public,
+            after=next_after,
+        )
