@@ -148,6 +148,8 @@ PAGE_CACHE_SKIP_PREFIXES = (
     "/static/",
     "/media/",
     "/healthz",
+    # A personal page (the token in its address is the member's), kept out of shared caches.
+    "/unsubscribe/",
 )
 
 AUTH_USER_MODEL = "accounts.User"
@@ -158,6 +160,8 @@ AUTHENTICATION_BACKENDS = [
 ]
 # Says "This account is banned: <reason>" on the log-in form instead of a wrong-password error.
 ACCOUNT_ADAPTER = "shortscience.accounts.auth.AccountAdapter"
+# Says that a member who signed up with ORCID, GitHub or Google joined the directory.
+SOCIALACCOUNT_ADAPTER = "shortscience.accounts.auth.SocialAccountAdapter"
 # allauth's limits live in the per-process cache; ours are database token buckets shared by
 # every app server (accounts/ratelimit.py, wired around allauth's forms in urls.py).
 ACCOUNT_RATE_LIMITS = False

@@ -1,18 +1,11 @@
 from django.contrib import admin, messages
-from django.contrib.auth.admin import UserAdmin
 
 from shortscience.accounts import services
-from shortscience.accounts.models import AuthorClaim, TokenBucket, User
+from shortscience.accounts.models import AuthorClaim, TokenBucket
 from shortscience.accounts.permissions import is_moderator
 
-
-@admin.register(User)
-class ShortScienceUserAdmin(UserAdmin):
-    fieldsets = (
-        *UserAdmin.fieldsets,
-        ("Profile", {"fields": ("display_name", "bio", "orcid", "reputation")}),
-    )
-    list_display = ["username", "email", "display_name", "is_staff", "date_joined"]
+# User is registered by the members app: deleting a member deletes their summaries, and
+# the papers' public summary numbers must follow (members/admin.py).
 
 
 @admin.register(TokenBucket)

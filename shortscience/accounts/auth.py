@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from allauth.account import auth_backends
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import backends, get_user_model
@@ -14,6 +15,7 @@ from django.shortcuts import redirect
 
 from shortscience.accounts.permissions import MODERATORS_GROUP
 from shortscience.accounts.ratelimit import allow_key
+from shortscience.web import changes
 
 
 def ban_message(user) -> str:
@@ -63,9 +65,23 @@ class AccountAdapter(DefaultAccountAdapter):
             raise forms.ValidationError(ban_message(user))
         return user
 
+    def save_user(self, request, user, form, commit=True):
+        user = super().save_user(request, user, form, commit=commit)
+        # A new member is in the directory at once (web/changes.py).
+        changes.changed(lists=[changes.MEMBERS])
+        return user
+
     def pre_login(self, request, user, **kwargs):
         # Every other way into a session (after sign-up, a password reset, a social account).
         if getattr(user, "banned_at", None) is not None:
             messages.error(request, ban_message(user))
             return redirect("account_login")
         return super().pre_login(request, user, **kwargs)
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    def save_user(self, request, sociallogin, form=None):
+        user = super().save_user(request, sociallogin, form=form)
+        # Signing up with ORCID, GitHub or Google may not go through AccountAdapter.save_user.
+        changes.changed(lists=[changes.MEMBERS])
+        return user

@@ -9,6 +9,17 @@ from django.utils import timezone
 
 from shortscience.accounts.models import AuthorClaim, User
 from shortscience.papers.models import Paper, PaperAuthor
+from shortscience.web import changes
+
+
+def update_profile(user: User, *, display_name: str, bio: str, orcid: str) -> User:
+    """A member changes what others see of them: their name is on every page that shows
+    their signed work, and in the directory."""
+    with transaction.atomic():
+        user.display_name, user.bio, user.orcid = display_name, bio, orcid
+        user.save(update_fields=["display_name", "bio", "orcid"])
+        changes.changed(members=[user.pk], lists=[changes.MEMBERS])
+    return user
 
 
 def verified_orcids(user: User) -> list[str]:

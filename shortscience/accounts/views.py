@@ -20,7 +20,7 @@ def settings_page(request):
     if request.method == "POST":
         form = SettingsForm(request.POST, instance=request.user)
         if form.is_valid():
-            form.save()
+            services.update_profile(request.user, **form.cleaned_data)
             messages.success(request, "Your settings are saved.")
             return redirect("accounts:settings")
     else:

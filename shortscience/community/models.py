@@ -102,11 +102,18 @@ class Comment(models.Model):
             and timezone.now() <= self.edit_deadline
         )
 
+    @property
+    def named_member_id(self) -> int | None:
+        """The member whose name the comment shows (None under their own anonymous summary)."""
+        summary = self.summary
+        if summary.is_anonymous and self.user_id == summary.user_id:
+            return None
+        return self.user_id
+
     def byline(self) -> str:
         """The name readers see. The author of an anonymous summary stays anonymous in its
         discussion: their name on a comment under it would say who wrote the summary."""
-        summary = self.summary
-        if summary.is_anonymous and self.user_id == summary.user_id:
+        if self.named_member_id is None:
             return "Anonymous (the summary's author)"
         return self.user.shown_name
 

@@ -28,7 +28,7 @@ from shortscience.papers.services import resolve_cites
 from shortscience.ranking.scores import wilson_lower_bound
 from shortscience.ranking.viewcount import views_today
 from shortscience.summaries.models import Summary, public_q
-from shortscience.web import tasks
+from shortscience.web import changes, tasks
 
 
 def _check_member(user) -> None:
@@ -92,8 +92,6 @@ def cast_vote(user, *, summary: Summary | None = None, comment: Comment | None =
         old = vote.value if vote is not None else 0
         if old == value:
             return VoteResult(value, target.upvotes, target.downvotes)
-        # Model writes, not queryset updates: the Vote's save/delete signal is what tells
-        # the anonymous page cache (web/pages.py) that a score changed.
         if value == 0:
             vote.delete()  # type: ignore[union-attr]
         elif vote is None:
@@ -112,7 +110,17 @@ def cast_vote(user, *, summary: Summary | None = None, comment: Comment | None =
         model.objects.filter(pk=pk).update(
             upvotes=F("upvotes") + d_up, downvotes=F("downvotes") + d_down, **ranking
         )
+        _say_vote_changed(target)
     return VoteResult(value, up, down)
+
+
+def _say_vote_changed(target: Summary | Comment) -> None:
+    """A summary's score shows on its paper's pages and orders the summary lists (Best,
+    Popular, Top recent); a comment's shows in its thread, on its paper's summary page."""
+    if isinstance(target, Summary):
+        changes.changed(papers=[target.paper_id], lists=[changes.SUMMARIES])
+    elif target.summary.is_public:
+        changes.changed(papers=[target.summary.paper_id])
 
 
 _WHO_MAY_SEE = ("user_id", "visibility", "is_hidden")
@@ -131,6 +139,7 @@ def _lock_vote_target(model, pk: int):
                 "is_hidden",
                 "upvotes",
                 "downvotes",
+                "summary__paper_id",
                 *(f"summary__{name}" for name in _WHO_MAY_SEE),
             )
             .get(pk=pk)
@@ -214,7 +223,25 @@ def post_comment(user, summary: Summary, body: str, parent: Comment | None = Non
         Summary.objects.filter(pk=summary.pk).update(comment_count=F("comment_count") + 1)
         # Who hears about it is decided by the background worker (notifications/fanout.py).
         tasks.enqueue("comment_posted", comment_id=comment.pk)
+        comment_changed(comment, count_changed=True)
     return comment
+
+
+def comment_changed(comment: Comment, *, count_changed: bool) -> None:
+    """Say what a change to `comment` changed, as visitors can see it (web/changes.py): its
+    thread on its paper's summary page; with `count_changed` (posted, deleted, hidden,
+    restored) the comment counts on the paper's pages and the summary lists (Top recent
+    counts comments); its author's profile, which lists it, except for a comment by an
+    anonymous summary's author under it, which no profile lists. Nothing for a comment
+    under a private summary: only its author sees that thread."""
+    summary = comment.summary
+    if not summary.is_public:
+        return
+    changes.changed(
+        papers=[summary.paper_id],
+        members=[comment.named_member_id],
+        lists=[changes.SUMMARIES] if count_changed else [],
+    )
 
 
 def edit_comment(user, comment: Comment, body: str) -> Comment:
@@ -246,6 +273,7 @@ def edit_comment(user, comment: Comment, body: str) -> Comment:
         comment.save(update_fields=["body", "body_html", "edited"])
         last = comment.revisions.aggregate(n=Max("number"))["n"] or 0
         CommentRevision.objects.create(comment=comment, number=last + 1, body=body)
+        comment_changed(comment, count_changed=False)
     return comment
 
 
@@ -257,7 +285,11 @@ def delete_comment(user, comment: Comment) -> Comment:
         raise PermissionDenied("Only its author can delete a comment this way.")
     with transaction.atomic():
         # The comment's lock makes two deletions at once decrement the count once.
-        comment = Comment.objects.select_for_update().get(pk=comment.pk)
+        comment = (
+            Comment.objects.select_for_update(of=("self",))
+            .select_related("summary")
+            .get(pk=comment.pk)
+        )
         if comment.is_deleted:
             return comment
         comment.is_deleted = True
@@ -266,6 +298,7 @@ def delete_comment(user, comment: Comment) -> Comment:
             Summary.objects.filter(pk=comment.summary_id).update(
                 comment_count=F("comment_count") - 1
             )
+        comment_changed(comment, count_changed=True)
     return comment
 
 
@@ -303,7 +336,11 @@ def refresh_reputation(users: Iterable | None = None, *, progress: Progress | No
             changed.append(member)
         if progress is not None:
             progress.advance()
-    User.objects.bulk_update(changed, ["reputation"], batch_size=500)
+    with transaction.atomic():
+        User.objects.bulk_update(changed, ["reputation"], batch_size=500)
+        if changed:
+            # Profiles show it, and the directory is ordered by it.
+            changes.changed(members=[m.pk for m in changed], lists=[changes.MEMBERS])
     if progress is not None:
         progress.finish()
     return len(changed)

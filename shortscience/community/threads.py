@@ -24,6 +24,14 @@ class Discussion:
     can_comment: bool = False
     max_chars: int = 0
 
+    def all_comments(self):
+        """Every comment shown, replies included, depth first."""
+        stack = list(reversed(self.comments))
+        while stack:
+            comment = stack.pop()
+            yield comment
+            stack.extend(reversed(comment.children))
+
 
 def my_votes(user, where: Q) -> dict[tuple[str, int], int]:
     """The viewer's votes matching `where`, as {("summary" or "comment", id): value}: one query."""

@@ -8,7 +8,7 @@ summaries, with no link to a profile) and its last edit as <updated>.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -22,6 +22,7 @@ from django.utils.feedgenerator import Atom1Feed
 from shortscience.discovery.queries import absolute
 from shortscience.papers.models import Keyword, Paper, Venue
 from shortscience.summaries.models import Summary
+from shortscience.web import changes, pages
 
 FEED_LENGTH = 30
 # /feeds/keyword/a,b,...: more names than this is not a feed anyone reads.
@@ -46,10 +47,29 @@ class Scope:
     link: str  # the HTML page the feed follows
     url: str  # the feed's own canonical path
     summaries: QuerySet[Summary]
+    entries: list[Summary] = field(default_factory=list)
 
 
 class SummaryFeed(Feed):
     feed_type = AtomWithContent
+
+    def get_object(self, request, *args, **kwargs) -> Scope:
+        scope = self.scope(request, *args, **kwargs)
+        scope.entries = list(
+            scope.summaries.select_related("user", "paper").order_by("-edited", "-pk")[:FEED_LENGTH]
+        )
+        # Which summaries a feed holds changes with any summary; each entry shows its
+        # paper's title and its byline.
+        pages.shows(
+            request,
+            papers=[s.paper_id for s in scope.entries],
+            members=[s.named_member_id for s in scope.entries],
+            lists=[changes.SUMMARIES],
+        )
+        return scope
+
+    def scope(self, request, *args, **kwargs) -> Scope:
+        raise NotImplementedError
 
     def __call__(self, request, *args, **kwargs):
         response = super().__call__(request, *args, **kwargs)
@@ -73,9 +93,7 @@ class SummaryFeed(Feed):
         return "Short summaries of research papers, written by researchers."
 
     def items(self, scope: Scope):
-        return scope.summaries.select_related("user", "paper").order_by("-edited", "-pk")[
-            :FEED_LENGTH
-        ]
+        return scope.entries
 
     def item_title(self, summary: Summary) -> str:
         return f"Summary of {summary.paper.title}"
@@ -102,7 +120,7 @@ class SummaryFeed(Feed):
 
 
 class SiteFeed(SummaryFeed):
-    def get_object(self, request) -> Scope:
+    def scope(self, request) -> Scope:
         return Scope(
             title=f"{settings.SITE_NAME}: recent summaries",
             link=reverse("home:home"),
@@ -112,8 +130,9 @@ class SiteFeed(SummaryFeed):
 
 
 class PaperFeed(SummaryFeed):
-    def get_object(self, request, pk: int) -> Scope:
+    def scope(self, request, pk: int) -> Scope:
         paper = get_object_or_404(Paper, pk=pk, merged_into__isnull=True)
+        pages.shows(request, papers=[paper.pk])  # the title
         return Scope(
             title=f"Summaries of {paper.title}",
             link=paper.get_absolute_url(),
@@ -123,7 +142,7 @@ class PaperFeed(SummaryFeed):
 
 
 class VenueFeed(SummaryFeed):
-    def get_object(self, request, key: str) -> Scope:
+    def scope(self, request, key: str) -> Scope:
         venue = get_object_or_404(Venue, key=key)
         return Scope(
             title=f"Summaries of {venue.name} papers",
@@ -142,7 +161,7 @@ def keyword_names(text: str) -> list[str]:
 class KeywordFeed(SummaryFeed):
     """Summaries of papers in ANY of the keywords, as arXiv's cs.LG+cs.CV listings are."""
 
-    def get_object(self, request, names: str) -> Scope:
+    def scope(self, request, names: str) -> Scope:
         wanted = keyword_names(names)
         if not wanted or len(wanted) > MAX_KEYWORDS:
             raise Http404("Name one to ten keywords.")
@@ -164,8 +183,9 @@ class UserFeed(SummaryFeed):
     """A member's public, signed summaries. Never their anonymous ones: listing those under
     the member's name is exactly what anonymity forbids."""
 
-    def get_object(self, request, username: str) -> Scope:
+    def scope(self, request, username: str) -> Scope:
         user = get_object_or_404(get_user_model(), username=username, is_active=True)
+        pages.shows(request, members=[user.pk])  # the title
         return Scope(
             title=f"Summaries by {user.shown_name}",
             link=reverse("members:profile", args=[user.username]),

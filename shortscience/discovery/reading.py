@@ -17,6 +17,7 @@ from shortscience.notifications.services import is_following
 from shortscience.papers.models import Paper
 from shortscience.summaries.access import shared_summary, summary_for
 from shortscience.summaries.models import Summary
+from shortscience.web import pages
 from shortscience.web.paging import page_number
 
 # Summaries on one paper page, best first: a much-summarised paper would otherwise make a page
@@ -52,6 +53,12 @@ def paper(request, pk: int, slug: str = ""):
     votes = my_votes(request.user, Q(summary__in=summaries)) if summaries else {}
     for summary in summaries:
         summary.my_vote = votes.get(("summary", summary.pk), 0)
+    related = RelatedPaper.objects.shown_for(paper)
+    pages.shows(
+        request,
+        papers=[paper.pk, *(p.pk for p in related)],
+        members=[s.named_member_id for s in summaries],
+    )
     mine = None
     if request.user.is_authenticated:
         mine = next((s for s in summaries if s.user_id == request.user.pk), None)
@@ -69,7 +76,7 @@ def paper(request, pk: int, slug: str = ""):
                 "previous": number - 1 if number > 1 else None,
                 "next": number + 1 if has_next else None,
             },
-            "related": RelatedPaper.objects.shown_for(paper),
+            "related": related,
             "following": is_following(request.user, paper),
         },
     )
@@ -93,10 +100,16 @@ def summary(request, pk: int):
         response["Cache-Control"] = "private, no-store"
         return response
     summary = summary_for(request.user, pk)
+    thread = discussion(summary, request.user)
+    pages.shows(
+        request,
+        papers=[summary.paper_id],
+        members=[summary.named_member_id, *(c.named_member_id for c in thread.all_comments())],
+    )
     context = {
         "summary": summary,
         "paper": summary.paper,
-        "discussion": discussion(summary, request.user),
+        "discussion": thread,
         "following": is_following(request.user, summary),
     }
     if summary.can_edit(request.user):

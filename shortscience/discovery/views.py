@@ -25,6 +25,7 @@ from shortscience.discovery.queries import (
 from shortscience.discovery.sitemaps import SITEMAPS
 from shortscience.papers.models import Author, Keyword, Paper, PaperAuthor, Venue
 from shortscience.summaries.models import Summary
+from shortscience.web import changes, pages
 
 BIBTEX_CONTENT_TYPE = "text/plain; charset=utf-8"
 
@@ -32,9 +33,21 @@ BIBTEX_CONTENT_TYPE = "text/plain; charset=utf-8"
 # --- browsing -----------------------------------------------------------------------------
 
 
+def _shows_papers(request, page) -> None:
+    """A list of papers (paper_page()) shows each paper and its best summary's byline, and
+    which papers it holds depends on their summaries (PaperQuerySet.summarised())."""
+    pages.shows(
+        request,
+        papers=[p.pk for p in page],
+        members=[p.best_summary.named_member_id for p in page if p.best_summary],
+        lists=[changes.PAPERS],
+    )
+
+
 @require_GET
 def venues(request):
     page = Paginator(summarised_venues(), PAGE_SIZE).get_page(request.GET.get("page"))
+    pages.shows(request, lists=[changes.PAPERS])
     return render(request, "discovery/venues.html", {"page": page})
 
 
@@ -47,6 +60,7 @@ def venue(request, key: str):
     if year is not None:
         papers = papers.filter(year=year)
     page = paper_page(papers.order_by("-last_summary", "-pk"), request.GET.get("page"))
+    _shows_papers(request, page)
     return render(
         request,
         "discovery/venue.html",
@@ -71,6 +85,7 @@ def keyword(request, name: str):
     tagged = Paper.keywords.through.objects.filter(keyword=keyword).values("paper_id")
     papers = Paper.objects.filter(pk__in=tagged).summarised()
     page = paper_page(papers.order_by("-last_summary", "-pk"), request.GET.get("page"))
+    _shows_papers(request, page)
     return render(request, "discovery/keyword.html", {"keyword": keyword, "page": page})
 
 
@@ -87,6 +102,7 @@ def author(request, pk: int, slug: str = ""):
     page = paper_page(
         papers.order_by("-public_summary_count", "-year", "-pk"), request.GET.get("page")
     )
+    _shows_papers(request, page)
     return render(request, "discovery/author.html", {"author": author, "page": page})
 
 
@@ -96,6 +112,7 @@ def year(request, year: int):
         raise Http404("No such year.")
     papers = Paper.objects.filter(year=year).summarised()
     page = paper_page(papers.order_by("-last_summary", "-pk"), request.GET.get("page"))
+    _shows_papers(request, page)
     return render(request, "discovery/year.html", {"year": year, "page": page})
 
 
@@ -144,6 +161,7 @@ def paper_bibtex(request, pk: int):
         raise Http404("No such paper.")
     if paper.merged_into_id:
         return redirect("discovery:paper_bibtex", paper.merged_into_id, permanent=True)
+    pages.shows(request, papers=[paper.pk])
     return HttpResponse(bibtex.entry(paper), content_type=BIBTEX_CONTENT_TYPE)
 
 
@@ -158,6 +176,7 @@ def venue_bibtex(request):
             content_type="text/plain; charset=utf-8",
         )
     papers = Paper.objects.filter(venue=venue, year=year).summarised().order_by("title", "pk")
+    pages.shows(request, lists=[changes.PAPERS])
     response = HttpResponse(bibtex.entries(papers.with_details()), content_type=BIBTEX_CONTENT_TYPE)
     filename = f"{slugify(venue.key.replace('/', '-'))}-{year}.bib"
     response["Content-Disposition"] = f'inline; filename="{filename}"'
@@ -170,11 +189,12 @@ def venue_bibtex(request):
 @require_GET
 @cache_control(public=True, max_age=3600)
 def sitemap_index(request):
+    pages.shows(request, lists=[changes.PAPERS, changes.SUMMARIES, changes.MEMBERS])
     sections = []
     for section, cls in SITEMAPS.items():
         url = absolute(reverse("discovery:sitemap_section", args=[section]))
-        pages = cls().paginator.num_pages
-        sections += [{"location": url if n == 1 else f"{url}?p={n}"} for n in range(1, pages + 1)]
+        count = cls().paginator.num_pages
+        sections += [{"location": url if n == 1 else f"{url}?p={n}"} for n in range(1, count + 1)]
     return render(
         request, "sitemap_index.xml", {"sitemaps": sections}, content_type="application/xml"
     )
@@ -183,6 +203,7 @@ def sitemap_index(request):
 @require_GET
 @cache_control(public=True, max_age=3600)
 def sitemap_section(request, section: str):
+    pages.shows(request, lists=[changes.PAPERS, changes.SUMMARIES, changes.MEMBERS])
     return django_sitemap(request, SITEMAPS, section=section)
 
 
@@ -200,5 +221,6 @@ Sitemap: {sitemap}
 @require_GET
 @cache_control(public=True, max_age=86400)
 def robots(request):
+    pages.shows(request)  # the same text whatever the content
     text = ROBOTS.format(sitemap=absolute(reverse("discovery:sitemap")))
     return HttpResponse(text, content_type="text/plain; charset=utf-8")

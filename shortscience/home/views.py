@@ -11,6 +11,7 @@ from django.utils import timezone
 from shortscience.community.models import Comment, Vote, visible_comment_q
 from shortscience.ranking import scores as ranking
 from shortscience.summaries.models import Summary
+from shortscience.web import changes, pages
 from shortscience.web.paging import CappedPaginator
 
 PAGE_SIZE = 30
@@ -46,6 +47,12 @@ def home(request):
     # Two queries whatever the page holds: the count and the page, with paper and author.
     summaries = summaries.for_list().defer("body", "body_html")
     page = CappedPaginator(summaries, PAGE_SIZE).get_page(request.GET.get("page"))
+    pages.shows(
+        request,
+        papers=[s.paper_id for s in page],
+        members=[s.named_member_id for s in page],
+        lists=[changes.SUMMARIES],
+    )
     return render(
         request,
         "home/home.html",

@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 
 from shortscience.library.services import MergeConflict, merge_papers, undo_merge
 from shortscience.papers.models import MergeLog, Paper, PaperAuthor, PaperIdentifier
+from shortscience.web.admin import ChangesEverything
 
 
 class PaperAuthorInline(admin.TabularInline):
@@ -19,7 +20,7 @@ class PaperIdentifierInline(admin.TabularInline):
 
 
 @admin.register(Paper)
-class PaperAdmin(admin.ModelAdmin):
+class PaperAdmin(ChangesEverything, admin.ModelAdmin):
     list_display = ["id", "title", "venue", "year", "source"]
     list_filter = ["source", "venue__kind"]
     search_fields = ["title", "identifiers__value"]

@@ -36,6 +36,7 @@ from shortscience.papers.models import (
     Venue,
     normalize_name,
 )
+from shortscience.web import changes
 
 _CHUNK = 5000  # ids per IN (...) clause; well under SQLite's and PostgreSQL's limits
 
@@ -176,6 +177,8 @@ class BulkWriter:
                 [digests[i] for i in new],
             )
             self.tally["created"] += len(new)
+            # New papers join the lists (an author's papers, search); no page shows them yet.
+            changes.changed(lists=[changes.PAPERS])
 
         for i in sorted(slow):
             paper, status = upsert_paper(records[i])

@@ -12,6 +12,7 @@ from shortscience.lib.records import ImportFailed, PaperRecord
 from shortscience.papers import search_index
 from shortscience.papers.models import Keyword, MergeLog, Paper, PaperIdentifier, Venue
 from shortscience.summaries.models import Summary, refresh_paper_stats
+from shortscience.web import changes
 
 
 class MergeConflict(Exception):
@@ -157,6 +158,8 @@ def upsert_paper(record: PaperRecord) -> tuple[Paper, str]:
         )
         if status != "unchanged":
             search_index.index_papers([paper.pk])
+            # Its pages, the lists that show it (or now hold it), search.
+            changes.changed(papers=[paper.pk], lists=[changes.PAPERS])
         return paper, status
 
 
@@ -189,7 +192,14 @@ def merge_papers(kept: Paper, merged: Paper, *, reason: str, by=None) -> MergeLo
         merged.merged_into = kept
         refresh_paper_stats([kept.pk, merged.pk])
         search_index.index_papers([kept.pk, merged.pk])
+        _say_merged(kept.pk, merged.pk)
         return MergeLog.objects.create(kept=kept, merged=merged, by=by, reason=reason, moved=moved)
+
+
+def _say_merged(*paper_ids: int) -> None:
+    """Both papers' pages change (one redirects, the other gains summaries), and with them
+    the lists of papers and of summaries (whose paper titles and links moved)."""
+    changes.changed(papers=paper_ids, lists=[changes.PAPERS, changes.SUMMARIES])
 
 
 def undo_merge(log: MergeLog) -> None:
@@ -205,6 +215,7 @@ def undo_merge(log: MergeLog) -> None:
         Paper.objects.filter(pk=log.merged_id).update(merged_into=None)
         refresh_paper_stats([log.kept_id, log.merged_id])
         search_index.index_papers([log.kept_id, log.merged_id])
+        _say_merged(log.kept_id, log.merged_id)
         log.undone = timezone.now()
         log.save(update_fields=["undone"])
 

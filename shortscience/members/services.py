@@ -15,7 +15,8 @@ from shortscience.accounts.models import User
 from shortscience.community.models import Comment, CommentRevision, Vote
 from shortscience.community.services import recount_comments
 from shortscience.notifications.models import NotificationSettings, OutboxEmail
-from shortscience.summaries.models import Revision, Summary
+from shortscience.summaries.models import Revision, Summary, refresh_paper_stats
+from shortscience.web import changes
 
 
 def _iso(value) -> str | None:
@@ -139,6 +140,19 @@ def delete_account(*, user: User, keep_content: bool) -> None:
     comments, which stay in their threads as "[deleted]" so that others' replies survive.
     """
     with transaction.atomic():
+        # Every page that shows their name or their work: the papers they summarised or
+        # discussed publicly, their profile, and the lists (their work leaves or changes).
+        shown = set(
+            Summary.objects.filter(user=user).public().values_list("paper_id", flat=True)
+        ) | set(
+            Comment.objects.public().filter(user=user).values_list("summary__paper_id", flat=True)
+        )
+        changes.changed(
+            papers=shown,
+            members=[user.pk],
+            lists=[changes.SUMMARIES, changes.PAPERS, changes.MEMBERS],
+        )
+        summarised = set(Summary.objects.filter(user=user).values_list("paper_id", flat=True))
         if keep_content:
             # Private summaries (and with them any share link) go in either case: nobody
             # could ever read them again, so keeping them would only keep personal data.
@@ -151,6 +165,7 @@ def delete_account(*, user: User, keep_content: bool) -> None:
             threads = set(Comment.objects.filter(user=user).values_list("summary_id", flat=True))
             Comment.objects.filter(user=user).update(is_deleted=True, body="", body_html="")
             recount_comments(threads)
+        refresh_paper_stats(summarised)
         EmailAddress.objects.filter(user=user).delete()
         SocialAccount.objects.filter(user=user).delete()
         user.claims.all().delete()

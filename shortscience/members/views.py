@@ -16,6 +16,7 @@ from shortscience.accounts.forms import DeleteAccountForm
 from shortscience.community.models import Comment
 from shortscience.members import services
 from shortscience.summaries.models import Summary, public_q
+from shortscience.web import changes, pages
 
 User = get_user_model()
 
@@ -80,6 +81,13 @@ def profile(request, username: str):
         comments = comments.exclude(summary__is_anonymous=True, summary__user=member)
     summary_page = Paginator(summaries, PROFILE_PAGE_SIZE).get_page(request.GET.get("page"))
     comment_page = Paginator(comments, PROFILE_PAGE_SIZE).get_page(request.GET.get("cpage"))
+    # Every change to what it lists says the member changed (summaries.services
+    # .summary_changed, community.services.comment_changed); it shows the papers' titles.
+    pages.shows(
+        request,
+        members=[member.pk],
+        papers=[s.paper_id for s in summary_page] + [c.summary.paper_id for c in comment_page],
+    )
     return render(
         request,
         "members/profile.html",
@@ -106,4 +114,5 @@ def directory(request):
         .order_by("-reputation", "username")
     )
     page = Paginator(members, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    pages.shows(request, lists=[changes.MEMBERS])
     return render(request, "members/directory.html", {"page": page})

@@ -9,9 +9,11 @@ from django.utils import timezone
 
 from shortscience.accounts.permissions import is_moderator
 from shortscience.community.models import Comment
-from shortscience.community.services import recount_comments
+from shortscience.community.services import comment_changed, recount_comments
 from shortscience.moderation.models import ModerationAction, Report, kind_of
 from shortscience.summaries.models import Summary, refresh_paper_stats
+from shortscience.summaries.services import summary_changed
+from shortscience.web import changes
 
 Action = ModerationAction.Action
 REASON_MAX_CHARS = 1000
@@ -63,6 +65,7 @@ def _check(moderator, reason: str) -> str:
 
 
 def _log(moderator, action: str, target, reason: str, *, label: str = "") -> ModerationAction:
+    changes.changed(lists=[changes.MODERATION])  # the public log
     return ModerationAction.objects.create(
         moderator=moderator,
         action=action,
@@ -125,15 +128,33 @@ def _set_hidden(moderator, target, reason: str, *, hidden: bool) -> ModerationAc
     if kind not in ("summary", "comment"):
         raise ValidationError("Only summaries and comments can be hidden or restored.")
     with transaction.atomic():
+        was = _shown(target)
         type(target).objects.filter(pk=target.pk).update(is_hidden=hidden)
         target.is_hidden = hidden
         if kind == "comment":
             recount_comments([target.summary_id])
         else:
             refresh_paper_stats([target.paper_id])
+        _say_changed(target, was)
         action = _log(moderator, Action.HIDE if hidden else Action.RESTORE, target, reason)
         _close_reports(moderator, target)
     return action
+
+
+def _shown(target) -> tuple[bool, bool]:
+    """What visitors saw of a summary before a moderator's action: (public, signed)."""
+    if kind_of(target) != "summary":
+        return (False, False)
+    return (target.is_public, target.is_public and not target.is_anonymous)
+
+
+def _say_changed(target, was: tuple[bool, bool]) -> None:
+    """What a hide, restore or delete changed, by the same rules as the author's own writes;
+    the public log changes with every action (_log)."""
+    if kind_of(target) == "comment":
+        comment_changed(target, count_changed=True)
+    else:
+        summary_changed(target, was_public=was[0], was_signed=was[1])
 
 
 def delete(*, moderator, target, reason: str) -> ModerationAction:
@@ -146,12 +167,17 @@ def delete(*, moderator, target, reason: str) -> ModerationAction:
     with transaction.atomic():
         action = _log(moderator, Action.DELETE, target, reason)
         _close_reports(moderator, target)
+        was = _shown(target)
         if kind == "comment":
             Comment.objects.filter(pk=target.pk).update(is_deleted=True)
             target.is_deleted = True
             recount_comments([target.summary_id])
         else:
             target.delete()
+            # Gone: as far as any page can tell, it is neither public nor signed now.
+            target.visibility, target.is_hidden = target.Visibility.PRIVATE, True
+            refresh_paper_stats([target.paper_id])
+        _say_changed(target, was)
     return action
 
 
@@ -179,6 +205,7 @@ def ban(*, moderator, user, reason: str) -> ModerationAction:
             banned_at=timezone.now(), ban_reason=reason[:500]
         )
         user.refresh_from_db(fields=["banned_at", "ban_reason"])
+        changes.changed(members=[user.pk])
         action = _log(moderator, Action.BAN, user, reason)
         _close_reports(moderator, user)
     return action
@@ -191,6 +218,7 @@ def unban(*, moderator, user, reason: str) -> ModerationAction:
     with transaction.atomic():
         type(user).objects.filter(pk=user.pk).update(banned_at=None, ban_reason="")
         user.banned_at, user.ban_reason = None, ""
+        changes.changed(members=[user.pk])
         action = _log(moderator, Action.UNBAN, user, reason)
         _close_reports(moderator, user)
     return action

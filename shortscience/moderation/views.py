@@ -18,6 +18,7 @@ from shortscience.moderation.models import ModerationAction, Report
 from shortscience.papers.models import Paper
 from shortscience.summaries.access import summary_for
 from shortscience.summaries.models import Summary
+from shortscience.web import changes, pages
 from shortscience.web.http import next_url, wants_json
 
 LOG_PAGE_SIZE = 50
@@ -206,4 +207,5 @@ def log(request):
     """The public moderation log: who did what to which, and why."""
     actions = ModerationAction.objects.select_related("moderator")
     page = Paginator(actions, LOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    pages.shows(request, members=[a.moderator_id for a in page], lists=[changes.MODERATION])
     return render(request, "moderation/log.html", {"page": page})

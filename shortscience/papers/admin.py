@@ -1,30 +1,31 @@
 from django.contrib import admin
 
 from shortscience.papers.models import Author, Keyword, PaperIdentifier, Venue
+from shortscience.web.admin import ChangesEverything
 
 # Paper and MergeLog are registered by the library app, whose merges their actions run.
 
 
 @admin.register(Author)
-class AuthorAdmin(admin.ModelAdmin):
+class AuthorAdmin(ChangesEverything, admin.ModelAdmin):
     list_display = ["name", "normalized_name"]
     search_fields = ["name", "normalized_name"]
 
 
 @admin.register(Venue)
-class VenueAdmin(admin.ModelAdmin):
+class VenueAdmin(ChangesEverything, admin.ModelAdmin):
     list_display = ["key", "name", "kind"]
     list_filter = ["kind"]
     search_fields = ["key", "name"]
 
 
 @admin.register(Keyword)
-class KeywordAdmin(admin.ModelAdmin):
+class KeywordAdmin(ChangesEverything, admin.ModelAdmin):
     search_fields = ["name"]
 
 
 @admin.register(PaperIdentifier)
-class PaperIdentifierAdmin(admin.ModelAdmin):
+class PaperIdentifierAdmin(ChangesEverything, admin.ModelAdmin):
     list_display = ["kind", "value", "display", "paper"]
     list_filter = ["kind"]
     search_fields = ["value"]

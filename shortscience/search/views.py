@@ -8,6 +8,7 @@ from shortscience.discovery import bibtex
 from shortscience.discovery.views import BIBTEX_CONTENT_TYPE
 from shortscience.papers.models import Paper
 from shortscience.search import services
+from shortscience.web import changes, pages
 from shortscience.web.paging import page_number
 
 # Longer text is cut: no paper title needs more, and it bounds the work one request asks for.
@@ -24,6 +25,13 @@ def search(request):
     results = services.search(text, page)
     if results.redirect_to:
         return redirect(results.redirect_to)  # 302: the box held an identifier we know
+    # What matches changes with any paper or summary; each hit shows its paper and a byline.
+    pages.shows(
+        request,
+        papers=[hit.paper.pk for hit in results.hits],
+        members=[hit.summary.named_member_id for hit in results.hits if hit.summary],
+        lists=[changes.PAPERS, changes.SUMMARIES],
+    )
     return render(request, "search/results.html", {"q": text, "results": results})
 
 
@@ -35,6 +43,7 @@ def search_bibtex(request):
     start = (page - 1) * services.PER_PAGE
     ids = services.ranked_paper_ids(text)[start : start + services.PER_PAGE]
     papers = {p.pk: p for p in Paper.objects.filter(pk__in=ids).with_details()}
+    pages.shows(request, papers=ids, lists=[changes.PAPERS, changes.SUMMARIES])
     response = HttpResponse(
         bibtex.entries(papers[pk] for pk in ids if pk in papers),
         content_type=BIBTEX_CONTENT_TYPE,

@@ -23,9 +23,10 @@ def public_q(prefix: str = "") -> models.Q:
 
 def refresh_paper_stats(paper_ids: Iterable[int] | None = None) -> None:
     """Write Paper.public_summary_count and Paper.last_summary from the papers' public
-    summaries, in one statement: `paper_ids`, or every paper (after a bulk load). Saving and
-    deleting a summary call it (summaries/apps.py); writes that go through update() (a
-    moderator's hide, a merge of two papers) call it themselves."""
+    summaries, in one statement: `paper_ids`, or every paper (after a bulk load). Every
+    service that changes which summaries are public or when they were edited calls it in
+    its transaction: saving, a moderator's hide, restore or delete, a merge, a closed
+    account, the admin."""
     from shortscience.papers.models import Paper
 
     public = Summary.objects.filter(public_q(), paper=OuterRef("pk")).order_by().values("paper")
@@ -149,6 +150,12 @@ class Summary(models.Model):
     @property
     def score(self) -> int:
         return self.upvotes - self.downvotes
+
+    @property
+    def named_member_id(self) -> int | None:
+        """The member whose name the summary shows (None when it is anonymous): what a page
+        that shows it depends on (web/pages.py shows())."""
+        return None if self.is_anonymous else self.user_id
 
     def byline(self) -> str:
         """The name readers see: never the author's when the summary is anonymous."""

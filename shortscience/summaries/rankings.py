@@ -22,6 +22,7 @@ from shortscience.ranking import scores as ranking
 from shortscience.ranking import viewcount
 from shortscience.ranking.models import DailyViews
 from shortscience.summaries.models import Summary
+from shortscience.web import changes
 
 BATCH = 500
 # Closer than this is the same key (4.5 seconds of age): a summary's first `hot` is computed
@@ -69,6 +70,9 @@ def refresh_rankings(*, everything: bool = False, progress: Progress | None = No
                     summary.hot, summary.fields = hot, fields
                     dirty.append(summary)
             Summary.objects.bulk_update(dirty, ["hot", "fields"])
+            if dirty:
+                # The home tabs' order and field filter; no page shows the keys themselves.
+                changes.changed(lists=[changes.SUMMARIES])
         changed += len(dirty)
         if progress is not None:
             progress.advance(len(chunk))

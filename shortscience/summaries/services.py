@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -14,8 +16,8 @@ from shortscience.papers.services import resolve_cites
 from shortscience.ranking import scores
 from shortscience.ranking.viewcount import views_today
 from shortscience.summaries import search_index
-from shortscience.summaries.models import Revision, Summary
-from shortscience.web import tasks
+from shortscience.summaries.models import Revision, Summary, refresh_paper_stats
+from shortscience.web import changes, tasks
 
 
 def render_summary_body(body: str, *, paper_id: int, user_id: int) -> markup.Rendered:
@@ -51,6 +53,7 @@ def save_summary(*, paper: Paper, user, body: str, visibility: str, is_anonymous
         summary = Summary.objects.select_for_update().filter(paper=paper, user=user).first()
         created = summary is None
         was_public = summary is not None and summary.is_public
+        was_signed = was_public and not summary.is_anonymous
         if summary is None:
             summary = Summary(paper=paper, user=user, created=now)
         elif (summary.body, summary.visibility, summary.is_anonymous) == (
@@ -75,8 +78,11 @@ def save_summary(*, paper: Paper, user, body: str, visibility: str, is_anonymous
             visibility=visibility,
             is_anonymous=is_anonymous,
         )
-        # In the same transaction, so the search index never disagrees with the row.
+        # In the same transaction, so the search index and the paper's public summary
+        # numbers never disagree with the row.
         search_index.index_summaries([summary.pk])
+        refresh_paper_stats([paper.pk])
+        summary_changed(summary, was_public=was_public, was_signed=was_signed)
         # Who hears about it is decided by the background worker (notifications/fanout.py),
         # from this task, which commits with the summary or not at all.
         tasks.enqueue(
@@ -85,6 +91,45 @@ def save_summary(*, paper: Paper, user, body: str, visibility: str, is_anonymous
             created=created,
             became_public=summary.is_public and not was_public,
         )
+    return summary
+
+
+def summary_changed(summary: Summary, *, was_public: bool, was_signed: bool) -> None:
+    """Say what a change to `summary` changed, as visitors can see it (web/changes.py):
+    nothing for a summary private before and after (only its author ever saw it); else its
+    paper (its pages, the lists showing it), the summary lists and the paper lists (the
+    paper's public summary numbers), the author only where the summary carries their name
+    before or after, and the directory when their count of signed summaries moves."""
+    is_public = summary.is_public
+    if not (was_public or is_public):
+        return
+    is_signed = is_public and not summary.is_anonymous
+    changes.changed(
+        papers=[summary.paper_id],
+        members=[summary.user_id] if (was_signed or is_signed) else [],
+        lists=[changes.SUMMARIES, changes.PAPERS]
+        + ([changes.MEMBERS] if was_signed != is_signed else []),
+    )
+
+
+def share(summary: Summary) -> Summary:
+    """Give the author's private summary a share link (idempotent: two clicks at once keep
+    one token). Changes nothing any visitor's page shows: a shared view is never cached."""
+    if summary.visibility != Summary.Visibility.PRIVATE:
+        raise ValidationError("Only a private summary needs a share link; this one is public.")
+    if not summary.share_token:
+        # A conditional update: two clicks at once keep one token, not the last one.
+        Summary.objects.filter(pk=summary.pk, share_token="").update(
+            share_token=secrets.token_urlsafe(32)
+        )
+        summary.refresh_from_db(fields=["share_token"])
+    return summary
+
+
+def unshare(summary: Summary) -> Summary:
+    """Revoke the share link: every copy of the old link stops working at once."""
+    Summary.objects.filter(pk=summary.pk).update(share_token="")
+    summary.share_token = ""
     return summary
 
 
@@ -98,7 +143,8 @@ def _set_ranking_keys(summary: Summary) -> None:
 
 
 def rerender(summary: Summary) -> bool:
-    """Re-render a stored summary after a markup rule changed; True if its HTML changed."""
+    """Re-render a stored summary after a markup rule changed; True if its HTML changed.
+    rerender_markup, which calls it for every summary, says what changed."""
     rendered = render_summary_body(summary.body, paper_id=summary.paper_id, user_id=summary.user_id)
     excerpt = rendered.excerpt[:400]
     if (rendered.html, excerpt) == (summary.body_html, summary.excerpt):

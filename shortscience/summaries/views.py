@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import difflib
-import secrets
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -10,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shortscience.accounts.ratelimit import rate_limited
@@ -18,6 +18,7 @@ from shortscience.summaries import services
 from shortscience.summaries.access import own_summary_for, summary_for
 from shortscience.summaries.forms import SummaryForm
 from shortscience.summaries.models import Summary
+from shortscience.web import pages
 from shortscience.web.http import wants_json
 
 
@@ -26,18 +27,14 @@ from shortscience.web.http import wants_json
 def share(request, pk: int):
     """Create the share link of the visitor's own private summary (idempotent)."""
     summary = own_summary_for(request.user, pk)
-    if summary.visibility != Summary.Visibility.PRIVATE:
-        message = "Only a private summary needs a share link; this one is public."
+    try:
+        summary = services.share(summary)
+    except ValidationError as e:
+        message = " ".join(e.messages)
         if wants_json(request):
             return JsonResponse({"error": message}, status=400)
         messages.error(request, message)
         return redirect(summary)
-    if not summary.share_token:
-        # A conditional update: two clicks at once keep one token, not the last one.
-        Summary.objects.filter(pk=summary.pk, share_token="").update(
-            share_token=secrets.token_urlsafe(32)
-        )
-        summary.refresh_from_db(fields=["share_token"])
     url = request.build_absolute_uri(
         f"{summary.get_absolute_url()}?{urlencode({'share': summary.share_token})}"
     )
@@ -51,12 +48,11 @@ def share(request, pk: int):
 @require_POST
 def unshare(request, pk: int):
     """Revoke the share link: every copy of the old link stops working at once."""
-    summary = own_summary_for(request.user, pk)
-    Summary.objects.filter(pk=summary.pk).update(share_token="")
+    services.unshare(own_summary_for(request.user, pk))
     if wants_json(request):
         return JsonResponse({"url": None})
     messages.success(request, "The share link is revoked.")
-    return redirect(summary)
+    return redirect(reverse("discovery:summary", args=[pk]))
 
 
 @login_required
@@ -80,6 +76,7 @@ def publish(request, pk: int):
 
 def source(request, pk: int):
     summary = summary_for(request.user, pk)
+    pages.shows(request, papers=[summary.paper_id])
     return HttpResponse(summary.body, content_type="text/plain; charset=utf-8")
 
 
@@ -134,6 +131,7 @@ def edit(request, paper_pk: int):
 
 def history(request, pk: int):
     summary = summary_for(request.user, pk)
+    pages.shows(request, papers=[summary.paper_id], members=[summary.named_member_id])
     revisions = summary.revisions.all()
     if not summary.can_edit(request.user):
         # Readers see the states that were published; a private draft stays the author's.

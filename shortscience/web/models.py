@@ -1,44 +1,47 @@
 from __future__ import annotations
 
-import datetime
+import secrets
 
-from django.db import connection, models
-from django.db.models import F, Q
+from django.db import models
+from django.db.models import Q
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 
-class ContentVersion(models.Model):
-    """One row: a counter bumped by every write a public page could show (web/pages.py)."""
+def new_epoch() -> str:
+    return secrets.token_hex(8)
 
-    number = models.BigIntegerField(default=0)
-    changed = models.DateTimeField(default=timezone.now)
+
+class ContentClock(models.Model):
+    """One row (id 1): the number of the last change applied (web/changes.py), the number up
+    to which the log of changes was pruned, and an epoch that a new log starts with (a
+    recreated table): pages stamped in another epoch are stale."""
+
+    seq = models.BigIntegerField(default=0)
+    pruned = models.BigIntegerField(default=0)
+    epoch = models.CharField(max_length=16, default=new_epoch)
 
     def __str__(self) -> str:
-        return f"content version {self.number}"
+        return f"content change {self.seq}"
 
-    @classmethod
-    def current(cls) -> tuple[int, object]:
-        # Read on every anonymous request (web/pages.py), so in plain SQL: building the
-        # same query through the ORM cost more than the rest of a cache hit together.
-        table = connection.ops.quote_name(cls._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT number, changed FROM {table} WHERE id = 1")
-            row = cursor.fetchone()
-        if row is None:
-            return 0, timezone.now().replace(microsecond=0)
-        number, changed = row
-        if isinstance(changed, str):  # SQLite hands back text without the ORM's converters
-            changed = parse_datetime(changed)
-        if timezone.is_naive(changed):  # stored in UTC when USE_TZ is on, as on SQLite
-            changed = timezone.make_aware(changed, datetime.UTC)
-        return number, changed
 
-    @classmethod
-    def bump(cls) -> None:
-        now = timezone.now()
-        if not cls.objects.filter(pk=1).update(number=F("number") + 1, changed=now):
-            cls.objects.get_or_create(pk=1, defaults={"number": 1, "changed": now})
+class ContentChange(models.Model):
+    """What one committed write changed, by tag ("paper:12", "member:3", "list:summaries",
+    "everything"): every app server reads the new rows once a second to know which of the
+    pages it keeps are stale (web/pages.py). Rows older than the page cache's lifetime are
+    pruned: no page still kept can predate them."""
+
+    seq = models.BigIntegerField()
+    tag = models.CharField(max_length=64)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["seq"], name="content_change_seq"),
+            models.Index(fields=["created"], name="content_change_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.seq}: {self.tag}"
 
 
 class TaskQuerySet(models.QuerySet):

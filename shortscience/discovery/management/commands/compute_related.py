@@ -15,6 +15,7 @@ from shortscience.discovery.models import RelatedPaper
 from shortscience.lib import tfidf
 from shortscience.lib.progress import Progress
 from shortscience.papers.models import ImportCheckpoint, Paper
+from shortscience.web import changes
 
 CHECKPOINT = "related-papers"
 SHOWN = 5
@@ -78,6 +79,8 @@ class Command(BaseCommand):
                 ImportCheckpoint.objects.update_or_create(
                     key=CHECKPOINT, defaults={"position": batch[-1]}
                 )
+                # Their pages list the related papers (a batch of thousands says everything).
+                changes.changed(papers=batch)
             written += len(rows)
             progress.advance(len(batch))
         progress.finish()

@@ -15,6 +15,7 @@ from shortscience.lib import sqlite_bulk
 from shortscience.lib.progress import Progress
 from shortscience.papers import search_index
 from shortscience.papers.models import ImportCheckpoint, Paper
+from shortscience.web import changes
 
 
 class Command(BaseCommand):
@@ -73,4 +74,6 @@ class Command(BaseCommand):
             done = end
         progress.finish()
         search_index.ensure_pg_indexes()
+        if indexed or all:
+            changes.changed(lists=[changes.PAPERS, changes.SUMMARIES])  # search results
         self.stdout.write(f"Indexed {indexed:,} papers.")

@@ -1,7 +1,9 @@
 """Re-render every stored summary and abstract after a markup rule changed.
 
 Safe to interrupt and re-run: each row is rendered from its own source text and written
-alone, so a second run only rewrites what still differs.
+alone, so a second run only rewrites what still differs. When anything changed, even in a
+run interrupted half way, every page is said to have changed (web/changes.py): the markup
+of summaries shows on most of them.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from shortscience.papers.models import Paper
 from shortscience.papers.services import rerender_abstract
 from shortscience.summaries.models import Summary
 from shortscience.summaries.services import rerender
+from shortscience.web import changes
 
 
 class Command(BaseCommand):
@@ -26,6 +29,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, missing_abstracts: bool = False, **options):
+        self.changed = 0
+        try:
+            self._run(missing_abstracts)
+        finally:
+            if self.changed:
+                changes.everything()
+
+    def _run(self, missing_abstracts: bool) -> None:
         if missing_abstracts:
             self._abstracts(Paper.objects.exclude(abstract="").filter(abstract_html=""))
             return
@@ -35,7 +46,9 @@ class Command(BaseCommand):
         )
         progress = Progress(summaries.count(), "summaries ", out=self.stderr)
         for summary in summaries.iterator(chunk_size=500):
-            changed += rerender(summary)
+            if rerender(summary):
+                changed += 1
+                self.changed += 1
             progress.advance()
         progress.finish()
 
@@ -47,7 +60,9 @@ class Command(BaseCommand):
         progress = Progress(papers.count(), "abstracts ", out=self.stderr)
         changed = 0
         for paper in papers.iterator(chunk_size=500):
-            changed += rerender_abstract(paper)
+            if rerender_abstract(paper):
+                changed += 1
+                self.changed += 1
             progress.advance()
         progress.finish()
         return changed
