@@ -10,36 +10,12 @@ from django.http import HttpResponse
 from django.test import RequestFactory, SimpleTestCase, override_settings
 
 from shortscience.community.services import cast_vote
-from shortscience.test import BaseTestCase, make_paper, make_summary
+from shortscience.test import make_paper, make_summary
 from shortscience.web import changes, pages
 from shortscience.web.changes import versions
 from shortscience.web.models import ContentChange, ContentClock
 from shortscience.web.pages import AnonymousPageCacheMiddleware, local_pages
-
-
-class PageCacheTestCase(BaseTestCase):
-    """The cache on, this process's knowledge of the changes starting empty, writes applied
-    as they commit (as in a request), and a clock for the once-a-second read of the changes
-    that moves only when a test moves it."""
-
-    def setUp(self):
-        super().setUp()
-        self.clock = 1000.0
-        patcher = mock.patch("shortscience.web.changes.time.monotonic", lambda: self.clock)
-        patcher.start()
-        self.addCleanup(patcher.stop)
-        patcher = override_settings(
-            PAGE_CACHE_SECONDS=600, PAGE_CACHE_VERSION_SECONDS=1.0, PAGE_CACHE_LOCAL_BYTES=1 << 20
-        )
-        patcher.enable()
-        self.addCleanup(patcher.disable)
-        for clear in (cache.clear, local_pages.clear, versions.reset):
-            clear()
-            self.addCleanup(clear)
-
-    def write(self, function, *args, **kwargs):
-        with self.captureOnCommitCallbacks(execute=True):
-            return function(*args, **kwargs)
+from shortscience.web.tests.helpers import PageCacheTestCase
 
 
 class AnonymousPageCacheTests(PageCacheTestCase):
