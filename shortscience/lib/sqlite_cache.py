@@ -55,15 +55,32 @@ class SQLiteCache(BaseCache):
         if getattr(local, "pid", None) != os.getpid():
             self.path.parent.mkdir(parents=True, exist_ok=True)
             try:
-                db = self._connect()
+                db = self._connect_when_free()
+            except sqlite3.OperationalError:
+                raise
             except sqlite3.DatabaseError:
                 # Not a database, or one a power cut left broken (see _connect): start over.
                 logger.warning("cache file %s unreadable; starting an empty one", self.path)
                 for suffix in ("", "-wal", "-shm"):
                     Path(f"{self.path}{suffix}").unlink(missing_ok=True)
-                db = self._connect()
+                db = self._connect_when_free()
             local.db, local.pid = db, os.getpid()
         return local.db
+
+    def _connect_when_free(self) -> sqlite3.Connection:
+        # "database is locked" (an OperationalError) says another worker is opening or
+        # writing the same file, which is fine: wait and try again. Only a file that is not a
+        # database (a plain DatabaseError) is one to start over: deleting a locked file
+        # pulled it from under the workers that had it open (bench/load.py, 5 workers on a
+        # fresh file, 6 times in 40 starts).
+        for attempt in range(50):
+            try:
+                return self._connect()
+            except sqlite3.OperationalError as error:
+                if ("locked" not in str(error) and "busy" not in str(error)) or attempt == 49:
+                    raise
+                time.sleep(0.05)
+        raise AssertionError("unreachable")
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=5, isolation_level=None)

@@ -109,3 +109,21 @@ class BrokenCacheFileTests(TestCase):
                 self.assertIsNone(cache.get("page"))
             cache.set("page", "stored")
             self.assertEqual(_backend(path).get("page"), "stored")
+
+    def test_a_file_locked_by_another_worker_is_waited_for_never_deleted(self):
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "cache.sqlite3"
+            _backend(path).set("page", "stored by another worker")
+            cache = _backend(path)
+            real = SQLiteCache._connect
+            calls = []
+
+            def busy_once(self):
+                calls.append(1)
+                if len(calls) == 1:
+                    raise __import__("sqlite3").OperationalError("database is locked")
+                return real(self)
+
+            with mock.patch.object(SQLiteCache, "_connect", busy_once):
+                self.assertEqual(cache.get("page"), "stored by another worker")
+            self.assertEqual(len(calls), 2)
