@@ -19,11 +19,15 @@ node_modules/.installed: package.json package-lock.json
 
 install: $(VENV)/.installed node_modules/.installed
 
-# The embedded default: SQLite under var/, demo content on first start, DEBUG for local use.
+# The embedded default: SQLite under var/, demo content on first start, DEBUG for local use,
+# and the background worker beside the site (notifications, emails: printed here), stopped
+# with it.
 run: export DEBUG ?= 1
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo --if-empty
+	$(PY) manage.py send_emails --loop --interval 2 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install
