@@ -57,12 +57,27 @@ def make_summary(paper: Paper, user, body: str = "A summary with $E=mc^2$.", **k
     )
 
 
-def make_comment(summary, user, body: str = "A comment with $x$.", parent=None):
+def make_comment(summary, user, body: str = "A comment with $x$.", parent=None, **later):
     """A comment through the community service, as the site posts one (its fan-out task
-    queued, to run with run_tasks())."""
+    queued, to run with run_tasks()). `later` (is_hidden=True, is_deleted=True) is what
+    happened to it since, written past the services as update_summary() does."""
+    from shortscience.community.models import Comment
     from shortscience.community.services import post_comment
 
-    return post_comment(user, summary, body, parent=parent)
+    comment = post_comment(user, summary, body, parent=parent)
+    if later:
+        Comment.objects.filter(pk=comment.pk).update(**later)
+        comment.refresh_from_db()
+    return comment
+
+
+def make_vote(user, value: int = 1, **target):
+    """A vote through the community service (summary= or comment=)."""
+    from shortscience.community.models import Vote
+    from shortscience.community.services import cast_vote
+
+    cast_vote(user, value=value, **target)
+    return Vote.objects.get(user=user, **target)
 
 
 def run_tasks(now=None) -> dict[str, int]:

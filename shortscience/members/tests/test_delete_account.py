@@ -4,10 +4,16 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 
 from shortscience.accounts.models import AuthorClaim
-from shortscience.accounts.tests.helpers import make_comment, make_vote
 from shortscience.community.models import Comment, CommentRevision, Vote
 from shortscience.summaries.models import Revision, Summary
-from shortscience.test import BaseTestCase, make_paper, make_summary, update_summary
+from shortscience.test import (
+    BaseTestCase,
+    make_comment,
+    make_paper,
+    make_summary,
+    make_vote,
+    update_summary,
+)
 
 User = get_user_model()
 
@@ -19,8 +25,7 @@ class DeleteAccountTests(BaseTestCase):
         self.summary = make_summary(self.paper, self.alice, "alice-summary-marker")
         self.bobs = make_summary(self.paper, self.bob, "bob's summary")
         self.comment = make_comment(self.bobs, self.alice, "alice-comment-marker")
-        CommentRevision.objects.create(comment=self.comment, number=1, body="alice-comment-marker")
-        self.reply = make_comment(self.bobs, self.bob, "bob's reply", parent=self.comment, depth=1)
+        self.reply = make_comment(self.bobs, self.bob, "bob's reply", parent=self.comment)
         make_vote(self.alice, 1, summary=self.bobs)
         EmailAddress.objects.create(user=self.alice, email="alice@example.org", primary=True)
         AuthorClaim.objects.create(user=self.alice, paper=self.paper)

@@ -6,8 +6,7 @@ import zipfile
 
 from allauth.account.models import EmailAddress
 
-from shortscience.accounts.tests.helpers import make_comment, make_vote
-from shortscience.test import BaseTestCase, make_paper, make_summary
+from shortscience.test import BaseTestCase, make_comment, make_paper, make_summary, make_vote
 
 
 class ExportTests(BaseTestCase):
@@ -15,11 +14,15 @@ class ExportTests(BaseTestCase):
         super().setUp()
         self.paper = make_paper("Exported Paper")
         self.summary = make_summary(self.paper, self.alice, "first text")
-        self.summary = make_summary(self.paper, self.alice, "second text", visibility="private")
-        self.bobs = make_summary(make_paper(), self.bob, "bob-secret-marker", visibility="private")
+        # Comments and votes come while the summaries are public; then both go private.
         self.comment = make_comment(self.summary, self.alice, "alice's comment")
         make_comment(self.summary, self.bob, "bob-comment-marker")
+        self.summary = make_summary(self.paper, self.alice, "second text", visibility="private")
+        self.bobs = make_summary(make_paper(), self.bob, "bob-secret-marker")
         make_vote(self.alice, 1, summary=self.bobs)
+        self.bobs = make_summary(
+            self.bobs.paper, self.bob, "bob-secret-marker", visibility="private"
+        )
         EmailAddress.objects.create(
             user=self.alice, email="alice@example.org", primary=True, verified=True
         )

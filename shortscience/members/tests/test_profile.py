@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-from shortscience.accounts.tests.helpers import make_comment
-from shortscience.test import BaseTestCase, make_paper, make_summary, update_summary
+from shortscience.test import BaseTestCase, make_comment, make_paper, make_summary, update_summary
 
 
 class ProfileTests(BaseTestCase):

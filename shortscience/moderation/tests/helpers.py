@@ -3,8 +3,7 @@ from __future__ import annotations
 from django.contrib.auth.models import Group
 
 from shortscience.accounts.permissions import MODERATORS_GROUP
-from shortscience.community.models import Comment
-from shortscience.test import BaseTestCase, make_paper, make_summary
+from shortscience.test import BaseTestCase, make_comment, make_paper, make_summary
 
 
 def make_moderator(user):
@@ -12,10 +11,7 @@ def make_moderator(user):
     return user
 
 
-def make_comment(summary, user, body: str = "A comment.", **kwargs) -> Comment:
-    return Comment.objects.create(
-        summary=summary, user=user, body=body, body_html=f"<p>{body}</p>", **kwargs
-    )
+__all__ = ["ModerationTestCase", "make_comment", "make_moderator"]
 
 
 class ModerationTestCase(BaseTestCase):

@@ -28,13 +28,12 @@ class PublicLogTests(ModerationTestCase):
             make_paper("Unpublished Idea"), self.alice, "my secret draft", visibility="private"
         )
         anon = make_summary(make_paper("Touchy Topic"), self.alice, "anon text", is_anonymous=True)
+        by_charlie, by_alice = make_comment(anon, self.charlie), make_comment(anon, self.alice)
         services.hide(moderator=self.bob, target=private, reason="Test of a private one.")
         services.hide(moderator=self.bob, target=anon, reason="Test of an anonymous one.")
-        services.delete(
-            moderator=self.bob, target=make_comment(anon, self.charlie), reason="Off-topic."
-        )
+        services.delete(moderator=self.bob, target=by_charlie, reason="Off-topic.")
         # The anonymous writer commenting under her own summary stays anonymous in the log.
-        services.hide(moderator=self.bob, target=make_comment(anon, self.alice), reason="Rude.")
+        services.hide(moderator=self.bob, target=by_alice, reason="Rude.")
         r = self.client.get(self.url)
         html = r.content.decode()
         for leak in ("my secret draft", "Unpublished Idea", "anon text", "Alice", "alice"):

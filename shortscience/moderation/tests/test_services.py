@@ -125,12 +125,12 @@ class LabelTests(ModerationTestCase):
         self.assertNotIn("Alice", services.target_label(self.summary))
 
     def test_a_private_summary_is_labelled_with_neither_paper_nor_author(self):
-        private = make_summary(
-            make_paper("Private Paper"), self.alice, "secret text", visibility="private"
-        )
+        paper = make_paper("Private Paper")
+        comment = make_comment(make_summary(paper, self.alice, "secret text"), self.charlie)
+        private = make_summary(paper, self.alice, "secret text", visibility="private")
         label = services.target_label(private)
         self.assertEqual(label, "A private summary")
-        comment = make_comment(private, self.charlie)
+        comment.summary = private
         self.assertEqual(services.target_label(comment), "Comment by charlie on a private summary")
 
 

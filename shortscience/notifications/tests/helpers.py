@@ -3,20 +3,10 @@ services, with the background worker's tasks run as it would run them."""
 
 from __future__ import annotations
 
-from shortscience.community.models import Comment
 from shortscience.notifications.models import NotificationSettings
-from shortscience.test import BaseTestCase, make_summary, run_tasks
-from shortscience.test import make_comment as post
+from shortscience.test import BaseTestCase, make_comment, make_summary, run_tasks
 
-
-def make_comment(summary, user, body="A comment with $x$.", parent=None, **later) -> Comment:
-    """A comment posted through the community service; `later` (is_hidden=True,
-    is_deleted=True) is what happened to it before the worker came to its task."""
-    comment = post(summary, user, body, parent=parent)
-    if later:
-        Comment.objects.filter(pk=comment.pk).update(**later)
-        comment.refresh_from_db()
-    return comment
+__all__ = ["NotificationTestCase", "make_comment"]
 
 
 class NotificationTestCase(BaseTestCase):
