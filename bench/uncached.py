@@ -2,8 +2,8 @@
 
     python bench/uncached.py --database-url sqlite:////tmp/corpus.sqlite3 [--database-url postgres://...]
 
-Every write empties the anonymous page cache (front/cache.py), so on a busy site the next
-visitor of each page waits for a render: these are those waits. Each page is requested in
+Every write re-renders the pages that show what it changed (web/pages.py), so on a busy site
+the next visitor of such a page waits for a render: these are those waits. Each page is requested in
 one process through Django's test client with the page cache off, once to warm the process
 (templates, URL resolver, the database's own caches), then `--repeat` times; the table gives
 the median and the queries one request ran. Paper pages: the most summarised paper (20

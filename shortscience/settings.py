@@ -135,8 +135,8 @@ CACHES = {
 }
 # Whole pages for visitors who are not logged in (web/pages.py); 0 turns the cache off.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 0 if TESTING else 600)
-# How long each process re-uses its last read of the content version (web/pages.py): the
-# most a visitor's page can trail a write made through another process or server.
+# How often each process reads the changes written since its last read (web/changes.py):
+# the most a visitor's page can trail a write made through another process or server.
 PAGE_CACHE_VERSION_SECONDS = env_float("PAGE_CACHE_VERSION_SECONDS", 0 if TESTING else 1.0)
 # Bytes of pages each process also keeps in its own memory, in front of CACHE_URL (0: none).
 PAGE_CACHE_LOCAL_BYTES = env_int("PAGE_CACHE_LOCAL_BYTES", 0 if TESTING else 16 * 1024 * 1024)

@@ -22,6 +22,16 @@ def update_profile(user: User, *, display_name: str, bio: str, orcid: str) -> Us
     return user
 
 
+def set_proven_orcid(user: User, orcid: str) -> None:
+    """The iD of an ORCID account the member logged in with: shown on their profile."""
+    if user.orcid == orcid:
+        return
+    with transaction.atomic():
+        user.orcid = orcid
+        user.save(update_fields=["orcid"])
+        changes.changed(members=[user.pk])
+
+
 def verified_orcids(user: User) -> list[str]:
     """The ORCID iDs `user` proved to own by logging in with ORCID.
 

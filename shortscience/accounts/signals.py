@@ -1,4 +1,7 @@
-"""Fill a member's ORCID iD from an ORCID log-in: that iD is proven, unlike a typed one."""
+"""Fill a member's ORCID iD from an ORCID log-in: that iD is proven, unlike a typed one.
+
+allauth tells of a new social account by its signals (there is no adapter method for an
+account connected later); the receivers hand over to the accounts service."""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ from allauth.account.signals import user_signed_up
 from allauth.socialaccount.signals import social_account_added
 from django.dispatch import receiver
 
+from shortscience.accounts import services
 from shortscience.accounts.orcid import normalize_orcid
 
 
@@ -17,9 +21,7 @@ def fill_orcid_from(sociallogin) -> None:
         orcid = normalize_orcid(sociallogin.account.uid)
     except ValueError:
         return
-    if user.orcid != orcid:
-        user.orcid = orcid
-        user.save(update_fields=["orcid"])
+    services.set_proven_orcid(user, orcid)
 
 
 @receiver(social_account_added)

@@ -1,4 +1,5 @@
-"""Pages keyed by what they show (web/changes.py, web/pages.py): the log of changes and\nits clock replace the one content version."""
+"""Pages keyed by what they show (web/changes.py, web/pages.py): the log of changes and
+its clock replace the one content version."""
 
 import secrets
 
