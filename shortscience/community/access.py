@@ -4,7 +4,6 @@ stays unknown."""
 
 from __future__ import annotations
 
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from shortscience.community.models import Comment
@@ -13,9 +12,7 @@ from shortscience.community.models import Comment
 def comment_for(user, pk: int) -> Comment:
     """A comment `user` may see, with its author and its summary's paper and author. A
     deleted comment is found: its place in the thread stays."""
-    comment = get_object_or_404(
-        Comment.objects.select_related("user", "summary__paper", "summary__user"), pk=pk
+    return get_object_or_404(
+        Comment.objects.visible_to(user).select_related("user", "summary__paper", "summary__user"),
+        pk=pk,
     )
-    if not comment.can_view(user):
-        raise Http404("No such comment.")
-    return comment

@@ -26,6 +26,17 @@ class CommentQuerySet(models.QuerySet):
         read."""
         return self.filter(visible_comment_q(), public_q("summary__"))
 
+    def visible_to(self, user):
+        """Comment.can_view() as a filter: on a summary `user` may read and, if hidden by a
+        moderator, only for its author and the moderators. Deleted ones are included (their
+        place in the thread stays), as can_view() includes them."""
+        if user is None or not user.is_authenticated:
+            return self.filter(public_q("summary__"), is_hidden=False)
+        on_readable = public_q("summary__") | Q(summary__user=user)
+        if is_moderator(user):
+            return self.filter(on_readable)
+        return self.filter(on_readable, Q(is_hidden=False) | Q(user=user))
+
 
 class Comment(models.Model):
     """A comment on a summary, or a reply to another comment (threaded, depth-capped)."""
