@@ -83,9 +83,13 @@ import json, os, django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shortscience.settings")
 django.setup()
 from shortscience.notifications.models import Notification, OutboxEmail
-from shortscience.web.models import Task
+try:
+    from shortscience.web.models import Task
+    tasks = Task.objects.count()
+except ImportError:  # a checkout from before the worker's tasks, measured for comparison
+    tasks = 0
 print(json.dumps({"notifications": Notification.objects.count(),
-                  "emails": OutboxEmail.objects.count(), "tasks": Task.objects.count()}))
+                  "emails": OutboxEmail.objects.count(), "tasks": tasks}))
 """
 
 BODY = (

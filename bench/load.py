@@ -624,6 +624,10 @@ def main() -> None:
             "load-writes",
             writes_table(results, cpu, setup, members),
         )
+    # The read-only table: from a run without writes, or from the read-only load (a rate of
+    # 0) of a run that measured several.
+    by_db = {db: per_page for (db, load), per_page in results.items() if load == (0.0, 0.0)}
+    if not by_db:
         return
     lines = [
         "## Pages under load: gunicorn + wrk",
@@ -633,7 +637,6 @@ def main() -> None:
         "| database | page | req/s | % of trivial | p50 ms | p99 ms | non-2xx |",
         "|---|---|---|---|---|---|---|",
     ]
-    by_db = {db: per_page for (db, _), per_page in results.items()}
     for db, per_page in by_db.items():
         ceiling = per_page["trivial"]["rps"]
         for page, r in per_page.items():
