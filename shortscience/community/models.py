@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 
 from shortscience.accounts.permissions import is_moderator
 from shortscience.summaries.models import public_q
+from shortscience.web.links import link
 
 
 def visible_comment_q(prefix: str = "") -> models.Q:
@@ -78,10 +78,10 @@ class Comment(models.Model):
 
     def get_absolute_url(self) -> str:
         """The permalink, /comment/<id>: it redirects to the comment in its thread."""
-        return reverse("community:comment", args=[self.pk])
+        return link("community:comment", self.pk)
 
     def thread_url(self) -> str:
-        return f"{reverse('discovery:summary', args=[self.summary_id])}#comment-{self.pk}"
+        return f"{link('discovery:summary', self.summary_id)}#comment-{self.pk}"
 
     @property
     def score(self) -> int:

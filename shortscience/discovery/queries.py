@@ -12,11 +12,11 @@ from django.conf import settings
 from django.core.paginator import Page
 from django.db import connection
 from django.db.models import Max, OuterRef, Prefetch, QuerySet, Subquery, Sum
-from django.urls import reverse
 from django.utils.text import slugify
 
 from shortscience.papers.models import Paper, PaperAuthor, Venue
 from shortscience.summaries.models import Summary
+from shortscience.web.links import link
 from shortscience.web.paging import CappedPaginator
 
 PAGE_SIZE = 25
@@ -30,7 +30,7 @@ def absolute(path: str) -> str:
 
 def author_path(author) -> str:
     slug = slugify(author.name)[:80].strip("-") or "author"
-    return reverse("discovery:author", args=[author.pk, slug])
+    return link("discovery:author", author.pk, slug)
 
 
 def summarised_venues() -> QuerySet[Venue]:

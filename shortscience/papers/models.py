@@ -6,10 +6,10 @@ from datetime import date
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils.text import slugify
 
 from shortscience.lib import identifiers, records
+from shortscience.web.links import link
 
 
 def normalize_name(name: str) -> str:
@@ -45,6 +45,9 @@ class Venue(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return link("discovery:venue", self.key)
 
 
 class Author(models.Model):
@@ -244,7 +247,7 @@ class Paper(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("discovery:paper", args=[self.pk, self.slug])
+        return link("discovery:paper", self.pk, self.slug)
 
     def compute_match_key(self) -> str:
         authors = self.ordered_authors

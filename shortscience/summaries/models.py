@@ -6,10 +6,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 from django.utils import timezone
 
 from shortscience.ranking import scores as ranking
+from shortscience.web.links import link
 
 
 def public_q(prefix: str = "") -> models.Q:
@@ -137,7 +137,15 @@ class Summary(models.Model):
         return f"Summary of {self.paper_id} by {self.user_id}"
 
     def get_absolute_url(self) -> str:
-        return reverse("discovery:summary", args=[self.pk])
+        return link("discovery:summary", self.pk)
+
+    @property
+    def source_url(self) -> str:
+        return link("summaries:source", self.pk)
+
+    @property
+    def history_url(self) -> str:
+        return link("summaries:history", self.pk)
 
     def compute_hot(self, net: int, views_today: int) -> float:
         # By creation, not last edit: fixing a typo must not send an old summary back up.
