@@ -82,12 +82,11 @@ COUNT = """
 import json, os, django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shortscience.settings")
 django.setup()
+from django.apps import apps
 from shortscience.notifications.models import Notification, OutboxEmail
-try:
-    from shortscience.web.models import Task
-    tasks = Task.objects.count()
-except ImportError:  # a checkout from before the worker's tasks, measured for comparison
-    tasks = 0
+tasks = 0  # a checkout from before the worker's tasks, measured for comparison, has none
+if apps.is_installed("shortscience.web"):
+    tasks = apps.get_model("web", "Task").objects.count()
 print(json.dumps({"notifications": Notification.objects.count(),
                   "emails": OutboxEmail.objects.count(), "tasks": tasks}))
 """

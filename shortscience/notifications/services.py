@@ -153,6 +153,14 @@ def user_for_unsubscribe_token(token: str):
     return get_user_model().objects.filter(pk=user_id).first()
 
 
+def save_preferences(user, **preferences) -> NotificationSettings:
+    """A member's choice of what to hear about and how to be emailed (the settings page).
+    No page a visitor sees shows it: it says nothing changed."""
+    with transaction.atomic():
+        row, _ = NotificationSettings.objects.update_or_create(user=user, defaults=preferences)
+    return row
+
+
 def unsubscribe(user) -> None:
     with transaction.atomic():
         NotificationSettings.objects.update_or_create(

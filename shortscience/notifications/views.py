@@ -5,7 +5,6 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.db import transaction
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
@@ -102,8 +101,7 @@ def preferences(request):
     form = NotificationSettingsForm(request.POST or None, instance=instance)
     if request.method == "POST":
         if form.is_valid():
-            with transaction.atomic():
-                form.save()
+            services.save_preferences(request.user, **form.cleaned_data)
             if wants_json(request):
                 return JsonResponse({"saved": True, **form.cleaned_data})
             messages.success(request, "Your notification settings are saved.")
