@@ -146,6 +146,17 @@ def apply(tags: set[str]) -> None:
     versions.sync()
 
 
+def new_log() -> None:
+    """Start the log again under a new epoch: every page kept anywhere is stale at once here
+    and within PAGE_CACHE_VERSION_SECONDS on every other app server. For a database restored
+    from a copy, whose log numbers changes again from an earlier point (`refresh_pages`)."""
+    from shortscience.web.models import ContentClock, new_epoch
+
+    if not ContentClock.objects.filter(pk=1).update(epoch=new_epoch()):
+        ContentClock.objects.create(pk=1)
+    versions.sync()
+
+
 def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
@@ -228,12 +239,19 @@ class Versions:
         )
         seq_now, pruned, epoch = clock or (0, 0, "")
         now = time.monotonic()
+        if epoch == self.epoch and seq_now < since:
+            # The clock went back: a database restored from a copy, whose log hands out
+            # again numbers that pages kept were stamped with. A new epoch drops them all.
+            self.restart_log(epoch)
+            return
         with self._lock:
-            if epoch != self.epoch or seq_now < self.synced:
+            if epoch != self.epoch:
                 # A new log (a recreated table, a restored database): nothing known before
                 # holds, and no page stamped in the old one is kept.
                 self.reset()
                 self.epoch = epoch
+            # (A snapshot older than what another thread of this process read meanwhile
+            # adds what it has and lowers nothing.)
             for seq, tag, _, _ in rows:
                 if tag is not None and seq > self.synced:
                     self._note(seq, tag)
@@ -241,6 +259,16 @@ class Versions:
             self.pruned = max(self.pruned, pruned)
             self._next_sync = now + settings.PAGE_CACHE_VERSION_SECONDS
             self._forget(now)
+
+    def restart_log(self, epoch: str) -> None:
+        """Give the log a new epoch (unless another process just did), then read it."""
+        from shortscience.web.models import ContentClock, new_epoch
+
+        log.warning("The log of content changes went back; every page kept is dropped")
+        ContentClock.objects.filter(pk=1, epoch=epoch).update(epoch=new_epoch())
+        with self._lock:
+            self.reset()
+        self.sync()
 
     def saw(self, seq: int, tags: Iterable[str]) -> None:
         with self._lock:
@@ -275,6 +303,15 @@ class Versions:
         knows."""
         if epoch != self.epoch or stamp < self.pruned:
             return False
+        if stamp > self.synced:
+            # Stamped by a process that read the log after this one did: read it now. A
+            # page stamped beyond what the log holds comes from a log that went back since
+            # (a restored database, the whole site restarted after it).
+            self.sync()
+            if stamp > self.synced and epoch == self.epoch:
+                self.restart_log(epoch)
+            if epoch != self.epoch or stamp > self.synced:
+                return False
         if tags is None:
             return self.newest <= stamp
         latest = self.latest

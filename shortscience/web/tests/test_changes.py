@@ -4,8 +4,10 @@ every process once a second (web/changes.py)."""
 from __future__ import annotations
 
 from datetime import timedelta
+from io import StringIO
 from unittest import mock
 
+from django.core.management import call_command
 from django.db import transaction
 from django.test import TestCase, override_settings
 from django.utils import timezone
@@ -153,3 +155,71 @@ class KnowingWhatChangedTests(ChangesTestCase):
         other.sync()
         self.assertFalse(other.fresh(epoch, 0, ("paper:3",)))  # from before the pruned log
         self.assertTrue(other.fresh(epoch, stamp, ("paper:3",)))
+
+    def test_a_sync_that_read_an_older_snapshot_than_another_thread_forgets_nothing(self):
+        epoch, stamp = versions.stamp()
+        self.write(papers=[1])
+        real = changes.time.monotonic
+        raced = []
+
+        def another_thread_writes_and_syncs_first():
+            # Called in sync() between its query and applying what it read.
+            if not raced:
+                raced.append(True)
+                self.write(papers=[2])
+            return real()
+
+        with mock.patch.object(changes.time, "monotonic", another_thread_writes_and_syncs_first):
+            versions.sync()
+        self.assertFalse(versions.fresh(epoch, stamp, ("paper:1",)))
+        self.assertFalse(versions.fresh(epoch, stamp, ("paper:2",)))
+
+    def restore_to(self, seq: int) -> None:
+        """What restoring a copy of the database taken at change `seq` does to the log: the
+        clock goes back, with the epoch it always had."""
+        ContentChange.objects.filter(seq__gt=seq).delete()
+        ContentClock.objects.update(seq=seq)
+
+    def test_a_clock_gone_back_gives_the_log_a_new_epoch_and_drops_every_kept_page(self):
+        self.write(papers=[1])
+        self.write(papers=[2])
+        epoch, stamp = versions.stamp()
+        self.restore_to(1)
+        versions.sync()
+        self.assertNotEqual(ContentClock.objects.get().epoch, epoch)
+        self.assertFalse(versions.fresh(epoch, stamp, ("paper:3",)))
+
+    def test_a_page_stamped_beyond_the_log_is_dropped_by_a_process_started_after_a_restore(self):
+        self.write(papers=[1])
+        self.write(papers=[2])
+        epoch, stamp = versions.stamp()  # a page kept in the shared cache, stamped 2
+        self.restore_to(1)
+        restarted = Versions()  # the site restarted on the restored database
+        restarted.sync()
+        self.assertFalse(restarted.fresh(epoch, stamp, ("paper:3",)))
+        self.assertNotEqual(ContentClock.objects.get().epoch, epoch)
+        self.assertTrue(restarted.fresh(*restarted.stamp(), ("paper:3",)))
+
+    def test_refresh_pages_after_a_restore_drops_pages_the_restored_log_has_caught_up_with(self):
+        # Once the restored log has numbered as many changes again, nothing in the numbers
+        # tells a page from before the restore: the restore's last step is refresh_pages.
+        self.write(papers=[1])
+        self.write(papers=[2])
+        epoch, stamp = versions.stamp()
+        self.restore_to(1)
+        other = Versions()
+        other.sync()
+        self.write(papers=[3])
+        call_command("refresh_pages", stdout=StringIO())
+        other.sync()
+        self.assertFalse(other.fresh(epoch, stamp, ("paper:3",)))
+        self.assertFalse(versions.fresh(epoch, stamp, ("paper:4",)))
+
+    def test_a_page_stamped_by_a_process_that_read_the_log_later_is_checked_against_it(self):
+        other = Versions()
+        other.sync()
+        self.write(papers=[1])
+        epoch, stamp = versions.stamp()  # rendered here, after change 1
+        with self.assertNumQueries(1):  # the other process reads on to the page's stamp
+            self.assertTrue(other.fresh(epoch, stamp, ("paper:1",)))
+        self.assertEqual(ContentClock.objects.get().epoch, epoch)
