@@ -10,6 +10,10 @@ on your summary", not "a comment in a discussion you follow").
 
 Read at run time, not at write time: a comment hidden or deleted, or a summary made private,
 before the worker came to it is told to nobody.
+
+Several workers (PostgreSQL) may hold tasks about the same summary at once (published, made
+private and published again before the worker came): each handler locks the row it tells
+about until its transaction commits, so the second reads who the first told and skips them.
 """
 
 from __future__ import annotations
@@ -40,7 +44,10 @@ def comment_posted(comment_id: int, after: int = 0) -> None:
     """A comment was posted: tell the summary's author, the parent comment's author and
     the followers of the summary or of the thread. The commenter follows the thread."""
     comment = (
-        Comment.objects.select_related("summary__paper", "parent").filter(pk=comment_id).first()
+        Comment.objects.select_related("summary__paper", "parent")
+        .select_for_update(of=("self",))
+        .filter(pk=comment_id)
+        .first()
     )
     if comment is None or comment.is_hidden or comment.is_deleted:
         return
@@ -78,7 +85,12 @@ def summary_saved(summary_id: int, created: bool, became_public: bool, after: in
     """A summary was saved: its author follows it on creation; when it became public, tell
     the paper's claimed authors and its followers (once per summary, whatever its later
     changes of visibility)."""
-    summary = Summary.objects.select_related("paper", "user").filter(pk=summary_id).first()
+    summary = (
+        Summary.objects.select_related("paper", "user")
+        .select_for_update(of=("self",))
+        .filter(pk=summary_id)
+        .first()
+    )
     if summary is None:
         return
     if created and after == 0:

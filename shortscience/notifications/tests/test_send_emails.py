@@ -7,6 +7,7 @@ from unittest import mock
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
+from django.db import OperationalError
 from django.test import override_settings
 from django.utils import timezone
 
@@ -115,6 +116,23 @@ class SendEmailsTests(NotificationTestCase):
             output = run("--loop", "--interval", "1")
         self.assertIn("Queued 0 digests.", output)  # the loop's first round does the digest
         self.assertIn("Stopped.", output)
+        self.assertEqual(len(mail.outbox), 1)
+
+    def test_the_loop_goes_on_after_a_round_the_database_failed(self):
+        real = services.send_due_emails
+        failures = [OperationalError("server closed the connection unexpectedly")]
+
+        def send_due_emails(**kwargs):
+            if failures:
+                raise failures.pop()
+            return real(**kwargs)
+
+        with (
+            mock.patch.object(services, "send_due_emails", send_due_emails),
+            mock.patch("time.sleep"),
+            self.assertLogs("shortscience.notifications", "ERROR"),
+        ):
+            run("--loop", "--interval", "2", "--rounds", "2")
         self.assertEqual(len(mail.outbox), 1)
 
     def test_loop_stops_after_the_rounds_asked_for(self):

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import threading
+import unittest
 from datetime import timedelta
 from unittest import mock
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.test import TransactionTestCase
 from django.utils import timezone
 
 from shortscience.accounts.models import AuthorClaim
 from shortscience.notifications import fanout
 from shortscience.notifications.models import Follow, Notification, OutboxEmail
+from shortscience.notifications.services import follow
 from shortscience.notifications.tests.helpers import NotificationTestCase
 from shortscience.test import make_paper, make_summary, make_user, run_tasks
+from shortscience.web import tasks
 from shortscience.web.models import Task
 
 Kind = Notification.Kind
@@ -130,3 +135,50 @@ class SummarySavedTests(NotificationTestCase):
         run_tasks(now=timezone.now() + timedelta(minutes=1))
         run_tasks(now=timezone.now() + timedelta(minutes=1))  # nothing left to run twice
         self.assertEqual(Notification.objects.count(), 2)
+
+
+@unittest.skipUnless(connection.vendor == "postgresql", "several workers need PostgreSQL")
+class TwoWorkersTests(TransactionTestCase):
+    """Two workers (SKIP LOCKED hands them different tasks) on the two tasks of a summary
+    published, made private and published again before either came round."""
+
+    def test_two_workers_on_one_summarys_tasks_tell_each_follower_once(self):
+        alice, bob = make_user("alice"), make_user("bob")
+        paper = make_paper("Deep Residual Learning")
+        follow(bob, paper)
+        summary = make_summary(paper, alice, "Residuals.", visibility="private")
+        Task.objects.all().delete()  # its creation: not under test
+        for visibility in ("public", "private", "public"):
+            make_summary(paper, alice, "Residuals.", visibility=visibility)
+        Task.objects.filter(args__became_public=False).delete()
+        self.assertEqual(Task.objects.count(), 2)
+
+        # The first worker stops inside its transaction, once it has chosen whom to tell.
+        inside, go_on = threading.Event(), threading.Event()
+        real_deliver = fanout.deliver
+
+        def deliver(*args, **kwargs):
+            if not inside.is_set():
+                inside.set()
+                go_on.wait(10)
+            return real_deliver(*args, **kwargs)
+
+        def worker():
+            try:
+                tasks.run_due(limit=1)
+            finally:
+                connection.close()
+
+        with mock.patch.object(fanout, "deliver", deliver):
+            first = threading.Thread(target=worker)
+            first.start()
+            self.assertTrue(inside.wait(10))
+            second = threading.Thread(target=worker)
+            second.start()
+            second.join(1)  # it waits for the first's lock on the summary (or has told bob)
+            go_on.set()
+            first.join(10)
+            second.join(10)
+
+        self.assertEqual(Task.objects.count(), 0)
+        self.assertEqual(Notification.objects.filter(recipient=bob, summary=summary).count(), 1)

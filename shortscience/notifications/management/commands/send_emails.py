@@ -10,14 +10,18 @@ tasks and emails first (web/tasks.py, services.claim_due), so none is done twice
 from __future__ import annotations
 
 import argparse
+import logging
 import time
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand
+from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 
 from shortscience.notifications import services
 from shortscience.web import tasks
+
+log = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -61,7 +65,16 @@ class Command(BaseCommand):
                 due_digest = now >= next_digest
                 if due_digest:
                     next_digest = now + timedelta(days=1)
-                self._round(digest=due_digest, batch=batch, quiet=True)
+                try:
+                    self._round(digest=due_digest, batch=batch, quiet=True)
+                except DatabaseError:
+                    # The database went away (a restart, a failover): what this round did
+                    # not finish stays queued. Drop the broken connection, try next round.
+                    log.exception("The worker's round failed; trying again in %g s", interval)
+                    self.stderr.write("The database failed this round; trying again.")
+                    close_old_connections()
+                    if due_digest:
+                        next_digest = now
                 done += 1
                 if rounds and done >= rounds:
                     break
