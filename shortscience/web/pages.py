@@ -23,11 +23,16 @@ Each process keeps the pages it served last in its own memory, in front of the s
 (`LocalPages`): a popular page is served without even the shared cache's round trip. Only
 anonymous GETs without a session cookie are cached (a logged-in page carries the member's
 name, votes and CSRF token), and only 200 responses that set no cookie.
+
+The shared cache failing (Redis gone, a damaged SQLite file, a page stored by an older
+release that no longer loads) makes its pages misses, logged, never an error page: the
+site renders what it would have served.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -41,6 +46,8 @@ from django.utils.cache import set_response_etag
 from django.utils.http import http_date
 
 from shortscience.web.changes import tags_for, versions
+
+log = logging.getLogger(__name__)
 
 
 class Page(NamedTuple):
@@ -73,6 +80,15 @@ RENDER_WAIT_SECONDS = RENDER_LOCK_SECONDS
 _POLL_SECONDS = 0.005
 
 
+def _shared(method: str, *args, failed=None):
+    """cache.<method>(*args), or `failed` when the shared cache cannot answer."""
+    try:
+        return getattr(cache, method)(*args)
+    except Exception:
+        log.warning("The shared page cache failed (%s); rendering instead", method, exc_info=True)
+        return failed
+
+
 def _fresh(page: Page | None) -> bool:
     return page is not None and versions.fresh(page.epoch, page.stamp, page.tags)
 
@@ -81,13 +97,13 @@ def _wait_for(key: str, rendering: str) -> Page | None:
     deadline = time.monotonic() + RENDER_WAIT_SECONDS
     while time.monotonic() < deadline:
         time.sleep(_POLL_SECONDS)
-        page = cache.get(key)
+        page = _shared("get", key)
         if _fresh(page):
             return page
-        if cache.get(rendering) is None:
+        if _shared("get", rendering) is None:
             # The renderer stores the page before it lets go of the lock: read once more,
             # or a page stored between the two reads above would be rendered again.
-            page = cache.get(key)
+            page = _shared("get", key)
             return page if _fresh(page) else None
     return None
 
@@ -165,12 +181,13 @@ class AnonymousPageCacheMiddleware:
         page = local_pages.get(key)
         if _fresh(page):
             return self._from_cache(page)
-        page = cache.get(key)
+        page = _shared("get", key)
         rendering = f"{key}:rendering"
         renderer = False
         if not _fresh(page):
-            renderer = cache.add(rendering, 1, RENDER_LOCK_SECONDS)
-            page = None if renderer else _wait_for(key, rendering)
+            # None: the cache failed, and there is no one to wait for.
+            renderer = _shared("add", rendering, 1, RENDER_LOCK_SECONDS)
+            page = None if renderer in (True, None) else _wait_for(key, rendering)
         if page is not None:
             local_pages.put(key, page)
             return self._from_cache(page)
@@ -179,7 +196,7 @@ class AnonymousPageCacheMiddleware:
             return self._render(request, key, epoch, stamp)
         finally:
             if renderer:
-                cache.delete(rendering)
+                _shared("delete", rendering)
 
     @staticmethod
     def _from_cache(page: Page) -> HttpResponse:
@@ -209,7 +226,7 @@ class AnonymousPageCacheMiddleware:
                 ),
                 content=response.content,
             )
-            cache.set(key, page, settings.PAGE_CACHE_SECONDS)
+            _shared("set", key, page, settings.PAGE_CACHE_SECONDS)
             local_pages.put(key, page)
             response["X-Cache"] = "miss"
         return response

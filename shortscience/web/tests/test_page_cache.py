@@ -46,6 +46,23 @@ class AnonymousPageCacheTests(PageCacheTestCase):
         self.assertEqual(hit["X-Frame-Options"], "DENY")
         self.assertIn("Cookie", hit["Vary"])
 
+    def test_a_shared_cache_that_fails_makes_misses_not_errors(self):
+        local_pages.clear()
+        broken = ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+        with (
+            mock.patch.multiple(
+                pages.cache,
+                get=mock.Mock(side_effect=broken),
+                add=mock.Mock(side_effect=broken),
+                set=mock.Mock(side_effect=broken),
+            ),
+            self.settings(PAGE_CACHE_LOCAL_BYTES=0),
+            self.assertLogs("shortscience.web.pages", "WARNING"),
+        ):
+            response = self.client.get(self.paper.get_absolute_url())
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "The first text.")
+
     def test_a_write_to_the_paper_makes_its_page_fresh_and_leaves_another_papers_page(self):
         other = self.write(make_paper, "Another Paper")
         self.client.get(self.paper.get_absolute_url())
