@@ -27,7 +27,7 @@ from shortscience.library.bulk import BulkWriter
 from shortscience.library.services import merge_papers, undo_merge, upsert_paper
 from shortscience.members import services as members
 from shortscience.moderation import services as moderation
-from shortscience.papers.models import MergeLog, Venue
+from shortscience.papers.models import MergeLog, Paper, Venue
 from shortscience.ranking import viewcount
 from shortscience.summaries import services as summaries
 from shortscience.summaries.models import Summary
@@ -536,6 +536,37 @@ class FreshnessTests(PageCacheTestCase):
                 )
 
         self.assertSeenWithinTheSecond(write, [("paper", has("A new rule."))])
+
+    def test_markup_rendered_again_by_a_run_interrupted_half_way(self):
+        # The abstracts are rendered in the order of their papers: the first is done and said
+        # before the run stops on the second.
+        first, second = sorted([self.paper, self.other], key=lambda paper: paper.pk)
+        rendered = []
+
+        def render_abstract(text):
+            if rendered:
+                raise KeyboardInterrupt
+            rendered.append(text)
+            return "<p>A new rule.</p>"
+
+        def write():
+            with (
+                mock.patch("shortscience.lib.markup.render_abstract", render_abstract),
+                mock.patch(
+                    "shortscience.summaries.management.commands.rerender_markup.SAY_EVERY", 1
+                ),
+                self.assertRaises(KeyboardInterrupt),
+            ):
+                self.on_another_server(
+                    call_command,
+                    "rerender_markup",
+                    "--missing-abstracts",
+                    stdout=StringIO(),
+                    stderr=StringIO(),
+                )
+
+        Paper.objects.filter(pk__in=[first.pk, second.pk]).update(abstract_html="")
+        self.assertSeenWithinTheSecond(write, [(first.get_absolute_url(), has("A new rule."))])
 
     # -- members ------------------------------------------------------------------------
 

@@ -1,9 +1,11 @@
 """Re-render every stored summary and abstract after a markup rule changed.
 
 Safe to interrupt and re-run: each row is rendered from its own source text and written
-alone, so a second run only rewrites what still differs. When anything changed, even in a
-run interrupted half way, every page is said to have changed (web/changes.py): the markup
-of summaries shows on most of them.
+alone, so a second run only rewrites what still differs. What changed is said every SAY_EVERY
+rows (web/changes.py), and for the last rows when the run ends or is interrupted, so that
+visitors see new markup as the run goes rather than when it ends: for summaries, every page
+(their markup shows in lists, profiles and feeds as well as on their papers' pages); for
+abstracts, their papers' pages and the lists of papers.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from shortscience.summaries.models import Summary
 from shortscience.summaries.services import rerender
 from shortscience.web import changes
 
+SAY_EVERY = 500
+
 
 class Command(BaseCommand):
     help = "Re-render the stored HTML of all summaries and paper abstracts."
@@ -29,12 +33,19 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, missing_abstracts: bool = False, **options):
-        self.changed = 0
+        self.summaries_changed = False
+        self.papers_changed: list[int] = []
         try:
             self._run(missing_abstracts)
         finally:
-            if self.changed:
-                changes.everything()
+            self._say()
+
+    def _say(self) -> None:
+        if self.summaries_changed:
+            changes.everything()
+        elif self.papers_changed:
+            changes.changed(papers=self.papers_changed, lists=[changes.PAPERS])
+        self.summaries_changed, self.papers_changed = False, []
 
     def _run(self, missing_abstracts: bool) -> None:
         if missing_abstracts:
@@ -45,11 +56,14 @@ class Command(BaseCommand):
             "pk", "paper_id", "user_id", "body", "body_html", "excerpt"
         )
         progress = Progress(summaries.count(), "summaries ", out=self.stderr)
-        for summary in summaries.iterator(chunk_size=500):
+        for n, summary in enumerate(summaries.iterator(chunk_size=SAY_EVERY), 1):
             if rerender(summary):
                 changed += 1
-                self.changed += 1
+                self.summaries_changed = True
+            if n % SAY_EVERY == 0:
+                self._say()
             progress.advance()
+        self._say()
         progress.finish()
 
         abstracts = self._abstracts(Paper.objects.exclude(abstract=""))
@@ -59,10 +73,13 @@ class Command(BaseCommand):
         papers = papers.only("pk", "abstract", "abstract_html").order_by("pk")
         progress = Progress(papers.count(), "abstracts ", out=self.stderr)
         changed = 0
-        for paper in papers.iterator(chunk_size=500):
+        for n, paper in enumerate(papers.iterator(chunk_size=SAY_EVERY), 1):
             if rerender_abstract(paper):
                 changed += 1
-                self.changed += 1
+                self.papers_changed.append(paper.pk)
+            if n % SAY_EVERY == 0:
+                self._say()
             progress.advance()
+        self._say()
         progress.finish()
         return changed
