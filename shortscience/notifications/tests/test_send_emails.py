@@ -127,12 +127,16 @@ class SendEmailsTests(NotificationTestCase):
                 raise failures.pop()
             return real(**kwargs)
 
+        # (Closing the connection for real would end the test's transaction.)
+        command = "shortscience.notifications.management.commands.send_emails"
         with (
             mock.patch.object(services, "send_due_emails", send_due_emails),
             mock.patch("time.sleep"),
+            mock.patch(f"{command}.close_old_connections") as close_old_connections,
             self.assertLogs("shortscience.notifications", "ERROR"),
         ):
             run("--loop", "--interval", "2", "--rounds", "2")
+        close_old_connections.assert_called_once_with()
         self.assertEqual(len(mail.outbox), 1)
 
     def test_loop_stops_after_the_rounds_asked_for(self):
