@@ -144,9 +144,15 @@ class PaperQuerySet(models.QuerySet):
                 wanted.setdefault((ident.kind, ident.value), []).append(key)
         if not wanted:
             return {}
-        condition = Q()
+        # One IN list per kind (and per 500 values): a term per key made an expression
+        # tree SQLite refuses past about a thousand keys.
+        by_kind: dict[str, list[str]] = {}
         for kind, value in wanted:
-            condition |= Q(kind=kind, value=value)
+            by_kind.setdefault(kind, []).append(value)
+        condition = Q()
+        for kind, values in by_kind.items():
+            for start in range(0, len(values), 500):
+                condition |= Q(kind=kind, value__in=values[start : start + 500])
         rows = PaperIdentifier.objects.filter(condition).select_related("paper")
         by_ident = {(row.kind, row.value): row.paper for row in rows}
         result: dict[str, Paper] = {}

@@ -1,0 +1,36 @@
+"""Looking papers up by many identifiers at once (`PaperQuerySet.resolve_keys`): the \\cite
+look-ups of a summary, and the API's batch lookup."""
+
+from __future__ import annotations
+
+from shortscience.papers.models import Paper
+from shortscience.test import BaseTestCase, make_paper
+
+
+class ResolveKeysTests(BaseTestCase):
+    def setUp(self):
+        super().setUp()
+        self.attention = make_paper(
+            "Attention Is All You Need",
+            identifiers={"arxiv": "1706.03762", "doi": "10.5555/3295222"},
+        )
+        self.resnet = make_paper("Deep Residual Learning", identifiers={"arxiv": "1512.03385v1"})
+
+    def test_each_key_in_any_form_finds_its_paper_and_unknown_keys_find_nothing(self):
+        keys = [
+            "arXiv:1706.03762v5",
+            "https://arxiv.org/abs/1512.03385",
+            "10.5555/3295222",
+            "2101.00001",
+            "not a key",
+        ]
+        self.assertEqual(
+            Paper.objects.resolve_keys(keys),
+            {keys[0]: self.attention, keys[1]: self.resnet, keys[2]: self.attention},
+        )
+
+    def test_fifteen_hundred_keys_are_resolved_in_one_query(self):
+        keys = [f"2101.{n:05d}" for n in range(1500)] + ["1706.03762"]
+        with self.assertNumQueries(1):
+            found = Paper.objects.resolve_keys(keys)
+        self.assertEqual(found, {"1706.03762": self.attention})
