@@ -54,15 +54,25 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+# Each of wrk's threads starts at its own place in the mix (thread k of n at k/n of it), as
+# visitors do not move in step: two threads reading the same list in lock step asked for
+# each URL twice at once, and a warm-up went through only half the mix.
 LUA = """
 local paths = {}
 for line in io.lines("%s") do paths[#paths + 1] = line end
-local i = 0
+local threads = 0
+function setup(thread)
+  thread:set("number", threads)
+  threads = threads + 1
+end
+local i = nil
 request = function()
+  if i == nil then i = math.floor(number * #paths / %d) end
   i = i + 1
   return wrk.format("GET", paths[(i %% #paths) + 1])
 end
 """
+WRK_THREADS = 2
 
 
 PAGES = ["trivial", "home", "paper", "venue", "search"]
@@ -411,12 +421,12 @@ def _seconds(value: str) -> float:
 def run_wrk(
     url: str, paths: list[str] | None, seconds: int, connections: int, workdir: Path
 ) -> dict:
-    cmd = ["wrk", "--latency", "-t", "2", "-c", str(connections), "-d", f"{seconds}s"]
+    cmd = ["wrk", "--latency", "-t", str(WRK_THREADS), "-c", str(connections), "-d", f"{seconds}s"]
     if paths:
         listing = workdir / f"paths-{random.random():.6f}.txt"
         listing.write_text("\n".join(paths) + "\n")
         script = workdir / "rotate.lua"
-        script.write_text(LUA % listing)
+        script.write_text(LUA % (listing, WRK_THREADS))
         cmd += ["-s", str(script)]
     out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
