@@ -73,10 +73,16 @@ INSTALLED_APPS = [
     "shortscience.discovery",
     "shortscience.members",
     "shortscience.search",
+    "shortscience.api",
+    # django-ninja: in INSTALLED_APPS so that the API's docs page loads its scripts from our
+    # static files, not from a CDN.
+    "ninja",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # /api/: errors as JSON whichever layer answered, and CORS on GET.
+    "shortscience.api.middleware.ApiMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # ETag and Last-Modified on every page and feed, answering 304 when they match; outside
     # the page cache so that cached pages get them too.
@@ -141,6 +147,7 @@ PAGE_CACHE_VERSION_SECONDS = env_float("PAGE_CACHE_VERSION_SECONDS", 0 if TESTIN
 # Bytes of pages each process also keeps in its own memory, in front of CACHE_URL (0: none).
 PAGE_CACHE_LOCAL_BYTES = env_int("PAGE_CACHE_LOCAL_BYTES", 0 if TESTING else 16 * 1024 * 1024)
 PAGE_CACHE_SKIP_PREFIXES = (
+    "/api/",
     "/accounts/",
     "/admin/",
     "/settings",

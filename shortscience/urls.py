@@ -7,6 +7,7 @@ from django.urls import include, path
 from shortscience.accounts.ratelimit import rate_limited
 
 urlpatterns = [
+    path("", include("shortscience.api.urls")),
     path("", include("shortscience.web.urls")),
     path("", include("shortscience.home.urls")),
     # Before papers: /paper/<id>/bibtex would otherwise read as a paper slug.

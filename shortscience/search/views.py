@@ -1,7 +1,10 @@
 from __future__ import annotations
 
-from django.http import HttpResponse
+from urllib.parse import urlencode
+
+from django.http import HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from shortscience.discovery import bibtex
@@ -50,3 +53,10 @@ def search_bibtex(request):
     )
     response["Content-Disposition"] = 'inline; filename="search.bib"'
     return response
+
+
+@require_GET
+def internalsearch(request):
+    """/internalsearch?q=...: the original site's search URL, for good (JabRef builds it)."""
+    query = urlencode({"q": request.GET.get("q", "")})
+    return HttpResponsePermanentRedirect(f"{reverse('search:search')}?{query}")

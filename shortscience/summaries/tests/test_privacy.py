@@ -79,6 +79,17 @@ class PrivacyWalkTests(BaseTestCase):
         yield f"/paper/{self.paper.pk}/bibtex"
         yield "/venue/bibtex?key=conf/nips&year=2017"
         yield "/moderation/log"
+        # the API
+        for paper in (self.paper, self.other_paper):
+            yield f"/api/v1/papers/{paper.pk}"
+            yield f"/api/v1/papers/{paper.pk}/summaries"
+        yield f"/api/v1/papers/lookup?ids={self.paper.pk},{self.other_paper.pk}"
+        for summary in (self.private, self.anonymous, self.hidden):
+            yield f"/api/v1/summaries/{summary.pk}"
+        yield "/api/v1/users/alice"
+        yield "/api/v1/users/charlie"
+        for q in ("zebra", "okapi", "quagga", "privacy walk"):
+            yield f"/api/v1/search?q={q}"
 
     def test_no_surface_shows_private_text_or_an_anonymous_author_to_others(self):
         for viewer in (None, self.charlie):

@@ -1,0 +1,109 @@
+"""The API's shapes, from which the OpenAPI document is written."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from ninja import Field, Schema
+
+from shortscience.api.records import PAPER_FIELDS
+
+BATCH_MAX = 500
+PaperField = Literal[PAPER_FIELDS]  # type: ignore[valid-type]
+
+
+class Venue(Schema):
+    key: str
+    name: str
+
+
+class Identifiers(Schema):
+    arxiv: str | None
+    doi: str | None
+    dblp: str | None
+    openreview: str | None
+
+
+class Paper(Schema):
+    """A paper; in a batch, only `id` and the fields asked for."""
+
+    id: int
+    url: str | None = Field(None, description="the paper's page on this site")
+    title: str | None = None
+    year: int | None = None
+    venue: Venue | None = None
+    authors: list[str] | None = None
+    identifiers: Identifiers | None = None
+    summary_count: int | None = Field(None, description="public summaries")
+    last_summary_at: datetime | None = Field(None, description="when a public summary last changed")
+    abstract: str | None = None
+
+
+class BatchIn(Schema):
+    ids: list[str] = Field(
+        ...,
+        max_length=BATCH_MAX,
+        description="arXiv ids (with or without version or prefix), DOIs, DBLP keys, "
+        "OpenReview ids, this site's ids, or URLs of any of them",
+        examples=[["2106.15928", "arXiv:1706.03762v5", "10.48550/arXiv.1512.03385"]],
+    )
+    fields: list[PaperField] | None = Field(  # type: ignore[valid-type]
+        None, description="the paper fields to return besides id (default: all)"
+    )
+
+
+class Match(Schema):
+    id: str = Field(..., description="the identifier as given")
+    paper: Paper | None
+
+
+class Author(Schema):
+    username: str
+    display_name: str
+
+
+class PaperRef(Schema):
+    id: int
+    title: str
+    url: str
+
+
+class Summary(Schema):
+    id: int
+    paper: PaperRef
+    permalink: str
+    author: Author | None = Field(..., description="null for an anonymous summary")
+    body_markdown: str
+    body_html: str
+    score: int
+    upvotes: int
+    downvotes: int
+    comment_count: int
+    created: datetime
+    updated: datetime
+    license: str
+
+
+class SummaryPage(Schema):
+    data: list[Summary]
+    next_cursor: str | None
+
+
+class PaperPage(Schema):
+    data: list[Paper]
+    total: int
+    next_cursor: str | None
+
+
+class User(Schema):
+    username: str
+    display_name: str
+    url: str
+    reputation: int
+    summary_count: int = Field(..., description="public summaries signed with their name")
+    joined: datetime
+
+
+class Error(Schema):
+    detail: str

@@ -1,0 +1,159 @@
+"""/api/v1/: the site's data for scripts, extensions and mirrors (django-ninja, which writes
+the OpenAPI 3.1 document at /api/v1/openapi.json and serves its docs page from our own
+static files). Read-only and anonymous for now: every answer is what a logged-out visitor
+may see."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from ninja import NinjaAPI, Query
+from ninja.errors import HttpError
+
+from shortscience.api import records, schemas
+from shortscience.papers.models import Paper
+from shortscience.search import services as search_services
+from shortscience.summaries.models import Summary
+
+api = NinjaAPI(
+    title="ShortScience API",
+    version="1",
+    description=(
+        "Papers, their public summaries and members, as every visitor sees them. Summaries "
+        "are under CC-BY-4.0: credit the author (or the site, for an anonymous summary) "
+        "and link the permalink."
+    ),
+    urls_namespace="api",
+)
+SUMMARIES_PAGE = 20
+
+
+def _matches(keys: list[str], fields) -> list[dict]:
+    papers = records.papers_by_keys(keys)
+    wanted = fields or records.PAPER_FIELDS
+    return [
+        {"id": key, "paper": records.paper(p, wanted) if p is not None else None}
+        for key, p in zip(keys, papers, strict=True)
+    ]
+
+
+@api.post("/papers/batch", response=list[schemas.Match], exclude_unset=True, tags=["papers"])
+def papers_batch(request, body: schemas.BatchIn):
+    """Up to 500 identifiers at once: the answer is in the order asked, with `paper: null`
+    for an identifier the site does not know."""
+    return _matches(body.ids, body.fields)
+
+
+@api.get(
+    "/papers/lookup",
+    response={200: list[schemas.Match], 400: schemas.Error},
+    exclude_unset=True,
+    tags=["papers"],
+)
+def papers_lookup(request, ids: str, fields: str = ""):
+    """The batch look-up with a query string: `ids` and `fields` comma-separated."""
+    keys = [k for k in (part.strip() for part in ids.split(",")) if k]
+    if len(keys) > schemas.BATCH_MAX:
+        raise HttpError(400, f"At most {schemas.BATCH_MAX} ids at a time; {len(keys)} given.")
+    wanted = [f for f in (part.strip() for part in fields.split(",")) if f]
+    unknown = sorted(set(wanted) - set(records.PAPER_FIELDS))
+    if unknown:
+        raise HttpError(
+            400,
+            f"Unknown field(s) {', '.join(unknown)}; known: {', '.join(records.PAPER_FIELDS)}.",
+        )
+    return _matches(keys, wanted)
+
+
+def _paper_or_404(key: str) -> Paper:
+    (found,) = records.papers_by_keys([key])
+    if found is None:
+        raise HttpError(404, f"No paper is known by {key!r}.")
+    return found
+
+
+@api.get(
+    "/papers/{path:key}/summaries",
+    response={200: schemas.SummaryPage, 404: schemas.Error},
+    tags=["papers"],
+)
+def paper_summaries(request, key: str, cursor: int = 0):
+    """A paper's public summaries, oldest first, SUMMARIES_PAGE at a time: pass
+    `next_cursor` back as `cursor` for the next."""
+    paper = _paper_or_404(key)
+    rows = list(
+        Summary.objects.public()
+        .filter(paper=paper, pk__gt=cursor)
+        .select_related("user", "paper")
+        .order_by("pk")[: SUMMARIES_PAGE + 1]
+    )
+    more = len(rows) > SUMMARIES_PAGE
+    rows = rows[:SUMMARIES_PAGE]
+    return {
+        "data": [records.summary(s) for s in rows],
+        "next_cursor": str(rows[-1].pk) if more else None,
+    }
+
+
+@api.get(
+    "/papers/{path:key}",
+    response={200: schemas.Paper, 404: schemas.Error},
+    tags=["papers"],
+)
+def paper(request, key: str):
+    """A paper by any identifier: this site's id, arXiv, DOI, DBLP, OpenReview, or a URL."""
+    return records.paper(_paper_or_404(key))
+
+
+@api.get(
+    "/summaries/{int:summary_id}",
+    response={200: schemas.Summary, 404: schemas.Error},
+    tags=["summaries"],
+)
+def summary(request, summary_id: int):
+    found = Summary.objects.public().select_related("user", "paper").filter(pk=summary_id).first()
+    if found is None:
+        raise HttpError(404, "No public summary with this id.")
+    return records.summary(found)
+
+
+@api.get("/users/{username}", response={200: schemas.User, 404: schemas.Error}, tags=["users"])
+def user(request, username: str):
+    member = get_user_model().objects.filter(username=username, is_active=True).first()
+    if member is None:
+        raise HttpError(404, "No member with this username.")
+    return {
+        "username": member.username,
+        "display_name": member.display_name or member.username,
+        "url": records.absolute(reverse("members:profile", args=[member.username])),
+        "reputation": member.reputation,
+        "summary_count": Summary.objects.public().filter(user=member, is_anonymous=False).count(),
+        "joined": member.date_joined,
+    }
+
+
+class SearchParams(schemas.Schema):
+    q: str
+    cursor: int = 1
+
+
+@api.get("/search", response=schemas.PaperPage, tags=["search"])
+def search(request, params: Query[SearchParams]):
+    """The site's search: papers by title, authors, abstract and public summaries, best
+    first. An identifier answers with its paper."""
+    results = search_services.search(params.q, page=max(1, params.cursor))
+    if results.redirect_to is not None:
+        (found,) = records.papers_by_keys([params.q])
+        papers = [found] if found is not None else []
+        return {
+            "data": [records.paper(p) for p in papers],
+            "total": len(papers),
+            "next_cursor": None,
+        }
+    ids = [hit.paper.pk for hit in results.hits]
+    loaded = {p.pk: p for p in Paper.objects.filter(pk__in=ids).with_details()}
+    return {
+        "data": [records.paper(loaded[pk]) for pk in ids if pk in loaded],
+        "total": results.shown_total,
+        "next_cursor": str(results.page + 1) if results.has_next else None,
+    }
