@@ -624,7 +624,7 @@ def main() -> None:
     cpu = cpu_name()
     setup = (
         f"gunicorn {args.workers} sync workers, {args.connections} connections, {args.seconds} s per page "
-        f"after a {args.warmup} s warm-up; paper and venue requests follow a Zipf law over {args.paths:,} distinct URLs each, search requests are {args.paths:,} distinct queries (1-3 title words) in turn. "
+        f"after a {args.warmup} s warm-up; paper and venue requests follow a Zipf law over {args.paths:,} distinct URLs each, search requests are {args.paths:,} distinct queries (1-3 title words) in turn; each of wrk's {WRK_THREADS} threads starts at its own place in the mix. "
         "`trivial` is `/healthz` through the same middleware (the ceiling). Page cache: a SQLite file shared by the workers "
         "on SQLite (the one-machine default), Redis on PostgreSQL (the several-servers set-up); in front of either, each worker keeps the pages it served last in memory (`PAGE_CACHE_LOCAL_BYTES`, 16 MiB)."
     )
