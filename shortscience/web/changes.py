@@ -194,10 +194,16 @@ def _prune() -> None:
 class Versions:
     """This process's knowledge of the changes: for each tag, the number of its last change.
 
-    `sync()` reads the changes since the last one it read, at most once per
-    PAGE_CACHE_VERSION_SECONDS (one indexed query; `stamp()` does it when due): the most a
-    page can trail a write made on another app server. A write made in this process is
-    known at once (`saw()`).
+    `sync()` reads the changes since the last one it read, at most twice per
+    PAGE_CACHE_VERSION_SECONDS (one indexed query; `stamp()` does it when due). A write
+    made in this process is known at once (`saw()`).
+
+    The promise is that a visitor sees a change within PAGE_CACHE_VERSION_SECONDS of its
+    commit. Reading the log twice as often leaves room for `may_serve_stale()`: while one
+    request renders a page again, others asking for it may have the copy it replaces, as
+    long as no change that copy lacks committed more than PAGE_CACHE_VERSION_SECONDS ago.
+    For that, each read of the log keeps a bound: every change it brought committed after
+    the previous read began.
     """
 
     def __init__(self) -> None:
@@ -212,6 +218,11 @@ class Versions:
         self.latest: dict[str, int] = {}
         self._next_sync = 0.0
         self._history: list[tuple[float, int]] = []  # (when, synced) to forget old tags
+        # (last number a read brought, when the read before it began): the changes up to
+        # that number and after the previous one committed after that moment.
+        self._reads: list[tuple[int, float]] = []
+        self._read_began: float | None = None  # when the last read began
+        self._no_grace_upto = 0  # changes up to this number: when they committed is unknown
 
     def stamp(self) -> tuple[str, int]:
         """What to stamp a page rendered now with: the log's epoch and a number such that
@@ -231,6 +242,7 @@ class Versions:
             f"SELECT seq, tag, NULL, NULL FROM {_table(ContentChange)} WHERE seq > %s "
             f"UNION ALL SELECT seq, NULL, pruned, epoch FROM {_table(ContentClock)} WHERE id = 1"
         )
+        began = time.monotonic()
         with connection.cursor() as cursor:
             cursor.execute(sql, [since])
             rows = cursor.fetchall()
@@ -255,9 +267,16 @@ class Versions:
             for seq, tag, _, _ in rows:
                 if tag is not None and seq > self.synced:
                     self._note(seq, tag)
+            if seq_now > self.synced:
+                if self._read_began is None:
+                    self._no_grace_upto = max(self._no_grace_upto, seq_now)
+                else:
+                    self._reads.append((seq_now, self._read_began))
+            if self._read_began is None or began > self._read_began:
+                self._read_began = began
             self.synced = max(self.synced, seq_now)
             self.pruned = max(self.pruned, pruned)
-            self._next_sync = now + settings.PAGE_CACHE_VERSION_SECONDS
+            self._next_sync = now + settings.PAGE_CACHE_VERSION_SECONDS / 2
             self._forget(now)
 
     def restart_log(self, epoch: str) -> None:
@@ -285,7 +304,34 @@ class Versions:
             self.latest[tag] = seq
         self.newest = max(self.newest, seq)
 
+    def may_serve_stale(self, epoch: str, stamp: int, now: float | None = None) -> bool:
+        """Whether a page stamped `stamp`, stale now, may still be served while another
+        request renders it: only if every change it lacks committed less than
+        PAGE_CACHE_VERSION_SECONDS ago (its earliest one committed after a moment this
+        process knows)."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            if epoch != self.epoch or stamp < self.pruned or stamp < self._no_grace_upto:
+                return False
+            # The earliest change after the stamp is in the first read that went past it;
+            # one not read yet (this process's own) committed after the last read began.
+            bound = next((began for upto, began in self._reads if upto > stamp), None)
+            if bound is None:
+                bound = self._read_began
+            return bound is not None and now < bound + settings.PAGE_CACHE_VERSION_SECONDS
+
     def _forget(self, now: float) -> None:
+        # Reads that began long ago give no room to any page: keep only their last number.
+        old = [
+            upto
+            for upto, began in self._reads
+            if began < now - 2 * settings.PAGE_CACHE_VERSION_SECONDS
+        ]
+        if old:
+            self._no_grace_upto = max(self._no_grace_upto, *old)
+            self._reads = [
+                (upto, began) for upto, began in self._reads if upto > self._no_grace_upto
+            ]
         # Tags last changed before any page still kept can be forgotten: a page stamped
         # after them is not affected, and none stamped before is still kept.
         self._history.append((now, self.synced))

@@ -11,10 +11,13 @@ lists that show it, and every other page stays. A page that says nothing (a view
 not call shows()) is stale after any change at all: forgetting to say costs renders, never
 a stale page.
 
-Each process learns of the changes once per PAGE_CACHE_VERSION_SECONDS (one indexed query,
-web/changes.py): the most a visitor's page can trail a write made through another app
-server. A write made in this process is seen at once. Freshness is checked by this process
-on every hit, from its memory: a hit costs no query.
+Each process reads the changes twice per PAGE_CACHE_VERSION_SECONDS (one indexed query,
+web/changes.py); a visitor sees a write made through any app server within
+PAGE_CACHE_VERSION_SECONDS. A write made in this process is seen at once. While one request
+renders a stale page again, the others asking for it get the copy it replaces rather than
+wait, as long as that keeps the promise (`Versions.may_serve_stale`): the most read pages,
+which are also the most voted on, no longer hold a worker per waiting visitor. Freshness is
+checked by this process on every hit, from its memory: a hit costs no query.
 
 A hit is the response: it carries every header the response that was stored carried (the
 security headers, Vary, Cache-Control, ETag, Last-Modified), computed once, at render.
@@ -178,15 +181,23 @@ class AnonymousPageCacheMiddleware:
         epoch, stamp = versions.stamp()
         digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()
         key = f"page:{request.get_host()}:{digest}"
-        page = local_pages.get(key)
-        if _fresh(page):
-            return self._from_cache(page)
+        kept = local_pages.get(key)
+        if _fresh(kept):
+            return self._from_cache(kept)
         page = _shared("get", key)
         rendering = f"{key}:rendering"
         renderer = False
         if not _fresh(page):
             # None: the cache failed, and there is no one to wait for.
             renderer = _shared("add", rendering, 1, RENDER_LOCK_SECONDS)
+            stale = page or kept
+            if (
+                renderer is False
+                and stale is not None
+                and versions.may_serve_stale(stale.epoch, stale.stamp)
+            ):
+                # Another request is rendering it: the copy it replaces, within the promise.
+                return self._from_cache(stale, "stale")
             page = None if renderer in (True, None) else _wait_for(key, rendering)
         if page is not None:
             local_pages.put(key, page)
@@ -199,11 +210,11 @@ class AnonymousPageCacheMiddleware:
                 _shared("delete", rendering)
 
     @staticmethod
-    def _from_cache(page: Page) -> HttpResponse:
+    def _from_cache(page: Page, how: str = "hit") -> HttpResponse:
         response = HttpResponse(page.content, status=page.status)
         for name, value in page.headers:
             response[name] = value
-        response["X-Cache"] = "hit"
+        response["X-Cache"] = how
         return response
 
     def _render(self, request, key: str, epoch: str, stamp: int) -> HttpResponse:

@@ -223,3 +223,30 @@ class KnowingWhatChangedTests(ChangesTestCase):
         with self.assertNumQueries(1):  # the other process reads on to the page's stamp
             self.assertTrue(other.fresh(epoch, stamp, ("paper:1",)))
         self.assertEqual(ContentClock.objects.get().epoch, epoch)
+
+    def test_a_stale_page_may_be_served_until_a_second_after_the_change_it_lacks(self):
+        clock = [1000.0]
+        with mock.patch("shortscience.web.changes.time.monotonic", lambda: clock[0]):
+            other = Versions()  # another app server, reading the log twice a second
+            other.sync()
+            epoch, stamp = other.stamp()
+            clock[0] += 0.5
+            other.sync()  # began at 1000.5; nothing new
+            self.write(papers=[1])  # committed after that read began
+            clock[0] += 0.5
+            other.sync()  # 1001.0: brings the change
+            self.assertFalse(other.fresh(epoch, stamp, ("paper:1",)))
+            self.assertTrue(other.may_serve_stale(epoch, stamp, now=1001.4))
+            self.assertFalse(other.may_serve_stale(epoch, stamp, now=1001.5))
+
+    def test_a_page_stale_since_before_this_process_first_read_the_log_is_never_served(self):
+        self.write(papers=[1])
+        other = Versions()
+        other.sync()
+        self.assertFalse(other.may_serve_stale(other.epoch, 0))
+
+    def test_a_stale_page_of_another_epoch_is_never_served(self):
+        epoch, stamp = versions.stamp()
+        self.write(papers=[1])
+        self.assertTrue(versions.may_serve_stale(epoch, stamp))
+        self.assertFalse(versions.may_serve_stale("another", stamp))

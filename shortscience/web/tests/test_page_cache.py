@@ -222,6 +222,30 @@ class OneRenderAtATimeTests(SimpleTestCase):
         self.assertEqual({r.status_code for r in responses}, {404})
         self.assertLess(time.monotonic() - start, pages.RENDER_WAIT_SECONDS)
 
+    def stale_page_being_rendered(self) -> str:
+        """/venues stored, then stale, and another request rendering it."""
+        self._get("/venues")
+        versions.fresh.return_value = False
+        key = f"page:testserver:{hashlib.sha256(b'/venues').hexdigest()}"
+        cache.add(f"{key}:rendering", 1, 60)
+        return key
+
+    def test_while_a_stale_page_renders_others_get_the_copy_it_replaces_within_the_promise(self):
+        self.stale_page_being_rendered()
+        with mock.patch.object(versions, "may_serve_stale", return_value=True):
+            response = self._get("/venues")
+        self.assertEqual((response["X-Cache"], response.content), ("stale", b"page 1"))
+        self.assertEqual(self.renders, 1)
+
+    def test_past_the_promise_others_wait_for_the_render_instead(self):
+        self.stale_page_being_rendered()
+        with (
+            mock.patch.object(versions, "may_serve_stale", return_value=False),
+            mock.patch.object(pages, "RENDER_WAIT_SECONDS", 0.05),
+        ):
+            response = self._get("/venues")
+        self.assertEqual((response["X-Cache"], response.content), ("miss", b"page 2"))
+
     def test_a_waiter_renders_itself_when_the_renderer_takes_too_long(self):
         # A renderer that died holding the lock: the lock is there, no page ever comes.
         key = f"page:testserver:{hashlib.sha256(b'/venues').hexdigest()}"
