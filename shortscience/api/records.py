@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from django.conf import settings
 
 from shortscience.lib import identifiers
-from shortscience.papers.models import Paper
+from shortscience.papers.models import Paper, names_and_identifiers
 from shortscience.summaries.models import Summary
 
 LICENSE = "CC-BY-4.0"
@@ -36,10 +36,17 @@ def absolute(path: str) -> str:
     return settings.SITE_ROOT.rstrip("/") + path
 
 
-def paper(p: Paper, fields: Iterable[str] = PAPER_FIELDS) -> dict:
-    """A paper read with its details (PaperQuerySet.with_details)."""
+def paper(p: Paper, fields: Iterable[str] = PAPER_FIELDS, details=None) -> dict:
+    """A paper; `details`, (author names, [(kind, value)]) as papers.models.
+    names_and_identifiers() gives them for many papers, else read from the paper (one read
+    with its details: PaperQuerySet.with_details)."""
     out: dict = {"id": p.pk}
     wanted = set(fields)
+    if details is None and wanted & {"authors", "identifiers"}:
+        details = (
+            [a.name for a in p.ordered_authors],
+            [(i.kind, i.value) for i in p.identifier_list],
+        )
     if "url" in wanted:
         out["url"] = absolute(p.get_absolute_url())
     if "title" in wanted:
@@ -49,12 +56,12 @@ def paper(p: Paper, fields: Iterable[str] = PAPER_FIELDS) -> dict:
     if "venue" in wanted:
         out["venue"] = {"key": p.venue.key, "name": p.venue.name} if p.venue_id else None
     if "authors" in wanted:
-        out["authors"] = [a.name for a in p.ordered_authors]
+        out["authors"] = details[0]
     if "identifiers" in wanted:
-        found = {kind: None for kind in _IDENTIFIER_KINDS}
-        for ident in p.identifier_list:
-            if ident.kind in found and found[ident.kind] is None:
-                found[ident.kind] = ident.value
+        found = dict.fromkeys(_IDENTIFIER_KINDS)
+        for kind, value in details[1]:
+            if kind in found and found[kind] is None:
+                found[kind] = value
         out["identifiers"] = found
     if "summary_count" in wanted:
         out["summary_count"] = p.public_summary_count
@@ -90,28 +97,58 @@ def summary(s: Summary) -> dict:
     }
 
 
+# What a list of papers reads of each: the rest (metadata, links, the rendered abstract) is
+# as long again, and JSON to decode.
+_LIST_COLUMNS = (
+    "id",
+    "title",
+    "slug",
+    "year",
+    "abstract",
+    "venue__key",
+    "venue__name",
+    "merged_into_id",
+    "public_summary_count",
+    "last_summary",
+)
+
+
 def papers_by_keys(keys: list[str]) -> list[Paper | None]:
     """The paper each key names, in the keys' order (None for an unknown key): any form
     `identifiers.candidates()` reads, this site's ids and paper URLs. A paper merged away
-    answers as the one it was merged into. A constant number of queries for any number."""
-    site_ids: dict[str, int] = {}
+    answers as the one it was merged into. Three queries for any number of keys (four
+    when one was merged away)."""
+    found: dict[str, int] = {}
     others = []
     for key in keys:
         match = _SITE_ID.match(key.strip()) or _SITE_URL.match(key.strip())
         if match:
-            site_ids[key] = int(match[1])
+            found[key] = int(match[1])
         else:
             others.append(key)
-    found_ids: dict[str, int] = {k: p.pk for k, p in Paper.objects.resolve_keys(others).items()}
-    found_ids.update(site_ids)
-    rows = {
-        p.pk: p
-        for p in Paper.objects.filter(pk__in=set(found_ids.values())).only("id", "merged_into_id")
-    }
-    targets = {pk: (row.merged_into_id or pk) for pk, row in rows.items()}
-    loaded = {p.pk: p for p in Paper.objects.filter(pk__in=set(targets.values())).with_details()}
+    found.update(Paper.objects.resolve_key_ids(others))
+    listed = Paper.objects.select_related("venue").only(*_LIST_COLUMNS)
+    loaded = listed.in_bulk(set(found.values()))
+    merged = {p.merged_into_id for p in loaded.values() if p.merged_into_id}
+    if merged:
+        loaded.update(listed.in_bulk(merged - set(loaded)))
     out: list[Paper | None] = []
     for key in keys:
-        pk = found_ids.get(key)
-        out.append(loaded.get(targets.get(pk)) if pk is not None else None)
+        paper = loaded.get(found.get(key))
+        if paper is not None and paper.merged_into_id:
+            paper = loaded.get(paper.merged_into_id)
+        out.append(paper)
     return out
+
+
+def papers(keys: list[str], fields: Iterable[str] = PAPER_FIELDS) -> list[dict | None]:
+    """papers_by_keys(), as the API says them: the authors and identifiers of them all in
+    one more query."""
+    found = papers_by_keys(keys)
+    wanted = set(fields)
+    details = (
+        names_and_identifiers({p.pk for p in found if p is not None})
+        if wanted & {"authors", "identifiers"}
+        else {}
+    )
+    return [paper(p, wanted, details.get(p.pk, ([], []))) if p is not None else None for p in found]

@@ -32,5 +32,5 @@ class ResolveKeysTests(BaseTestCase):
     def test_fifteen_hundred_keys_are_resolved_in_one_query(self):
         keys = [f"2101.{n:05d}" for n in range(1500)] + ["1706.03762"]
         with self.assertNumQueries(1):
-            found = Paper.objects.resolve_keys(keys)
-        self.assertEqual(found, {"1706.03762": self.attention})
+            found = Paper.objects.resolve_key_ids(keys)
+        self.assertEqual(found, {"1706.03762": self.attention.pk})
