@@ -10,7 +10,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import JsonResponse
 from django.urls import reverse
 from ninja import NinjaAPI, Query
-from ninja.errors import HttpError
+from ninja.errors import HttpError, ValidationError
 
 from shortscience.api import records, schemas
 from shortscience.papers.models import Paper
@@ -28,6 +28,21 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 SUMMARIES_PAGE = 20
+LAST_ID = 2**63 - 1  # a cursor past any row: larger numbers overflow the database's integer
+
+
+@api.exception_handler(ValidationError)
+def invalid_input(request, error: ValidationError):
+    """A body or parameter of the wrong shape: 400, with a message a person can read and
+    the details for a program."""
+    where = (
+        ".".join(str(part) for part in e["loc"] if part not in ("body", "query", "path"))
+        for e in error.errors
+    )
+    message = "; ".join(
+        f"{place or 'request'}: {e['msg']}" for place, e in zip(where, error.errors, strict=True)
+    )
+    return api.create_response(request, {"detail": message, "errors": error.errors}, status=400)
 
 
 def _matches(keys: list[str], fields) -> JsonResponse:
@@ -87,7 +102,7 @@ def paper_summaries(request, key: str, cursor: int = 0):
     paper = _paper_or_404(key)
     rows = list(
         Summary.objects.public()
-        .filter(paper=paper, pk__gt=cursor)
+        .filter(paper=paper, pk__gt=min(max(cursor, 0), LAST_ID))
         .select_related("user", "paper")
         .order_by("pk")[: SUMMARIES_PAGE + 1]
     )

@@ -86,8 +86,21 @@ class BatchLookupTests(ApiTestCase):
                 response = self.client.post(
                     "/api/v1/papers/batch", body, content_type="application/json"
                 )
-                self.assertIn(response.status_code, (400, 422))
-                self.assertTrue(response.json()["detail"])
+                self.assertEqual(response.status_code, 400)
+                self.assertIsInstance(response.json()["detail"], str)
+
+    def test_a_cursor_of_any_size_answers_a_page(self):
+        for cursor in ("-5", "99999999999999999999999"):
+            with self.subTest(cursor=cursor):
+                response = self.client.get(
+                    f"/api/v1/papers/{self.attention.pk}/summaries", {"cursor": cursor}
+                )
+                self.assertEqual(response.status_code, 200)
+        response = self.client.get(f"/api/v1/papers/{self.attention.pk}/summaries", {"cursor": "x"})
+        self.assertEqual(
+            (response.status_code, response.json()["detail"]),
+            (400, "cursor: Input should be a valid integer, unable to parse string as an integer"),
+        )
 
     def test_the_lookup_takes_the_same_ids_in_a_query_string(self):
         response = self.client.get(
