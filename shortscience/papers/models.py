@@ -4,7 +4,7 @@ import unicodedata
 from collections.abc import Iterable
 from datetime import date
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import Q
 from django.utils.text import slugify
 
@@ -410,25 +410,35 @@ def names_and_identifiers(
     out: dict[int, tuple[list[str], list[tuple[str, str]]]] = {pk: ([], []) for pk in ids}
     authorship, author = PaperAuthor._meta.db_table, Author._meta.db_table
     ident = PaperIdentifier._meta.db_table
-    for start in range(0, len(ids), batch):
-        chunk = ids[start : start + batch]
-        marks = ", ".join(["%s"] * len(chunk))
-        sql = (
+
+    def sql(marks: str) -> str:
+        return (
             f"SELECT 0, pa.paper_id, pa.position, a.name, '' FROM {authorship} pa "
             f"JOIN {author} a ON a.id = pa.author_id WHERE pa.paper_id IN ({marks}) "
             f"UNION ALL SELECT 1, i.paper_id, i.id, i.kind, i.value FROM {ident} i "
             f"WHERE i.paper_id IN ({marks})"
         )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, chunk * 2)
-            rows = cursor.fetchall()
-        rows.sort()
-        for which, paper_id, _order, a, b in rows:
-            if which == 0:
-                out[paper_id][0].append(a)
-            else:
-                out[paper_id][1].append((a, b))
+
+    for which, paper_id, _order, a, b in _rows_for_papers(ids, batch, sql, DEFAULT_DB_ALIAS):
+        if which == 0:
+            out[paper_id][0].append(a)
+        else:
+            out[paper_id][1].append((a, b))
     return out
+
+
+def _rows_for_papers(ids: list[int], batch: int, sql, using: str):
+    """The rows of `sql(marks)` (a UNION ALL of parts, each filtering on `IN (marks)`), per
+    `batch` ids, each batch in the order of its rows' leading columns."""
+    for start in range(0, len(ids), batch):
+        chunk = ids[start : start + batch]
+        marks = ", ".join(["%s"] * len(chunk))
+        text = sql(marks)
+        with connections[using].cursor() as cursor:
+            cursor.execute(text, chunk * text.count(f"IN ({marks})"))
+            rows = cursor.fetchall()
+        rows.sort(key=lambda r: r[:4])
+        yield from rows
 
 
 def load_details(papers: list[Paper], batch: int = 200) -> None:
@@ -445,11 +455,10 @@ def load_details(papers: list[Paper], batch: int = 200) -> None:
     keyword, ident = Keyword._meta.db_table, PaperIdentifier._meta.db_table
     paper_of_keyword = through.get_field("paper").column
     keyword_of_paper = through.get_field("keyword").column
-    for start in range(0, len(ids), batch):
-        chunk = ids[start : start + batch]
-        marks = ", ".join(["%s"] * len(chunk))
+
+    def sql(marks: str) -> str:
         # One row shape for the three: (which, paper, order, id, three text columns).
-        sql = (
+        return (
             f"SELECT 0, pa.paper_id, pa.position, a.id, a.name, a.normalized_name, a.orcid "
             f"FROM {authorship} pa JOIN {author} a ON a.id = pa.author_id "
             f"WHERE pa.paper_id IN ({marks}) "
@@ -459,24 +468,20 @@ def load_details(papers: list[Paper], batch: int = 200) -> None:
             f"UNION ALL SELECT 2, i.paper_id, 0, i.id, i.kind, i.value, i.display "
             f"FROM {ident} i WHERE i.paper_id IN ({marks})"
         )
-        with connections[using].cursor() as cursor:
-            cursor.execute(sql, chunk * 3)
-            rows = cursor.fetchall()
-        for which, paper_id, _position, pk, a, b, c in sorted(rows, key=lambda r: r[:4]):
-            details = by_id[paper_id]._details
-            if which == 0:
-                row = Author.from_db(
-                    using, ["id", "name", "normalized_name", "orcid"], [pk, a, b, c]
-                )
-            elif which == 1:
-                row = Keyword.from_db(using, ["id", "name"], [pk, a])
-            else:
-                row = PaperIdentifier.from_db(
-                    using,
-                    ["id", "paper_id", "kind", "value", "display"],
-                    [pk, paper_id, a, b, c],
-                )
-            details[which].append(row)
+
+    for which, paper_id, _position, pk, a, b, c in _rows_for_papers(ids, batch, sql, using):
+        details = by_id[paper_id]._details
+        if which == 0:
+            row = Author.from_db(using, ["id", "name", "normalized_name", "orcid"], [pk, a, b, c])
+        elif which == 1:
+            row = Keyword.from_db(using, ["id", "name"], [pk, a])
+        else:
+            row = PaperIdentifier.from_db(
+                using,
+                ["id", "paper_id", "kind", "value", "display"],
+                [pk, paper_id, a, b, c],
+            )
+        details[which].append(row)
     for paper in papers:
         paper._details[1].sort(key=lambda k: k.name)  # Keyword's own ordering
 
