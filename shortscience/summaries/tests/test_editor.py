@@ -24,6 +24,15 @@ class SummaryEditorTests(BaseTestCase):
         self.assertIn("/accounts/login/", r["Location"])
         self.assertFalse(Summary.objects.exists())
 
+    def test_the_editor_and_every_page_say_under_which_licence_summaries_are_shared(self):
+        self.client.force_login(self.alice)
+        editor = self.client.get(self.url).content.decode()
+        self.assertIn('id="license-help"', editor)
+        licence = 'rel="license" href="https://creativecommons.org/licenses/by/4.0/"'
+        self.assertIn(licence, editor)
+        self.client.logout()
+        self.assertIn(licence, self.client.get(self.paper.get_absolute_url()).content.decode())
+
     def test_a_member_publishes_a_summary_with_math(self):
         self.client.force_login(self.alice)
         r = self.post()
