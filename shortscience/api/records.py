@@ -7,8 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from django.conf import settings
-
+from shortscience.discovery.queries import absolute
 from shortscience.lib import identifiers
 from shortscience.papers.models import Paper, names_and_identifiers
 from shortscience.summaries.models import Summary
@@ -32,21 +31,13 @@ _SITE_ID = re.compile(r"^(?:shortscience:)?(\d{1,18})$", re.IGNORECASE)
 _SITE_URL = re.compile(r"^https?://[^/]+/paper/(\d{1,18})(?:/|$|\?)", re.IGNORECASE)
 
 
-def absolute(path: str) -> str:
-    return settings.SITE_ROOT.rstrip("/") + path
-
-
-def paper(p: Paper, fields: Iterable[str] = PAPER_FIELDS, details=None) -> dict:
-    """A paper; `details`, (author names, [(kind, value)]) as papers.models.
-    names_and_identifiers() gives them for many papers, else read from the paper (one read
-    with its details: PaperQuerySet.with_details)."""
+def paper(
+    p: Paper, details: tuple[list[str], list[tuple[str, str]]], fields: Iterable[str] = PAPER_FIELDS
+) -> dict:
+    """A paper, with `details` as papers.models.names_and_identifiers() gives them: its
+    authors' names and its (kind, value) identifiers."""
     out: dict = {"id": p.pk}
     wanted = set(fields)
-    if details is None and wanted & {"authors", "identifiers"}:
-        details = (
-            [a.name for a in p.ordered_authors],
-            [(i.kind, i.value) for i in p.identifier_list],
-        )
     if "url" in wanted:
         out["url"] = absolute(p.get_absolute_url())
     if "title" in wanted:
@@ -84,7 +75,7 @@ def summary(s: Summary) -> dict:
         "permalink": absolute(s.get_absolute_url()),
         "author": None
         if s.is_anonymous
-        else {"username": s.user.username, "display_name": s.user.display_name or s.user.username},
+        else {"username": s.user.username, "display_name": s.user.shown_name},
         "body_markdown": s.body,
         "body_html": s.body_html,
         "score": s.score,
@@ -115,9 +106,8 @@ _LIST_COLUMNS = (
 
 def papers_by_keys(keys: list[str]) -> list[Paper | None]:
     """The paper each key names, in the keys' order (None for an unknown key): any form
-    `identifiers.candidates()` reads, this site's ids and paper URLs. A paper merged away
-    answers as the one it was merged into. Three queries for any number of keys (four
-    when one was merged away)."""
+    `identifiers.candidates()` reads, this site's ids and paper URLs. Three queries for any
+    number of keys (four when one was merged away)."""
     found: dict[str, int] = {}
     others = []
     for key in keys:
@@ -127,28 +117,32 @@ def papers_by_keys(keys: list[str]) -> list[Paper | None]:
         else:
             others.append(key)
     found.update(Paper.objects.resolve_key_ids(others))
+    return papers_by_ids([found.get(key) for key in keys])
+
+
+def papers_by_ids(ids: list[int | None]) -> list[Paper | None]:
+    """The papers with these ids, in their order, with the columns a list shows; a paper
+    merged away answers as the one it was merged into."""
     listed = Paper.objects.select_related("venue").only(*_LIST_COLUMNS)
-    loaded = listed.in_bulk(set(found.values()))
+    loaded = listed.in_bulk({pk for pk in ids if pk is not None})
     merged = {p.merged_into_id for p in loaded.values() if p.merged_into_id}
-    if merged:
+    if merged - set(loaded):
         loaded.update(listed.in_bulk(merged - set(loaded)))
     out: list[Paper | None] = []
-    for key in keys:
-        paper = loaded.get(found.get(key))
-        if paper is not None and paper.merged_into_id:
-            paper = loaded.get(paper.merged_into_id)
-        out.append(paper)
+    for pk in ids:
+        found = loaded.get(pk)
+        if found is not None and found.merged_into_id:
+            found = loaded.get(found.merged_into_id)
+        out.append(found)
     return out
 
 
-def papers(keys: list[str], fields: Iterable[str] = PAPER_FIELDS) -> list[dict | None]:
-    """papers_by_keys(), as the API says them: the authors and identifiers of them all in
-    one more query."""
-    found = papers_by_keys(keys)
+def described(found: list[Paper | None], fields: Iterable[str] = PAPER_FIELDS) -> list[dict | None]:
+    """Papers as the API says them, the authors and identifiers of them all in one query."""
     wanted = set(fields)
     details = (
         names_and_identifiers({p.pk for p in found if p is not None})
         if wanted & {"authors", "identifiers"}
         else {}
     )
-    return [paper(p, wanted, details.get(p.pk, ([], []))) if p is not None else None for p in found]
+    return [paper(p, details.get(p.pk, ([], [])), wanted) if p is not None else None for p in found]

@@ -46,7 +46,7 @@ def invalid_input(request, error: ValidationError):
 
 
 def _matches(keys: list[str], fields) -> JsonResponse:
-    found = records.papers(keys, fields or records.PAPER_FIELDS)
+    found = records.described(records.papers_by_keys(keys), fields or records.PAPER_FIELDS)
     # Answered as is, past the schema's validation: records.paper() builds exactly the
     # declared shape, and validating 500 papers again took longer than finding them.
     return JsonResponse(
@@ -56,7 +56,7 @@ def _matches(keys: list[str], fields) -> JsonResponse:
     )
 
 
-@api.post("/papers/batch", response=list[schemas.Match], exclude_unset=True, tags=["papers"])
+@api.post("/papers/batch", response=list[schemas.Match], tags=["papers"])
 def papers_batch(request, body: schemas.BatchIn):
     """Up to 500 identifiers at once: the answer is in the order asked, with `paper: null`
     for an identifier the site does not know."""
@@ -66,7 +66,6 @@ def papers_batch(request, body: schemas.BatchIn):
 @api.get(
     "/papers/lookup",
     response={200: list[schemas.Match], 400: schemas.Error},
-    exclude_unset=True,
     tags=["papers"],
 )
 def papers_lookup(request, ids: str, fields: str = ""):
@@ -88,7 +87,7 @@ def _paper_or_404(key: str) -> Paper:
     (found,) = records.papers_by_keys([key])
     if found is None:
         raise HttpError(404, f"No paper is known by {key!r}.")
-    return Paper.objects.filter(pk=found.pk).with_details()[0]
+    return found
 
 
 @api.get(
@@ -121,7 +120,8 @@ def paper_summaries(request, key: str, cursor: int = 0):
 )
 def paper(request, key: str):
     """A paper by any identifier: this site's id, arXiv, DOI, DBLP, OpenReview, or a URL."""
-    return records.paper(_paper_or_404(key))
+    (found,) = records.described([_paper_or_404(key)])
+    return found
 
 
 @api.get(
@@ -143,7 +143,7 @@ def user(request, username: str):
         raise HttpError(404, "No member with this username.")
     return {
         "username": member.username,
-        "display_name": member.display_name or member.username,
+        "display_name": member.shown_name,
         "url": records.absolute(reverse("members:profile", args=[member.username])),
         "reputation": member.reputation,
         "summary_count": Summary.objects.public().filter(user=member, is_anonymous=False).count(),
@@ -162,11 +162,11 @@ def search(request, params: Query[SearchParams]):
     first. An identifier answers with its paper."""
     results = search_services.search(params.q, page=max(1, params.cursor))
     if results.redirect_to is not None:
-        found = [p for p in records.papers([params.q]) if p is not None]
-        return {"data": found, "total": len(found), "next_cursor": None}
-    found = records.papers([str(hit.paper.pk) for hit in results.hits])
+        found = [p for p in records.papers_by_keys([params.q]) if p is not None]
+        return {"data": records.described(found), "total": len(found), "next_cursor": None}
+    found = records.papers_by_ids([hit.paper.pk for hit in results.hits])
     return {
-        "data": [p for p in found if p is not None],
+        "data": records.described([p for p in found if p is not None]),
         "total": results.shown_total,
         "next_cursor": str(results.page + 1) if results.has_next else None,
     }
