@@ -13,6 +13,7 @@ from ninja import NinjaAPI, Query
 from ninja.errors import HttpError, ValidationError
 
 from shortscience.api import records, schemas
+from shortscience.discovery.queries import absolute
 from shortscience.papers.models import Paper
 from shortscience.search import services as search_services
 from shortscience.summaries.models import Summary
@@ -144,7 +145,7 @@ def user(request, username: str):
     return {
         "username": member.username,
         "display_name": member.shown_name,
-        "url": records.absolute(reverse("members:profile", args=[member.username])),
+        "url": absolute(reverse("members:profile", args=[member.username])),
         "reputation": member.reputation,
         "summary_count": Summary.objects.public().filter(user=member, is_anonymous=False).count(),
         "joined": member.date_joined,
