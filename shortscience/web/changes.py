@@ -150,11 +150,20 @@ def new_log() -> None:
     """Start the log again under a new epoch: every page kept anywhere is stale at once here
     and within PAGE_CACHE_VERSION_SECONDS on every other app server. For a database restored
     from a copy, whose log numbers changes again from an earlier point (`refresh_pages`)."""
+    _new_epoch()
+    versions.sync()
+
+
+def _new_epoch(replacing: str | None = None) -> None:
+    """A new epoch on the clock; with `replacing`, only if the clock still has that one (so
+    that processes finding the log gone back at once rotate it once)."""
     from shortscience.web.models import ContentClock, new_epoch
 
-    if not ContentClock.objects.filter(pk=1).update(epoch=new_epoch()):
+    clock = ContentClock.objects.filter(pk=1)
+    if replacing is not None:
+        clock = clock.filter(epoch=replacing)
+    if not clock.update(epoch=new_epoch()) and replacing is None:
         ContentClock.objects.create(pk=1)
-    versions.sync()
 
 
 def _table(model) -> str:
@@ -280,13 +289,10 @@ class Versions:
             self._forget(now)
 
     def restart_log(self, epoch: str) -> None:
-        """Give the log a new epoch (unless another process just did), then read it."""
-        from shortscience.web.models import ContentClock, new_epoch
-
+        """Give the log a new epoch (unless another process just did), then read it: the
+        new epoch makes the read start this process's knowledge afresh."""
         log.warning("The log of content changes went back; every page kept is dropped")
-        ContentClock.objects.filter(pk=1, epoch=epoch).update(epoch=new_epoch())
-        with self._lock:
-            self.reset()
+        _new_epoch(replacing=epoch)
         self.sync()
 
     def saw(self, seq: int, tags: Iterable[str]) -> None:
