@@ -419,7 +419,7 @@ def names_and_identifiers(
             f"WHERE i.paper_id IN ({marks})"
         )
 
-    for which, paper_id, _order, a, b in _rows_for_papers(ids, batch, sql, DEFAULT_DB_ALIAS):
+    for which, paper_id, _order, a, b in _rows_for_papers(ids, batch, sql, 2, DEFAULT_DB_ALIAS):
         if which == 0:
             out[paper_id][0].append(a)
         else:
@@ -427,15 +427,14 @@ def names_and_identifiers(
     return out
 
 
-def _rows_for_papers(ids: list[int], batch: int, sql, using: str):
-    """The rows of `sql(marks)` (a UNION ALL of parts, each filtering on `IN (marks)`), per
-    `batch` ids, each batch in the order of its rows' leading columns."""
+def _rows_for_papers(ids: list[int], batch: int, sql, parts: int, using: str):
+    """The rows of `sql(marks)` (a UNION ALL of `parts` selects, each filtering on
+    `IN (marks)`), per `batch` ids, each batch in the order of its rows' leading columns."""
     for start in range(0, len(ids), batch):
         chunk = ids[start : start + batch]
         marks = ", ".join(["%s"] * len(chunk))
-        text = sql(marks)
         with connections[using].cursor() as cursor:
-            cursor.execute(text, chunk * text.count(f"IN ({marks})"))
+            cursor.execute(sql(marks), chunk * parts)
             rows = cursor.fetchall()
         rows.sort(key=lambda r: r[:4])
         yield from rows
@@ -469,7 +468,7 @@ def load_details(papers: list[Paper], batch: int = 200) -> None:
             f"FROM {ident} i WHERE i.paper_id IN ({marks})"
         )
 
-    for which, paper_id, _position, pk, a, b, c in _rows_for_papers(ids, batch, sql, using):
+    for which, paper_id, _position, pk, a, b, c in _rows_for_papers(ids, batch, sql, 3, using):
         details = by_id[paper_id]._details
         if which == 0:
             row = Author.from_db(using, ["id", "name", "normalized_name", "orcid"], [pk, a, b, c])
