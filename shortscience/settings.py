@@ -144,6 +144,9 @@ PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 0 if TESTING else 600)
 # How often each process reads the changes written since its last read (web/changes.py):
 # the most a visitor's page can trail a write made through another process or server.
 PAGE_CACHE_VERSION_SECONDS = env_float("PAGE_CACHE_VERSION_SECONDS", 0 if TESTING else 1.0)
+# The API feed for mirrors lists a change this long after it happened: on PostgreSQL a
+# transaction may commit a lower id after a higher one, and a reader must not pass it by.
+API_FEED_SETTLE_SECONDS = env_float("API_FEED_SETTLE_SECONDS", 0 if TESTING else 2.0)
 # Bytes of pages each process also keeps in its own memory, in front of CACHE_URL (0: none).
 PAGE_CACHE_LOCAL_BYTES = env_int("PAGE_CACHE_LOCAL_BYTES", 0 if TESTING else 16 * 1024 * 1024)
 PAGE_CACHE_SKIP_PREFIXES = (

@@ -78,3 +78,19 @@ class DeleteAccountForm(forms.Form):
         elif text.strip() != self.user.username:
             raise forms.ValidationError("Type your username exactly to confirm.")
         return text
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        max_length=100,
+        label="Token name",
+        help_text='What the token is for, so that you know which to revoke ("my notes script").',
+    )
+    scope = forms.ChoiceField(
+        choices=[
+            ("read", "Read: the API as you see the site"),
+            ("write", "Read and write: add papers, post and edit summaries, comment, vote"),
+        ],
+        initial="read",
+        widget=forms.RadioSelect,
+    )

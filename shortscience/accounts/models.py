@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import hashlib
+import secrets
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models, transaction
 from django.utils import timezone
@@ -45,6 +48,11 @@ class TokenBucket(models.Model):
 
     @classmethod
     def authorize(cls, key: str, capacity: int, seconds: int) -> bool:
+        return cls.take(key, capacity, seconds)[0]
+
+    @classmethod
+    def take(cls, key: str, capacity: int, seconds: int) -> tuple[bool, float]:
+        """Spend one action if there is one: (allowed, actions left in the bucket after)."""
         now = timezone.now()
         with transaction.atomic():
             # select_for_update serializes concurrent requests for the same key on
@@ -56,12 +64,11 @@ class TokenBucket(models.Model):
                 elapsed = (now - bucket.updated).total_seconds()
                 bucket.tokens = min(capacity, bucket.tokens + elapsed * capacity / seconds)
                 bucket.updated = now
-            if bucket.tokens < 1:
-                bucket.save(update_fields=["tokens", "updated"])
-                return False
-            bucket.tokens -= 1
+            allowed = bucket.tokens >= 1
+            if allowed:
+                bucket.tokens -= 1
             bucket.save(update_fields=["tokens", "updated"])
-            return True
+            return allowed, bucket.tokens
 
 
 class AuthorClaim(models.Model):
@@ -94,3 +101,62 @@ class AuthorClaim(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} claims paper {self.paper_id} ({self.status})"
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True)
+
+    def authenticate(self, raw: str) -> ApiToken | None:
+        """The live token `raw` is, with its member, or None: revoked tokens and tokens of
+        a banned or deactivated member open nothing."""
+        token = (
+            self.active()
+            .select_related("user")
+            .filter(digest=ApiToken.digest_of(raw), user__is_active=True, user__banned_at=None)
+            .first()
+        )
+        return token
+
+
+class ApiToken(models.Model):
+    """A personal access token for the API: `Authorization: Bearer <token>`.
+
+    Only a SHA-256 of the token is stored (the token is 256 random bits, so a plain hash is
+    as strong as a slow one and costs nothing per request); the member sees it once, when
+    it is made, and afterwards only its first characters, to tell tokens apart."""
+
+    class Scope(models.TextChoices):
+        READ = "read", "Read"
+        WRITE = "write", "Read and write"
+
+    PREFIX = "ss_"
+
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    scope = models.CharField(max_length=5, choices=Scope.choices, default=Scope.READ)
+    digest = models.CharField(max_length=64, unique=True)
+    shown_prefix = models.CharField(max_length=12)
+    created = models.DateTimeField(auto_now_add=True)
+    last_used = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.shown_prefix}...)"
+
+    @staticmethod
+    def new_secret() -> str:
+        return ApiToken.PREFIX + secrets.token_urlsafe(32)
+
+    @staticmethod
+    def digest_of(raw: str) -> str:
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == self.Scope.WRITE

@@ -8,6 +8,8 @@ public forms (log-in, sign-up, password reset) are wrapped with `rate_limited` i
 from __future__ import annotations
 
 import hashlib
+import math
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import wraps
 
@@ -38,6 +40,7 @@ POLICIES: dict[str, tuple[int, int]] = {
     "upload": (30, 3600),
     "claim": (10, 3600),
     "follow": (60, 3600),
+    "token": (10, 3600),
 }
 
 # Policies keyed by the client's IP even when someone is logged in.
@@ -79,12 +82,38 @@ def allow_key(policy: str, key: str) -> bool:
 
 
 def allow(request, policy: str) -> bool:
-    capacity, seconds = limit_for(request.user, policy)
-    if request.user.is_authenticated and policy not in PER_IP:
-        who = f"user:{request.user.pk}"
+    return spend(request, policy, request.user).allowed
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """One action asked of a bucket, and what is left: what an API answer's
+    X-RateLimit-* and Retry-After headers say."""
+
+    allowed: bool
+    limit: int
+    remaining: int
+    reset_seconds: int  # until the bucket is full again
+    retry_after: int  # until the next action is allowed (0 when it is now)
+
+
+def spend(request, policy: str, user) -> Allowance:
+    """Spend one of `user`'s (or, logged out, the client IP's) actions under `policy`; the
+    pages and the API share the buckets, so a script gets no more than a person."""
+    capacity, seconds = limit_for(user, policy)
+    if user is not None and user.is_authenticated and policy not in PER_IP:
+        who = f"user:{user.pk}"
     else:
         who = f"ip:{client_ip(request)}"
-    return TokenBucket.authorize(f"{policy}:{who}", capacity, seconds)
+    allowed, left = TokenBucket.take(f"{policy}:{who}", capacity, seconds)
+    per_action = seconds / capacity
+    return Allowance(
+        allowed=allowed,
+        limit=capacity,
+        remaining=max(0, math.floor(left)),
+        reset_seconds=math.ceil((capacity - left) * per_action),
+        retry_after=0 if allowed else max(1, math.ceil((1 - left) * per_action)),
+    )
 
 
 def too_many_requests() -> HttpResponse:

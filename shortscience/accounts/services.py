@@ -7,7 +7,7 @@ from allauth.socialaccount.models import SocialAccount
 from django.db import transaction
 from django.utils import timezone
 
-from shortscience.accounts.models import AuthorClaim, User
+from shortscience.accounts.models import ApiToken, AuthorClaim, User
 from shortscience.papers.models import Paper, PaperAuthor
 from shortscience.web import changes
 
@@ -72,3 +72,36 @@ def decide_claim(*, claim: AuthorClaim, moderator: User, approve: bool) -> Autho
     claim.decided_by = moderator
     claim.save(update_fields=["status", "method", "decided_at", "decided_by"])
     return claim
+
+
+def create_api_token(user: User, *, name: str, scope: str) -> tuple[ApiToken, str]:
+    """A new token for `user`: (the stored token, the secret), the secret to show once."""
+    if scope not in ApiToken.Scope.values:
+        raise ValueError(f"Unknown scope {scope!r}; use one of {', '.join(ApiToken.Scope.values)}.")
+    name = name.strip()[:100] or "token"
+    secret = ApiToken.new_secret()
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        scope=scope,
+        digest=ApiToken.digest_of(secret),
+        shown_prefix=secret[:10],
+    )
+    return token, secret
+
+
+def revoke_api_token(user: User, token_id: int) -> bool:
+    """The member's own token stops working at once; False when there is no such live token
+    of theirs (someone else's token is not theirs to revoke)."""
+    return bool(
+        ApiToken.objects.active().filter(pk=token_id, user=user).update(revoked_at=timezone.now())
+    )
+
+
+def note_token_used(token: ApiToken) -> None:
+    """When a token was last used, shown on the settings page, written at most once a minute
+    per token so that a busy script does not write on every request."""
+    now = timezone.now()
+    if token.last_used is None or (now - token.last_used).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used=now)
+        token.last_used = now

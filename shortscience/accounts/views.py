@@ -4,11 +4,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shortscience.accounts import services
-from shortscience.accounts.forms import SettingsForm
-from shortscience.accounts.models import AuthorClaim
+from shortscience.accounts.forms import ApiTokenForm, SettingsForm
+from shortscience.accounts.models import ApiToken, AuthorClaim
 from shortscience.accounts.ratelimit import rate_limited
 from shortscience.papers.models import Paper
 from shortscience.web.http import wants_json
@@ -25,6 +26,10 @@ def settings_page(request):
             return redirect("accounts:settings")
     else:
         form = SettingsForm(instance=request.user)
+    return _settings(request, form=form, token_form=ApiTokenForm())
+
+
+def _settings(request, *, form, token_form, status: int = 200):
     verified = services.verified_orcids(request.user)
     return render(
         request,
@@ -32,8 +37,41 @@ def settings_page(request):
         {
             "form": form,
             "orcid_verified": bool(request.user.orcid) and request.user.orcid in verified,
+            "token_form": token_form,
+            "tokens": ApiToken.objects.active().filter(user=request.user),
+            # Shown on this one page view after it was made, never again (the session is
+            # stored on the server; the token itself is kept only as a hash).
+            "new_token": request.session.pop(_NEW_TOKEN_KEY, None),
         },
+        status=status,
     )
+
+
+_NEW_TOKEN_KEY = "accounts.new_api_token"  # noqa: S105 (a session key, not a secret)
+
+
+@login_required
+@require_POST
+@rate_limited("token")
+def create_token(request):
+    form = ApiTokenForm(request.POST)
+    if not form.is_valid():
+        return _settings(
+            request, form=SettingsForm(instance=request.user), token_form=form, status=400
+        )
+    token, secret = services.create_api_token(request.user, **form.cleaned_data)
+    request.session[_NEW_TOKEN_KEY] = {"name": token.name, "scope": token.scope, "secret": secret}
+    return redirect(reverse("accounts:settings") + "#api-tokens")
+
+
+@login_required
+@require_POST
+def revoke_token(request, token_pk: int):
+    if services.revoke_api_token(request.user, token_pk):
+        messages.success(request, "The token is revoked: it no longer opens the API.")
+    else:
+        messages.error(request, "You have no such token.")
+    return redirect(reverse("accounts:settings") + "#api-tokens")
 
 
 @login_required

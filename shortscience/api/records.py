@@ -64,7 +64,8 @@ def paper(
 
 
 def summary(s: Summary) -> dict:
-    """A public summary (Summary.objects.public(), with its user and paper selected)."""
+    """A summary the caller may read (Summary.objects.visible_to(), with its user and paper
+    selected): the author stays unnamed on an anonymous one, whoever asks."""
     return {
         "id": s.pk,
         "paper": {
@@ -82,8 +83,36 @@ def summary(s: Summary) -> dict:
         "upvotes": s.upvotes,
         "downvotes": s.downvotes,
         "comment_count": s.comment_count,
+        "visibility": s.visibility,
         "created": s.created,
         "updated": s.edited,
+        "license": LICENSE,
+    }
+
+
+def comment(c) -> dict:
+    """A comment the caller may see (community.access.comment_for(), or Comment.objects.
+    public() for the dumps; with its user and summary selected). No name where the site shows
+    none: a deleted comment (its place stays, its text and author go), the author of an
+    anonymous summary commenting under it (Comment.named_member_id: their name there would
+    sign the summary), an account no longer active (a closed one's username is a number)."""
+    shown = not c.is_deleted
+    named = shown and c.named_member_id is not None and c.user.is_active
+    return {
+        "id": c.pk,
+        "summary_id": c.summary_id,
+        # The parent may be missing from a dump (deleted, or removed by a moderator): its
+        # thread shows a placeholder there.
+        "parent_id": c.parent_id,
+        "permalink": absolute(c.get_absolute_url()),
+        "author": {"username": c.user.username, "display_name": c.user.shown_name}
+        if named
+        else None,
+        "body_markdown": c.body if shown else "",
+        "body_html": c.body_html if shown else "",
+        "score": c.score,
+        "created": c.created,
+        "updated": c.edited,  # null: never edited
         "license": LICENSE,
     }
 

@@ -80,6 +80,9 @@ class Summary(Schema):
     upvotes: int
     downvotes: int
     comment_count: int
+    visibility: Literal["public", "private"] = Field(
+        ..., description="private ones only its author reads, with a token"
+    )
     created: datetime
     updated: datetime
     license: str
@@ -88,6 +91,20 @@ class Summary(Schema):
 class SummaryPage(Schema):
     data: list[Summary]
     next_cursor: str | None
+
+
+class FeedEntry(Schema):
+    change: int = Field(..., description="this change's place in the feed")
+    id: int = Field(..., description="the summary's id")
+    changed: datetime
+    deleted: bool = Field(..., description="no longer shown to anyone: drop your copy")
+    summary: Summary | None
+
+
+class SummaryFeed(Schema):
+    data: list[FeedEntry]
+    next_cursor: str = Field(..., description="pass back as cursor, now or later")
+    has_more: bool
 
 
 class PaperPage(Schema):
@@ -107,3 +124,54 @@ class User(Schema):
 
 class Error(Schema):
     detail: str
+
+
+class PaperIn(Schema):
+    identifier: str = Field(
+        ...,
+        max_length=2000,
+        description="an arXiv id or URL, a DOI, a DBLP key, an OpenReview id or URL",
+        examples=["1706.03762"],
+    )
+
+
+class SummaryIn(Schema):
+    paper: str = Field(
+        "", max_length=2000, description="on POST: the paper, by any identifier the site reads"
+    )
+    body_markdown: str = Field(..., description="Markdown with LaTeX math ($...$, $$...$$)")
+    visibility: Literal["public", "private"] | None = Field(
+        None, description="default: public on POST, unchanged on PUT"
+    )
+    anonymous: bool | None = Field(
+        None, description="shown without your name (default: no on POST, unchanged on PUT)"
+    )
+
+
+class CommentIn(Schema):
+    body_markdown: str
+    parent: int | None = Field(None, description="the comment this one answers")
+
+
+class Comment(Schema):
+    id: int
+    summary_id: int
+    parent_id: int | None
+    permalink: str
+    author: Author | None = Field(..., description="null once the comment is deleted")
+    body_markdown: str
+    body_html: str
+    score: int
+    created: datetime
+    updated: datetime | None
+    license: str
+
+
+class VoteIn(Schema):
+    value: Literal[-1, 0, 1] = Field(..., description="+1, -1, or 0 to withdraw your vote")
+
+
+class VoteOut(Schema):
+    value: int = Field(..., description="your vote now")
+    upvotes: int
+    downvotes: int

@@ -1,22 +1,31 @@
 """/api/v1/: the site's data for scripts, extensions and mirrors (django-ninja, which writes
 the OpenAPI 3.1 document at /api/v1/openapi.json and serves its docs page from our own
-static files). Read-only and anonymous for now: every answer is what a logged-out visitor
-may see."""
+static files). Reads answer what a logged-out visitor may see (a summary by its id also
+answers its author, with their token, when it is private); writes are in writes.py."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as ServiceRefused
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
+from django.utils import timezone
 from ninja import NinjaAPI, Query
 from ninja.errors import HttpError, ValidationError
 
-from shortscience.api import records, schemas
+from shortscience.api import auth, records, schemas, writes
+from shortscience.api.routes import router
 from shortscience.discovery.queries import absolute
+from shortscience.lib.records import ImportFailed
 from shortscience.papers.models import Paper
 from shortscience.search import services as search_services
-from shortscience.summaries.models import Summary
+from shortscience.summaries.access import summary_for
+from shortscience.summaries.models import Summary, SummaryChange
 
 api = NinjaAPI(
     title="ShortScience API",
@@ -46,6 +55,31 @@ def invalid_input(request, error: ValidationError):
     return api.create_response(request, {"detail": message, "errors": error.errors}, status=400)
 
 
+@api.exception_handler(ServiceRefused)
+@api.exception_handler(ImportFailed)
+def refused(request, error):
+    """A service's own refusal (an empty summary, a reply to a removed comment): 400."""
+    detail = " ".join(error.messages) if isinstance(error, ServiceRefused) else str(error)
+    return api.create_response(request, {"detail": detail}, status=400)
+
+
+@api.exception_handler(PermissionDenied)
+def forbidden(request, error):
+    return api.create_response(request, {"detail": str(error) or "Not allowed."}, status=403)
+
+
+@api.exception_handler(auth.RateLimited)
+def rate_limited(request, error: auth.RateLimited):
+    response = api.create_response(
+        request,
+        {"detail": f"Too many requests; try again in {error.allowance.retry_after} s."},
+        status=429,
+    )
+    for name, value in auth.limit_headers(error.allowance).items():
+        response[name] = value
+    return response
+
+
 def _matches(keys: list[str], fields) -> JsonResponse:
     found = records.described(records.papers_by_keys(keys), fields or records.PAPER_FIELDS)
     # Answered as is, past the schema's validation: records.paper() builds exactly the
@@ -57,14 +91,14 @@ def _matches(keys: list[str], fields) -> JsonResponse:
     )
 
 
-@api.post("/papers/batch", response=list[schemas.Match], tags=["papers"])
+@router.post("/papers/batch", response=list[schemas.Match], tags=["papers"])
 def papers_batch(request, body: schemas.BatchIn):
     """Up to 500 identifiers at once: the answer is in the order asked, with `paper: null`
     for an identifier the site does not know."""
     return _matches(body.ids, body.fields)
 
 
-@api.get(
+@router.get(
     "/papers/lookup",
     response={200: list[schemas.Match], 400: schemas.Error},
     tags=["papers"],
@@ -91,7 +125,7 @@ def _paper_or_404(key: str) -> Paper:
     return found
 
 
-@api.get(
+@router.get(
     "/papers/{path:key}/summaries",
     response={200: schemas.SummaryPage, 404: schemas.Error},
     tags=["papers"],
@@ -114,7 +148,7 @@ def paper_summaries(request, key: str, cursor: int = 0):
     }
 
 
-@api.get(
+@router.get(
     "/papers/{path:key}",
     response={200: schemas.Paper, 404: schemas.Error},
     tags=["papers"],
@@ -125,19 +159,71 @@ def paper(request, key: str):
     return found
 
 
-@api.get(
+@router.get(
     "/summaries/{int:summary_id}",
-    response={200: schemas.Summary, 404: schemas.Error},
+    response={200: schemas.Summary, 401: schemas.Error, 404: schemas.Error},
     tags=["summaries"],
+    auth=auth.READ,
 )
-def summary(request, summary_id: int):
-    found = Summary.objects.public().select_related("user", "paper").filter(pk=summary_id).first()
-    if found is None:
-        raise HttpError(404, "No public summary with this id.")
+def summary(request, response: HttpResponse, summary_id: int):
+    """A public summary; or your own private one, with your token. The ETag names this
+    version: send it as If-Match when you PUT an edit."""
+    found = summary_for(request.auth.user, summary_id)
+    response["ETag"] = writes.etag(found)
     return records.summary(found)
 
 
-@api.get("/users/{username}", response={200: schemas.User, 404: schemas.Error}, tags=["users"])
+FEED_PAGE = 100
+
+
+class FeedParams(schemas.Schema):
+    updated_since: datetime | None = None
+    cursor: int = 0
+
+
+@router.get("/summaries", response=schemas.SummaryFeed, tags=["summaries"])
+def summaries_feed(request, params: Query[FeedParams]):
+    """For mirrors: every change to what visitors see of a summary, oldest first, each
+    summary once at its latest change. A summary no longer shown (deleted, hidden by a
+    moderator, made private) comes as a tombstone: `deleted: true`, `summary: null`.
+
+    Start with `updated_since` (or neither, for everything), then pass `next_cursor` back
+    as `cursor`, now or later: it is always given, and `has_more` says whether to ask again
+    at once. Changes show here API_FEED_SETTLE_SECONDS after they happen, so that a write still
+    committing when a page is read is never skipped."""
+    settled = timezone.now() - timedelta(seconds=settings.API_FEED_SETTLE_SECONDS)
+    changes = SummaryChange.objects.latest_each().filter(
+        pk__gt=min(max(params.cursor, 0), LAST_ID), at__lte=settled
+    )
+    if params.updated_since is not None:
+        changes = changes.filter(at__gte=params.updated_since)
+    rows = list(changes.order_by("pk")[: FEED_PAGE + 1])
+    more = len(rows) > FEED_PAGE
+    rows = rows[:FEED_PAGE]
+    shown = (
+        Summary.objects.public()
+        .select_related("user", "paper")
+        .in_bulk([row.summary_id for row in rows])
+    )
+    return {
+        "data": [
+            {
+                "change": row.pk,
+                "id": row.summary_id,
+                "changed": row.at,
+                "deleted": row.summary_id not in shown,
+                "summary": records.summary(shown[row.summary_id])
+                if row.summary_id in shown
+                else None,
+            }
+            for row in rows
+        ],
+        "next_cursor": str(rows[-1].pk) if rows else str(max(params.cursor, 0)),
+        "has_more": more,
+    }
+
+
+@router.get("/users/{username}", response={200: schemas.User, 404: schemas.Error}, tags=["users"])
 def user(request, username: str):
     member = get_user_model().objects.filter(username=username, is_active=True).first()
     if member is None:
@@ -157,7 +243,7 @@ class SearchParams(schemas.Schema):
     cursor: int = 1
 
 
-@api.get("/search", response=schemas.PaperPage, tags=["search"])
+@router.get("/search", response=schemas.PaperPage, tags=["search"])
 def search(request, params: Query[SearchParams]):
     """The site's search: papers by title, authors, abstract and public summaries, best
     first. An identifier answers with its paper."""
@@ -171,3 +257,9 @@ def search(request, params: Query[SearchParams]):
         "total": results.shown_total,
         "next_cursor": str(results.page + 1) if results.has_next else None,
     }
+
+
+
+
+# Last: every endpoint, here and in writes.py, is on the router by now.
+api.add_router("/", router)

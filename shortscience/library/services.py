@@ -7,11 +7,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from shortscience.lib import markup
+from shortscience.lib import identifiers, markup
 from shortscience.lib.records import ImportFailed, PaperRecord
 from shortscience.papers import search_index
 from shortscience.papers.models import Keyword, MergeLog, Paper, PaperIdentifier, Venue
-from shortscience.summaries.models import Summary, refresh_paper_stats
+from shortscience.papers.services import fetch_records
+from shortscience.summaries.models import Summary, SummaryChange, refresh_paper_stats
 from shortscience.web import changes
 
 
@@ -187,6 +188,9 @@ def merge_papers(kept: Paper, merged: Paper, *, reason: str, by=None) -> MergeLo
         }
         merged.identifiers.update(paper=kept)
         Summary.objects.filter(pk__in=moved["summaries"]).update(paper=kept)
+        SummaryChange.note(
+            Summary.objects.filter(pk__in=moved["summaries"]).public().values_list("pk", flat=True)
+        )
         kept.keywords.add(*moved["keywords"])
         Paper.objects.filter(pk=merged.pk).update(merged_into=kept)
         merged.merged_into = kept
@@ -211,6 +215,11 @@ def undo_merge(log: MergeLog) -> None:
             paper=log.merged
         )
         Summary.objects.filter(pk__in=log.moved.get("summaries", [])).update(paper=log.merged)
+        SummaryChange.note(
+            Summary.objects.filter(pk__in=log.moved.get("summaries", []))
+            .public()
+            .values_list("pk", flat=True)
+        )
         log.kept.keywords.remove(*log.moved.get("keywords", []))
         Paper.objects.filter(pk=log.merged_id).update(merged_into=None)
         refresh_paper_stats([log.kept_id, log.merged_id])
@@ -224,3 +233,31 @@ def import_records(records: list[PaperRecord]) -> list[tuple[Paper, str]]:
     """Write several records at once: all of them or, on any error, none."""
     with transaction.atomic():
         return [upsert_paper(record) for record in records]
+
+
+class NotAtSource(LookupError):
+    """The identifier is well formed but its source has no such paper."""
+
+
+def paper_for_identifier(text: str) -> tuple[Paper, bool]:
+    """The paper an identifier (arXiv, DOI, DBLP, OpenReview, a URL of one) names, fetched
+    from its source and added when the library lacks it: (paper, added). For scripts (the
+    API, notes import); the add-paper page shows a look-up first instead.
+
+    Raises ImportFailed for text that is no identifier (or a BibTeX entry, which names no
+    one paper to look up), NotAtSource, or lib.http.FetchError when the source did not answer.
+    """
+    ident = identifiers.recognize(text)
+    if ident is None or ident.kind == identifiers.BIBTEX:
+        raise ImportFailed(
+            "This is not an identifier we can read: give an arXiv id or link, a DOI, "
+            "a DBLP key or an OpenReview link."
+        )
+    existing = Paper.objects.by_identifier(ident.value)
+    if existing:
+        return existing, False
+    records = fetch_records(ident)
+    if not records:
+        raise NotAtSource(f"{ident.display or ident.value} does not exist at its source.")
+    paper, outcome = upsert_paper(records[0])
+    return paper, outcome == "created"

@@ -15,7 +15,7 @@ from shortscience.accounts.models import User
 from shortscience.community.models import Comment, CommentRevision, Vote
 from shortscience.community.services import recount_comments
 from shortscience.notifications.models import NotificationSettings, OutboxEmail
-from shortscience.summaries.models import Revision, Summary, refresh_paper_stats
+from shortscience.summaries.models import Revision, Summary, SummaryChange, refresh_paper_stats
 from shortscience.web import changes
 
 
@@ -153,6 +153,8 @@ def delete_account(*, user: User, keep_content: bool) -> None:
             lists=[changes.SUMMARIES, changes.PAPERS, changes.MEMBERS],
         )
         summarised = set(Summary.objects.filter(user=user).values_list("paper_id", flat=True))
+        # Every public one changes for mirrors: anonymous from now on, or gone.
+        SummaryChange.note(Summary.objects.filter(user=user).public().values_list("pk", flat=True))
         if keep_content:
             # Private summaries (and with them any share link) go in either case: nobody
             # could ever read them again, so keeping them would only keep personal data.

@@ -173,9 +173,11 @@ def delete(*, moderator, target, reason: str) -> ModerationAction:
             target.is_deleted = True
             recount_comments([target.summary_id])
         else:
+            pk = target.pk
             target.delete()
-            # Gone: as far as any page can tell, it is neither public nor signed now.
-            target.visibility, target.is_hidden = target.Visibility.PRIVATE, True
+            # Gone: as far as any page can tell, it is neither public nor signed now; its id
+            # stays, for the mirrors' feed to say which summary went.
+            target.pk, target.visibility, target.is_hidden = pk, target.Visibility.PRIVATE, True
             refresh_paper_stats([target.paper_id])
         _say_changed(target, was)
     return action

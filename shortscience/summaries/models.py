@@ -194,3 +194,36 @@ class Revision(models.Model):
 
     def __str__(self) -> str:
         return f"Revision {self.number} of summary {self.summary_id}"
+
+
+class SummaryChangeQuerySet(models.QuerySet):
+    def latest_each(self):
+        """Only each summary's last change: a mirror needs the summary as it is now, once."""
+        later = SummaryChange.objects.filter(
+            summary_id=OuterRef("summary_id"), pk__gt=OuterRef("pk")
+        )
+        return self.exclude(models.Exists(later))
+
+
+class SummaryChange(models.Model):
+    """The mirrors' feed (GET /api/v1/summaries?updated_since=): a row each time what every
+    visitor sees of a summary changed (its text, rendering, paper, anonymity, or whether it
+    is shown at all). Appended, never updated, so that writers never wait on each other here;
+    its id orders the feed. A summary private before and after a change is never logged:
+    its existence is its author's."""
+
+    summary_id = models.BigIntegerField()
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = SummaryChangeQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["summary_id", "id"], name="summarychange_summary")]
+
+    def __str__(self) -> str:
+        return f"summary {self.summary_id} changed at {self.at}"
+
+    @classmethod
+    def note(cls, summary_ids: Iterable[int]) -> None:
+        now = timezone.now()
+        cls.objects.bulk_create(cls(summary_id=pk, at=now) for pk in sorted(set(summary_ids)))

@@ -16,7 +16,7 @@ from shortscience.papers.services import resolve_cites
 from shortscience.ranking import scores
 from shortscience.ranking.viewcount import views_today
 from shortscience.summaries import search_index
-from shortscience.summaries.models import Revision, Summary, refresh_paper_stats
+from shortscience.summaries.models import Revision, Summary, SummaryChange, refresh_paper_stats
 from shortscience.web import changes, tasks
 
 
@@ -103,6 +103,7 @@ def summary_changed(summary: Summary, *, was_public: bool, was_signed: bool) -> 
     is_public = summary.is_public
     if not (was_public or is_public):
         return
+    SummaryChange.note([summary.pk])
     is_signed = is_public and not summary.is_anonymous
     changes.changed(
         papers=[summary.paper_id],
@@ -150,4 +151,6 @@ def rerender(summary: Summary) -> bool:
     if (rendered.html, excerpt) == (summary.body_html, summary.excerpt):
         return False
     Summary.objects.filter(pk=summary.pk).update(body_html=rendered.html, excerpt=excerpt)
+    if summary.is_public:
+        SummaryChange.note([summary.pk])
     return True

@@ -8,9 +8,9 @@ from unittest import mock
 
 from django.test import Client
 
-from shortscience.api import records
+from shortscience.api import records, views
 from shortscience.moderation import services as moderation
-from shortscience.test import BaseTestCase, make_paper, make_summary
+from shortscience.test import BaseTestCase, make_paper, make_summary, make_user
 
 
 class ApiTestCase(BaseTestCase):
@@ -27,6 +27,15 @@ class ApiTestCase(BaseTestCase):
         self.private = make_summary(
             self.attention, self.charlie, "Charlie's notes.", visibility="private"
         )
+
+    def make_moderator(self):
+        from django.contrib.auth.models import Group
+
+        from shortscience.accounts.permissions import MODERATORS_GROUP
+
+        group, _ = Group.objects.get_or_create(name=MODERATORS_GROUP)
+        self.charlie.groups.add(group)
+        return self.charlie
 
     def batch(self, ids, fields=None):
         body = {"ids": ids} if fields is None else {"ids": ids, "fields": fields}
@@ -156,15 +165,6 @@ class ReadingTests(ApiTestCase):
         data = self.client.get(f"/api/v1/papers/{self.attention.pk}/summaries").json()["data"]
         self.assertEqual([s["id"] for s in data], [self.anonymous.pk])
 
-    def make_moderator(self):
-        from django.contrib.auth.models import Group
-
-        from shortscience.accounts.permissions import MODERATORS_GROUP
-
-        group, _ = Group.objects.get_or_create(name=MODERATORS_GROUP)
-        self.charlie.groups.add(group)
-        return self.charlie
-
     def test_a_member_counts_only_their_public_signed_summaries(self):
         body = self.client.get("/api/v1/users/bob").json()
         self.assertEqual((body["username"], body["summary_count"]), ("bob", 0))
@@ -187,15 +187,27 @@ class ReadingTests(ApiTestCase):
 
 class InterfaceTests(ApiTestCase):
     def test_the_openapi_document_is_3_1_and_names_every_endpoint(self):
+        from openapi_spec_validator import OpenAPIV31SpecValidator
+
         document = self.client.get("/api/v1/openapi.json").json()
         self.assertTrue(document["openapi"].startswith("3.1"))
+        OpenAPIV31SpecValidator(document).validate()  # raises on any violation
         for path in (
+            "/api/v1/papers",
             "/api/v1/papers/batch",
             "/api/v1/papers/lookup",
+            "/api/v1/summaries",
             "/api/v1/summaries/{summary_id}",
+            "/api/v1/summaries/{summary_id}/comments",
+            "/api/v1/summaries/{summary_id}/vote",
+            "/api/v1/comments/{comment_id}/vote",
             "/api/v1/search",
         ):
             self.assertIn(path, document["paths"])
+        self.assertEqual(
+            document["components"]["securitySchemes"]["TokenAuth"],
+            {"type": "http", "scheme": "bearer"},
+        )
 
     def test_the_docs_page_loads_its_scripts_from_this_site(self):
         page = self.client.get("/api/v1/docs").content.decode()
@@ -224,3 +236,88 @@ class InterfaceTests(ApiTestCase):
         response = self.client.get("/internalsearch", {"q": "deep residual"})
         self.assertEqual(response.status_code, 301)
         self.assertEqual(response["Location"], "/search?q=deep+residual")
+
+
+class MirrorFeedTests(ApiTestCase):
+    def feed(self, **params):
+        return self.client.get("/api/v1/summaries", params).json()
+
+    def test_the_feed_lists_each_public_summary_once_at_its_latest_change_oldest_first(self):
+        make_summary(self.attention, self.alice, "Alice, edited.")
+        answer = self.feed()
+        self.assertEqual([e["id"] for e in answer["data"]], [self.anonymous.pk, self.public.pk])
+        self.assertEqual(answer["data"][1]["summary"]["body_markdown"], "Alice, edited.")
+        self.assertIsNone(answer["data"][0]["summary"]["author"])
+        self.assertFalse(answer["has_more"])
+        # Read on from where the last page stopped: nothing new yet, the cursor stays.
+        later = self.feed(cursor=answer["next_cursor"])
+        self.assertEqual((later["data"], later["next_cursor"]), ([], answer["next_cursor"]))
+        make_summary(self.resnet, self.charlie, "Charlie on ResNet.")
+        later = self.feed(cursor=answer["next_cursor"])
+        self.assertEqual(
+            [e["summary"]["body_markdown"] for e in later["data"]], ["Charlie on ResNet."]
+        )
+
+    def test_hidden_deleted_and_privated_summaries_come_as_tombstones(self):
+        cursor = self.feed()["next_cursor"]
+        moderator = self.make_moderator()
+        moderation.hide(moderator=moderator, target=self.public, reason="Spam, says a report.")
+        make_summary(
+            self.attention, self.bob, "Bob, unsigned.", is_anonymous=True, visibility="private"
+        )
+        answer = self.feed(cursor=cursor)
+        self.assertEqual(
+            [(e["id"], e["deleted"], e["summary"]) for e in answer["data"]],
+            [(self.public.pk, True, None), (self.anonymous.pk, True, None)],
+        )
+        # Deleting what is hidden already changes nothing a visitor sees: its tombstone
+        # stands. Deleting a shown one makes a new one.
+        moderation.delete(moderator=moderator, target=self.public, reason="Spam, for good.")
+        shown = make_summary(self.resnet, self.alice, "Alice on ResNet.")
+        moderation.delete(moderator=moderator, target=shown, reason="Off topic.")
+        self.assertEqual(
+            [(e["id"], e["deleted"]) for e in self.feed(cursor=cursor)["data"]],
+            [(self.public.pk, True), (self.anonymous.pk, True), (shown.pk, True)],
+        )
+
+    def test_a_summary_private_from_its_start_never_shows_in_the_feed(self):
+        make_summary(self.resnet, self.charlie, "Charlie's second, private.", visibility="private")
+        ids = [e["id"] for e in self.feed()["data"]]
+        self.assertNotIn(self.private.pk, ids)
+        self.assertEqual(len(ids), 2)
+
+    def test_updated_since_starts_the_feed_at_a_time_and_pages_by_cursor(self):
+        with mock.patch.object(views, "FEED_PAGE", 1):
+            first = self.feed(updated_since="2000-01-01T00:00:00Z")
+            self.assertTrue(first["has_more"])
+            second = self.feed(cursor=first["next_cursor"])
+        self.assertEqual(len(first["data"]) + len(second["data"]), 2)
+        self.assertEqual(self.feed(updated_since="2999-01-01T00:00:00Z")["data"], [])
+        r = self.client.get("/api/v1/summaries", {"updated_since": "yesterday"})
+        self.assertEqual(r.status_code, 400)
+
+    def test_a_change_shows_only_once_it_has_settled(self):
+        with self.settings(API_FEED_SETTLE_SECONDS=60):
+            self.assertEqual(self.feed()["data"], [])
+
+    def test_a_merge_and_a_closed_account_show_as_changes(self):
+        from shortscience.library.services import merge_papers
+        from shortscience.members.services import delete_account
+
+        dora = make_user("dora")
+        resnet_summary = make_summary(self.resnet, dora, "Dora on ResNet.")
+        cursor = self.feed()["next_cursor"]
+        merge_papers(self.attention, self.resnet, reason="One paper, two records.")
+        (moved,) = self.feed(cursor=cursor)["data"]
+        self.assertEqual(moved["summary"]["paper"]["id"], self.attention.pk)
+        self.assertEqual(moved["id"], resnet_summary.pk)
+        cursor = self.feed()["next_cursor"]
+        delete_account(user=self.alice, keep_content=True)
+        (kept,) = self.feed(cursor=cursor)["data"]
+        self.assertEqual((kept["id"], kept["summary"]["author"]), (self.public.pk, None))
+        cursor = self.feed()["next_cursor"]
+        delete_account(user=dora, keep_content=False)
+        self.assertEqual(
+            [(e["id"], e["deleted"]) for e in self.feed(cursor=cursor)["data"]],
+            [(resnet_summary.pk, True)],
+        )

@@ -53,7 +53,7 @@ class Command(BaseCommand):
             return
         changed = 0
         summaries = Summary.objects.only(
-            "pk", "paper_id", "user_id", "body", "body_html", "excerpt"
+            "pk", "paper_id", "user_id", "body", "body_html", "excerpt", "visibility", "is_hidden"
         )
         progress = Progress(summaries.count(), "summaries ", out=self.stderr)
         for n, summary in enumerate(summaries.iterator(chunk_size=SAY_EVERY), 1):
