@@ -41,6 +41,14 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_NAME = env_str("SITE_NAME", "ShortScience")
 SITE_ROOT = env_str("SITE_ROOT", "http://127.0.0.1:8000")
 
+# Open data dumps (api/dumps.py, `manage.py export_dump DIR`). DUMPS_DIR: the directory of
+# releases the site reads; /data and /api/v1/dumps/latest show its newest, and its files are
+# served at /dumps/<release>/<file> (a proxy in front may serve that path from the directory
+# itself). DUMPS_URL: where the releases are published when elsewhere (object storage, a
+# mirror synced from DUMPS_DIR); links then point there. Neither: the site links no release.
+DUMPS_DIR = env_str("DUMPS_DIR")
+DUMPS_URL = env_str("DUMPS_URL").rstrip("/")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

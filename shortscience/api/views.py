@@ -259,6 +259,7 @@ def search(request, params: Query[SearchParams]):
     }
 
 
+api.add_router("/", "shortscience.api.dump_views.router")
 
 
 # Last: every endpoint, here and in writes.py, is on the router by now.

@@ -44,7 +44,9 @@ from django.utils import timezone
 log = logging.getLogger(__name__)
 
 SUMMARIES, PAPERS, MEMBERS, MODERATION = "summaries", "papers", "members", "moderation"
-LISTS = (SUMMARIES, PAPERS, MEMBERS, MODERATION)
+# The open data page: a new release is a file, not a row, but visitors see it there.
+DUMPS = "dumps"
+LISTS = (SUMMARIES, PAPERS, MEMBERS, MODERATION, DUMPS)
 EVERYTHING = "everything"
 
 # More tags than this in one transaction (a bulk command's batch) are said as EVERYTHING:

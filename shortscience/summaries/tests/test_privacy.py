@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import gzip
+import io
 import re
 import secrets
+import tempfile
+from pathlib import Path
+from urllib.parse import urlsplit
 
+from shortscience.api import dumps
 from shortscience.summaries.models import Summary
-from shortscience.test import BaseTestCase, make_paper, make_summary, update_summary
+from shortscience.test import (
+    BaseTestCase,
+    make_comment,
+    make_paper,
+    make_summary,
+    update_summary,
+)
 
 # A CSRF token is random letters: "bob" turns up in one now and then.
 _TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')
@@ -105,6 +117,29 @@ class PrivacyWalkTests(BaseTestCase):
                     self.assertNotIn(HIDDEN_TEXT, html)
                     self.assertNotIn("Bob Berners", html)
                     self.assertNotIn("bob", _visible_text(html).lower().replace("bob's", ""))
+
+    # -- the open data dump (api/dumps.py): every file of the latest release, as a mirror
+    # fetches it. The users file names every member, as the directory does, so it is held
+    # to what the directory's test asks: nothing in it leads to the anonymous summary.
+    def test_the_open_data_dump_shows_no_private_text_nor_an_anonymous_author(self):
+        make_comment(self.anonymous, self.bob, "The summary's author answers.")
+        with tempfile.TemporaryDirectory() as tmp, self.settings(DUMPS_DIR=tmp):
+            dumps.export(Path(tmp), out=io.StringIO())
+            files = self.client.get("/api/v1/dumps/latest").json()["files"]
+            self.assertEqual({f["kind"] for f in files}, set(dumps.KINDS))
+            for f in files:
+                with self.subTest(file=f["name"]):
+                    response = self.client.get(urlsplit(f["url"]).path)
+                    text = gzip.decompress(b"".join(response.streaming_content)).decode()
+                    response.close()
+                    self.assertNotIn(PRIVATE_TEXT, text)
+                    self.assertNotIn(HIDDEN_TEXT, text)
+                    if f["kind"] == "users":
+                        self.assertNotIn(ANONYMOUS_TEXT, text)
+                        self.assertNotIn(f"/summary/{self.anonymous.pk}", text)
+                    else:
+                        self.assertNotIn("Bob Berners", text)
+                        self.assertNotIn("bob", text.lower())
 
     def test_pages_about_the_anonymous_author_by_name_do_not_lead_to_the_anonymous_summary(self):
         for url in ("/feeds/user/bob", "/search?q=author:bob", "/search?q=Berners", "/u/bob"):

@@ -10,6 +10,7 @@ first (and checked not to show the change yet); one second later each must show 
 from __future__ import annotations
 
 import re
+import tempfile
 from io import StringIO
 from unittest import mock
 
@@ -502,6 +503,17 @@ class FreshnessTests(PageCacheTestCase):
             )
 
         self.assertSeenWithinTheSecond(write, [("paper", has("Related papers"))])
+
+    def test_a_data_dump_released(self):
+        directory = self.enterContext(tempfile.TemporaryDirectory())
+        self.enterContext(self.settings(DUMPS_DIR=directory))
+
+        def write():
+            self.on_another_server(
+                call_command, "export_dump", directory, stdout=StringIO(), stderr=StringIO()
+            )
+
+        self.assertSeenWithinTheSecond(write, [("/data", has("summaries-00001.jsonl.gz"))])
 
     def test_a_venue_renamed_in_the_admin(self):
         admin = make_user("root", is_staff=True, is_superuser=True)
