@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shortscience.accounts import services
@@ -16,6 +17,7 @@ from shortscience.web.http import wants_json
 
 
 @login_required
+@never_cache  # it may show a new API token once: Back must not show it again
 @require_http_methods(["GET", "POST"])
 def settings_page(request):
     if request.method == "POST":
@@ -71,7 +73,8 @@ def revoke_token(request, token_pk: int):
         messages.success(request, "The token is revoked: it no longer opens the API.")
     else:
         messages.error(request, "You have no such token.")
-    return redirect(reverse("accounts:settings") + "#api-tokens")
+    # To the top, where the message is.
+    return redirect("accounts:settings")
 
 
 @login_required

@@ -44,24 +44,26 @@ class Release(Schema):
     manifest_url: str
 
 
-def latest_release() -> dict | None:
-    """The newest release's manifest, each file with where to download it; None when the
-    site has none (no DUMPS_DIR, or nothing in it yet)."""
+def latest_release(*, full_urls: bool = True) -> dict | None:
+    """The newest release's manifest, each file with where to download it (absolute for
+    the API; the page links its own host, whatever SITE_ROOT says); None when the site has
+    none (no DUMPS_DIR, or nothing in it yet)."""
     manifest = dumps.latest(settings.DUMPS_DIR) if settings.DUMPS_DIR else None
     if manifest is None:
         return None
     release = manifest["release"]
     return {
         **manifest,
-        "files": [{**f, "url": _url(release, f["name"])} for f in manifest["files"]],
-        "manifest_url": _url(release, dumps.MANIFEST),
+        "files": [{**f, "url": _url(release, f["name"], full_urls)} for f in manifest["files"]],
+        "manifest_url": _url(release, dumps.MANIFEST, full_urls),
     }
 
 
-def _url(release: str, name: str) -> str:
+def _url(release: str, name: str, full: bool) -> str:
     if settings.DUMPS_URL:
         return f"{settings.DUMPS_URL}/{release}/{name}"
-    return absolute(reverse("dumps:file", args=[release, name]))
+    path = reverse("dumps:file", args=[release, name])
+    return absolute(path) if full else path
 
 
 @router.get(
@@ -84,7 +86,7 @@ def page(request):
     return render(
         request,
         "api/data.html",
-        {"release": latest_release(), "dumps_url": settings.DUMPS_URL},
+        {"release": latest_release(full_urls=False), "dumps_url": settings.DUMPS_URL},
     )
 
 

@@ -213,6 +213,10 @@ class InterfaceTests(ApiTestCase):
         page = self.client.get("/api/v1/docs").content.decode()
         self.assertIn("/static/", page)
         self.assertNotIn("cdn", page.lower())
+        # Ours, not the library's: a language, a landmark, and a way on without JavaScript.
+        self.assertIn('<html lang="en">', page)
+        self.assertIn("<noscript>", page)
+        self.assertIn('href="/api/v1/openapi.json"', page)
 
     def test_every_error_is_json_with_a_message(self):
         for method, url in (

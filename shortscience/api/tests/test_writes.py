@@ -83,7 +83,9 @@ class TokenTests(WriteTestCase):
         self.client.force_login(self.charlie)
         r = self.client.post("/settings/tokens", {"name": "my mirror", "scope": "write"})
         self.assertRedirects(r, "/settings#api-tokens", fetch_redirect_response=False)
-        page = self.client.get("/settings").content.decode()
+        shown = self.client.get("/settings")
+        self.assertIn("no-cache", shown["Cache-Control"])  # Back does not show it again
+        page = shown.content.decode()
         secret = re.search(r'value="(ss_[^"]+)"', page)[1]
         self.assertIn("my mirror", page)
         self.assertNotIn(secret, self.client.get("/settings").content.decode())
