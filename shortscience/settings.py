@@ -91,6 +91,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # /api/: errors as JSON whichever layer answered, and CORS on GET.
     "shortscience.api.middleware.ApiMiddleware",
+    # A 400 for %00 in a URL (web/requests.py); inside the API's, so its answer is JSON there.
+    "shortscience.web.requests.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # ETag and Last-Modified on every page and feed, answering 304 when they match; outside
     # the page cache so that cached pages get them too.

@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -31,7 +30,7 @@ def settings_page(request):
     return _settings(request, form=form, token_form=ApiTokenForm())
 
 
-def _settings(request, *, form, token_form, status: int = 200):
+def _settings(request, *, form, token_form, new_token=None, status: int = 200):
     verified = services.verified_orcids(request.user)
     return render(
         request,
@@ -41,29 +40,31 @@ def _settings(request, *, form, token_form, status: int = 200):
             "orcid_verified": bool(request.user.orcid) and request.user.orcid in verified,
             "token_form": token_form,
             "tokens": ApiToken.objects.active().filter(user=request.user),
-            # Shown on this one page view after it was made, never again (the session is
-            # stored on the server; the token itself is kept only as a hash).
-            "new_token": request.session.pop(_NEW_TOKEN_KEY, None),
+            "new_token": new_token,
         },
         status=status,
     )
 
 
-_NEW_TOKEN_KEY = "accounts.new_api_token"  # noqa: S105 (a session key, not a secret)
-
-
 @login_required
+@never_cache
 @require_POST
 @rate_limited("token")
 def create_token(request):
+    """The new token is in this answer and nowhere else: kept only as a hash, never in the
+    session or a cookie, and the answer is not cached (Back does not show it again)."""
     form = ApiTokenForm(request.POST)
     if not form.is_valid():
         return _settings(
             request, form=SettingsForm(instance=request.user), token_form=form, status=400
         )
     token, secret = services.create_api_token(request.user, **form.cleaned_data)
-    request.session[_NEW_TOKEN_KEY] = {"name": token.name, "scope": token.scope, "secret": secret}
-    return redirect(reverse("accounts:settings") + "#api-tokens")
+    return _settings(
+        request,
+        form=SettingsForm(instance=request.user),
+        token_form=ApiTokenForm(),
+        new_token={"name": token.name, "scope": token.scope, "secret": secret},
+    )
 
 
 @login_required

@@ -98,6 +98,7 @@ def download(request, release: str, name: str):
     if path is None:
         raise Http404("No such file in the data dumps.")
     response = FileResponse(open(path, "rb"))  # noqa: SIM115 (FileResponse closes it)
-    # A release never changes once it has its name (it is written under another).
-    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    # A release never changes once it has its name, but it stops being served when the
+    # next one is out (an older one may hold what was taken down since): not for a year.
+    response["Cache-Control"] = "public, max-age=3600"
     return response

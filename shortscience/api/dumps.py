@@ -106,7 +106,7 @@ def _kinds() -> list[tuple[str, QuerySet, Callable[[list], list[dict]], int]]:
             .only(
                 *("summary", "user", "parent", "body", "body_html", "created", "edited"),
                 *("upvotes", "downvotes", "user__username", "user__display_name"),
-                *("user__is_active", "summary__is_anonymous", "summary__user"),
+                *("is_deleted", "user__is_active", "summary__is_anonymous", "summary__user"),
             ),
             lambda rows: [records.comment(c) for c in rows],
             TEXT_BATCH,
@@ -207,16 +207,44 @@ def latest(directory: str | Path) -> dict | None:
         return None
     for name in names:
         try:
-            return json.loads(Path(directory, name, MANIFEST).read_text(encoding="utf-8"))
+            manifest = json.loads(Path(directory, name, MANIFEST).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue  # not a release: someone else's directory, or one damaged by hand
+        if _is_manifest(manifest, name):
+            return manifest
     return None
 
 
+def _is_manifest(manifest, release: str) -> bool:
+    """What the site reads of a manifest is there, in its shape (a hand-edited one may not be)."""
+    try:
+        return manifest["release"] == release and all(
+            isinstance(f["name"], str) and FILE_NAME.match(f["name"]) for f in manifest["files"]
+        )
+    except (KeyError, TypeError):
+        return False
+
+
+def prune(directory: str | Path, keep: str) -> list[str]:
+    """Remove every release in `directory` but `keep` (the one just written): a summary
+    deleted, hidden or made private since an older release must not stay downloadable
+    from this site. Mirrors keep their own copies; the site serves only the latest."""
+    removed = []
+    for name in os.listdir(directory):
+        if (RELEASE_ID.match(name) or name.startswith(PARTIAL)) and name != keep:
+            shutil.rmtree(Path(directory, name), ignore_errors=True)
+            removed.append(name)
+    return sorted(removed)
+
+
 def release_file(directory: str | Path, release: str, name: str) -> Path | None:
-    """A file of a release in `directory`, or None. Only names a release holds are looked
-    up: neither can hold a separator or "..", so no request reaches outside `directory`."""
+    """A file of the latest release in `directory`, or None: an older release may hold what
+    has been taken down since. Only names a release holds are looked up: neither can hold a
+    separator or "..", so no request reaches outside `directory`."""
     if not RELEASE_ID.match(release) or not (name == MANIFEST or FILE_NAME.match(name)):
+        return None
+    current = latest(directory)
+    if current is None or current["release"] != release:
         return None
     path = Path(directory, release, name)
     return path if path.is_file() else None

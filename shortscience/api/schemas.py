@@ -3,13 +3,29 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
+from pydantic import AfterValidator
 
 from shortscience.api.records import PAPER_FIELDS
 
 BATCH_MAX = 500
+
+
+def _storable(text: str) -> str:
+    """Text a database can keep and XML can carry: no NUL (PostgreSQL refuses it) and no
+    lone surrogate (not UTF-8 at all; JSON's \\ud800 escapes can spell one)."""
+    if "\x00" in text:
+        raise ValueError("a NUL character is not allowed")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("the text holds a lone surrogate, which is not Unicode text") from None
+    return text
+
+
+Text = Annotated[str, AfterValidator(_storable)]
 PaperField = Literal[PAPER_FIELDS]  # type: ignore[valid-type]
 
 
@@ -41,7 +57,7 @@ class Paper(Schema):
 
 
 class BatchIn(Schema):
-    ids: list[str] = Field(
+    ids: list[Text] = Field(
         ...,
         max_length=BATCH_MAX,
         description="arXiv ids (with or without version or prefix), DOIs, DBLP keys, "
@@ -127,7 +143,7 @@ class Error(Schema):
 
 
 class PaperIn(Schema):
-    identifier: str = Field(
+    identifier: Text = Field(
         ...,
         max_length=2000,
         description="an arXiv id or URL, a DOI, a DBLP key, an OpenReview id or URL",
@@ -136,10 +152,10 @@ class PaperIn(Schema):
 
 
 class SummaryIn(Schema):
-    paper: str = Field(
+    paper: Text = Field(
         "", max_length=2000, description="on POST: the paper, by any identifier the site reads"
     )
-    body_markdown: str = Field(..., description="Markdown with LaTeX math ($...$, $$...$$)")
+    body_markdown: Text = Field(..., description="Markdown with LaTeX math ($...$, $$...$$)")
     visibility: Literal["public", "private"] | None = Field(
         None, description="default: public on POST, unchanged on PUT"
     )
@@ -149,7 +165,7 @@ class SummaryIn(Schema):
 
 
 class CommentIn(Schema):
-    body_markdown: str
+    body_markdown: Text
     parent: int | None = Field(None, description="the comment this one answers")
 
 

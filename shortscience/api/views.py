@@ -5,16 +5,17 @@ answers its author, with their token, when it is private); writes are in writes.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as ServiceRefused
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Max
+from django.db.models.functions import Now
 from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
-from django.utils import timezone
 from ninja import NinjaAPI, Query
 from ninja.errors import HttpError, ValidationError
 
@@ -183,23 +184,33 @@ class FeedParams(schemas.Schema):
 
 @router.get("/summaries", response=schemas.SummaryFeed, tags=["summaries"])
 def summaries_feed(request, params: Query[FeedParams]):
-    """For mirrors: every change to what visitors see of a summary, oldest first, each
-    summary once at its latest change. A summary no longer shown (deleted, hidden by a
+    """For mirrors: each change to a summary's text, rendering, paper or byline, or to
+    whether it is shown at all, oldest first, each summary once at its latest change (votes
+    and comment counts are as of then, not changes of their own). A summary no longer shown (deleted, hidden by a
     moderator, made private) comes as a tombstone: `deleted: true`, `summary: null`.
 
     Start with `updated_since` (or neither, for everything), then pass `next_cursor` back
     as `cursor`, now or later: it is always given, and `has_more` says whether to ask again
     at once. Changes show here API_FEED_SETTLE_SECONDS after they happen, so that a write still
     committing when a page is read is never skipped."""
-    settled = timezone.now() - timedelta(seconds=settings.API_FEED_SETTLE_SECONDS)
-    changes = SummaryChange.objects.latest_each().filter(
-        pk__gt=min(max(params.cursor, 0), LAST_ID), at__lte=settled
+    # By the database's clock, which stamped the rows (SummaryChange.at).
+    settled = SummaryChange.objects.filter(
+        at__lte=Now() - timedelta(seconds=settings.API_FEED_SETTLE_SECONDS)
     )
+    start = min(max(params.cursor, 0), LAST_ID)
+    changes = settled.latest_each().filter(pk__gt=start)
     if params.updated_since is not None:
-        changes = changes.filter(at__gte=params.updated_since)
+        try:
+            changes = changes.filter(at__gte=params.updated_since.astimezone(UTC))
+        except OverflowError:
+            raise HttpError(400, "updated_since: a time between years 1 and 9999.") from None
     rows = list(changes.order_by("pk")[: FEED_PAGE + 1])
     more = len(rows) > FEED_PAGE
     rows = rows[:FEED_PAGE]
+    # With nothing (yet) after `start` and `updated_since`, the next read goes on from the
+    # last settled change, not from the beginning of the log. A change passed over so was
+    # superseded by a later one of the same summary, which comes with a higher id.
+    position = rows[-1].pk if rows else max(start, settled.aggregate(last=Max("pk"))["last"] or 0)
     shown = (
         Summary.objects.public()
         .select_related("user", "paper")
@@ -218,7 +229,7 @@ def summaries_feed(request, params: Query[FeedParams]):
             }
             for row in rows
         ],
-        "next_cursor": str(rows[-1].pk) if rows else str(max(params.cursor, 0)),
+        "next_cursor": str(position),
         "has_more": more,
     }
 

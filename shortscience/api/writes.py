@@ -40,16 +40,24 @@ def _answer(response: HttpResponse, summary: Summary) -> dict:
 )
 def add_paper(request: HttpRequest, response: HttpResponse, body: schemas.PaperIn):
     """The add-paper box for scripts: a paper the library has answers 200; one it lacks is
-    fetched from its source (arXiv, Crossref, DBLP, OpenReview) and answers 201."""
-    spend(request, response, "fetch")
+    fetched from its source (arXiv, Crossref, DBLP, OpenReview) and answers 201, spending
+    what the add-paper page spends: a look-up ("fetch") and an addition ("import")."""
+
+    def spend_both():
+        spend(request, response, "fetch")
+        spend(request, response, "import")
+
     try:
-        paper, added = paper_for_identifier(body.identifier)
+        paper, added = paper_for_identifier(body.identifier, before_fetch=spend_both)
     except NotAtSource as e:
         raise HttpError(404, str(e)) from e
     except FetchError as e:
         raise HttpError(503, "The source did not answer; please try again in a few minutes.") from e
     (found,) = records.described(records.papers_by_ids([paper.pk]))
     return Status(201 if added else 200, found)
+
+
+_STALE = "The summary changed since that ETag; read it again and redo the edit."
 
 
 def _own_summary(request, summary_id: int) -> Summary:
@@ -73,19 +81,20 @@ def create_summary(request: HttpRequest, response: HttpResponse, body: schemas.S
     if paper is None:
         raise HttpError(404, f"No paper is known by {body.paper!r}; add it with POST /papers.")
     user = request.auth.user
-    existing = Summary.objects.filter(paper=paper, user=user).values_list("pk", flat=True).first()
-    if existing is not None:
-        raise HttpError(
-            409, f"You have a summary of this paper already (id {existing}); edit it with PUT."
-        )
     spend(request, response, "summary")
-    summary = summaries.save_summary(
-        paper=paper,
-        user=user,
-        body=body.body_markdown,
-        visibility=body.visibility or Summary.Visibility.PUBLIC,
-        is_anonymous=bool(body.anonymous),
-    )
+    try:
+        summary = summaries.save_summary(
+            paper=paper,
+            user=user,
+            body=body.body_markdown,
+            visibility=body.visibility or Summary.Visibility.PUBLIC,
+            is_anonymous=bool(body.anonymous),
+            expected=summaries.NEW,
+        )
+    except summaries.SummaryConflict as e:
+        raise HttpError(
+            409, f"You have a summary of this paper already (id {e.summary.pk}); edit it with PUT."
+        ) from e
     return Status(201, _answer(response, summary_for(user, summary.pk)))
 
 
@@ -120,13 +129,19 @@ def edit_summary(
             412, "The summary changed since that ETag; read it again and redo the edit."
         )
     spend(request, response, "summary")
-    saved = summaries.save_summary(
-        paper=summary.paper,
-        user=request.auth.user,
-        body=body.body_markdown,
-        visibility=body.visibility or summary.visibility,
-        is_anonymous=summary.is_anonymous if body.anonymous is None else body.anonymous,
-    )
+    try:
+        saved = summaries.save_summary(
+            paper=summary.paper,
+            user=request.auth.user,
+            body=body.body_markdown,
+            visibility=body.visibility or summary.visibility,
+            is_anonymous=summary.is_anonymous if body.anonymous is None else body.anonymous,
+            # If-Match held when read; this holds it under the row's lock, past any save
+            # that came in between.
+            expected=summary.edited,
+        )
+    except summaries.SummaryConflict as e:
+        raise HttpError(412, _STALE) from e
     return _answer(response, summary_for(request.auth.user, saved.pk))
 
 

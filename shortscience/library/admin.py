@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 
 from shortscience.library.services import MergeConflict, merge_papers, undo_merge
 from shortscience.papers.models import MergeLog, Paper, PaperAuthor, PaperIdentifier
+from shortscience.summaries.admin import DeletesSummaries
 from shortscience.web.admin import ChangesEverything
 
 
@@ -20,7 +21,9 @@ class PaperIdentifierInline(admin.TabularInline):
 
 
 @admin.register(Paper)
-class PaperAdmin(ChangesEverything, admin.ModelAdmin):
+class PaperAdmin(DeletesSummaries, ChangesEverything, admin.ModelAdmin):
+    summaries_by = "paper"
+
     list_display = ["id", "title", "venue", "year", "source"]
     list_filter = ["source", "venue__kind"]
     search_fields = ["title", "identifiers__value"]

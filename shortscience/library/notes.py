@@ -184,14 +184,15 @@ def import_note(
     path: Path,
     *,
     user,
-    visibility: str,
-    is_anonymous: bool,
+    visibility: str | None,
+    is_anonymous: bool | None,
     claimed: dict[int, str],
 ) -> tuple[Paper, str]:
     """Make one note `user`'s summary of its paper: (paper, "created", "updated" or
     "unchanged"). `claimed` maps papers given a note earlier in this run to that note's
     name; a second note of one paper is skipped, not saved over the first (a member has one
-    summary per paper), which would also make every re-run an update.
+    summary per paper), which would also make every re-run an update. `visibility` and
+    `is_anonymous` None: as the member's summary already is (public and signed when new).
 
     Raises NoteSkipped with the reason, whatever went wrong.
     """
@@ -204,6 +205,10 @@ def import_note(
         body = validate_body(summary_body(note, paper, named_by))
         claimed[paper.pk] = str(path)
         existing = Summary.objects.filter(paper=paper, user=user).first()
+        if visibility is None:
+            visibility = existing.visibility if existing else Summary.Visibility.PUBLIC
+        if is_anonymous is None:
+            is_anonymous = existing.is_anonymous if existing else False
         if existing is not None and (existing.body, existing.visibility, existing.is_anonymous) == (
             body,
             visibility,

@@ -188,16 +188,22 @@ def merge_papers(kept: Paper, merged: Paper, *, reason: str, by=None) -> MergeLo
         }
         merged.identifiers.update(paper=kept)
         Summary.objects.filter(pk__in=moved["summaries"]).update(paper=kept)
-        SummaryChange.note(
-            Summary.objects.filter(pk__in=moved["summaries"]).public().values_list("pk", flat=True)
-        )
         kept.keywords.add(*moved["keywords"])
         Paper.objects.filter(pk=merged.pk).update(merged_into=kept)
         merged.merged_into = kept
         refresh_paper_stats([kept.pk, merged.pk])
         search_index.index_papers([kept.pk, merged.pk])
         _say_merged(kept.pk, merged.pk)
-        return MergeLog.objects.create(kept=kept, merged=merged, by=by, reason=reason, moved=moved)
+        log = MergeLog.objects.create(kept=kept, merged=merged, by=by, reason=reason, moved=moved)
+        _note_moved(moved["summaries"])
+        return log
+
+
+def _note_moved(summary_ids: list[int]) -> None:
+    """For mirrors: the public summaries that changed paper (last in the transaction)."""
+    SummaryChange.note(
+        Summary.objects.filter(pk__in=summary_ids).public().values_list("pk", flat=True)
+    )
 
 
 def _say_merged(*paper_ids: int) -> None:
@@ -215,11 +221,6 @@ def undo_merge(log: MergeLog) -> None:
             paper=log.merged
         )
         Summary.objects.filter(pk__in=log.moved.get("summaries", [])).update(paper=log.merged)
-        SummaryChange.note(
-            Summary.objects.filter(pk__in=log.moved.get("summaries", []))
-            .public()
-            .values_list("pk", flat=True)
-        )
         log.kept.keywords.remove(*log.moved.get("keywords", []))
         Paper.objects.filter(pk=log.merged_id).update(merged_into=None)
         refresh_paper_stats([log.kept_id, log.merged_id])
@@ -227,6 +228,7 @@ def undo_merge(log: MergeLog) -> None:
         _say_merged(log.kept_id, log.merged_id)
         log.undone = timezone.now()
         log.save(update_fields=["undone"])
+        _note_moved(log.moved.get("summaries", []))
 
 
 def import_records(records: list[PaperRecord]) -> list[tuple[Paper, str]]:
@@ -239,10 +241,13 @@ class NotAtSource(LookupError):
     """The identifier is well formed but its source has no such paper."""
 
 
-def paper_for_identifier(text: str) -> tuple[Paper, bool]:
+def paper_for_identifier(text: str, before_fetch=None) -> tuple[Paper, bool]:
     """The paper an identifier (arXiv, DOI, DBLP, OpenReview, a URL of one) names, fetched
     from its source and added when the library lacks it: (paper, added). For scripts (the
     API, notes import); the add-paper page shows a look-up first instead.
+
+    `before_fetch()`, when given, runs before the source is asked (the API spends its rate
+    limits there: a paper the library has costs a script nothing).
 
     Raises ImportFailed for text that is no identifier (or a BibTeX entry, which names no
     one paper to look up), NotAtSource, or lib.http.FetchError when the source did not answer.
@@ -256,6 +261,8 @@ def paper_for_identifier(text: str) -> tuple[Paper, bool]:
     existing = Paper.objects.by_identifier(ident.value)
     if existing:
         return existing, False
+    if before_fetch is not None:
+        before_fetch()
     records = fetch_records(ident)
     if not records:
         raise NotAtSource(f"{ident.display or ident.value} does not exist at its source.")

@@ -153,8 +153,15 @@ def delete_account(*, user: User, keep_content: bool) -> None:
             lists=[changes.SUMMARIES, changes.PAPERS, changes.MEMBERS],
         )
         summarised = set(Summary.objects.filter(user=user).values_list("paper_id", flat=True))
-        # Every public one changes for mirrors: anonymous from now on, or gone.
-        SummaryChange.note(Summary.objects.filter(user=user).public().values_list("pk", flat=True))
+        # For mirrors (noted last, below): the signed public ones become anonymous, or all
+        # public ones go. Kept anonymous ones do not change, and are not noted: a change to
+        # them at the same instant as to the signed ones would sign them.
+        public = Summary.objects.filter(user=user).public()
+        changing = list(
+            (public.filter(is_anonymous=False) if keep_content else public).values_list(
+                "pk", flat=True
+            )
+        )
         if keep_content:
             # Private summaries (and with them any share link) go in either case: nobody
             # could ever read them again, so keeping them would only keep personal data.
@@ -183,6 +190,10 @@ def delete_account(*, user: User, keep_content: bool) -> None:
         user.is_staff = user.is_superuser = False
         user.set_unusable_password()
         user.save()
+        # Tokens are the member's, and would open the API again if an administrator ever
+        # reactivated the account.
+        user.api_tokens.all().delete()
+        SummaryChange.note(changing)
 
 
 def _delete_notification_data(user: User) -> None:

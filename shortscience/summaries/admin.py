@@ -1,8 +1,36 @@
+from contextlib import contextmanager
+
 from django.contrib import admin
 
 from shortscience.summaries import search_index
-from shortscience.summaries.models import Revision, Summary, refresh_paper_stats
+from shortscience.summaries.models import Revision, Summary, SummaryChange, refresh_paper_stats
 from shortscience.web.admin import ChangesEverything
+
+
+class DeletesSummaries:
+    """For an admin whose deletions take summaries with them (summaries themselves, members,
+    papers): their papers' public summary numbers follow, and the public ones become the
+    mirrors' tombstones (SummaryChange). `summaries_by`: the Summary field naming this
+    admin's object."""
+
+    summaries_by = "pk"
+
+    def delete_model(self, request, obj):
+        with _summaries_gone(Summary.objects.filter(**{self.summaries_by: obj.pk})):
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with _summaries_gone(Summary.objects.filter(**{f"{self.summaries_by}__in": queryset})):
+            super().delete_queryset(request, queryset)
+
+
+@contextmanager
+def _summaries_gone(summaries):
+    papers = list(summaries.values_list("paper_id", flat=True))
+    gone = list(summaries.public().values_list("pk", flat=True))
+    yield
+    refresh_paper_stats(papers)
+    SummaryChange.note(gone)
 
 
 class RevisionInline(admin.TabularInline):
@@ -16,7 +44,7 @@ class RevisionInline(admin.TabularInline):
 
 
 @admin.register(Summary)
-class SummaryAdmin(ChangesEverything, admin.ModelAdmin):
+class SummaryAdmin(DeletesSummaries, ChangesEverything, admin.ModelAdmin):
     list_display = ["id", "paper", "user", "visibility", "is_anonymous", "edited"]
     list_filter = ["visibility", "is_anonymous"]
     list_select_related = ["paper", "user"]
@@ -28,19 +56,13 @@ class SummaryAdmin(ChangesEverything, admin.ModelAdmin):
     # What save_summary and the moderation services keep in their transactions: the search
     # index and the papers' public summary numbers follow an edit made here too.
     def save_model(self, request, obj, form, change):
+        was_public = change and Summary.objects.filter(pk=obj.pk).public().exists()
         super().save_model(request, obj, form, change)
         search_index.index_summaries([obj.pk])
         moved_from = [form.initial["paper"]] if change and "paper" in form.changed_data else []
         refresh_paper_stats([obj.paper_id, *moved_from])
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        refresh_paper_stats([obj.paper_id])
-
-    def delete_queryset(self, request, queryset):
-        papers = list(queryset.values_list("paper_id", flat=True))
-        super().delete_queryset(request, queryset)
-        refresh_paper_stats(papers)
+        if was_public or obj.is_public:
+            SummaryChange.note([obj.pk])
 
 
 @admin.register(Revision)

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, Max, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 
 from shortscience.ranking import scores as ranking
@@ -213,7 +213,9 @@ class SummaryChange(models.Model):
     its existence is its author's."""
 
     summary_id = models.BigIntegerField()
-    at = models.DateTimeField(default=timezone.now, db_index=True)
+    # The database's clock, not the app server's: one clock for every writer and the feed,
+    # which lists a change only once it is API_FEED_SETTLE_SECONDS old by the same clock.
+    at = models.DateTimeField(db_default=Now(), db_index=True)
 
     objects = SummaryChangeQuerySet.as_manager()
 
@@ -225,5 +227,6 @@ class SummaryChange(models.Model):
 
     @classmethod
     def note(cls, summary_ids: Iterable[int]) -> None:
-        now = timezone.now()
-        cls.objects.bulk_create(cls(summary_id=pk, at=now) for pk in sorted(set(summary_ids)))
+        """Log a change to these summaries. Call it last in the transaction: a row is listed
+        once it is a few seconds old, so the transaction should commit soon after."""
+        cls.objects.bulk_create(cls(summary_id=pk) for pk in sorted(set(summary_ids)))

@@ -37,12 +37,36 @@ def validate_body(body: str) -> str:
     return body
 
 
-def save_summary(*, paper: Paper, user, body: str, visibility: str, is_anonymous: bool) -> Summary:
+class SummaryConflict(Exception):
+    """A save's precondition failed under the row's lock: the summary exists when it was to
+    be new, or changed since the version the writer edited."""
+
+    def __init__(self, message: str, summary: Summary | None):
+        super().__init__(message)
+        self.summary = summary
+
+
+NEW = "new"  # save_summary(expected=NEW): only if the member has no summary of the paper yet
+
+
+def save_summary(
+    *,
+    paper: Paper,
+    user,
+    body: str,
+    visibility: str,
+    is_anonymous: bool,
+    expected=None,
+) -> Summary:
     """Create or update `user`'s summary of `paper`, appending a revision.
 
     Markdown and math are rendered before the transaction opens so that the write lock
     (SQLite has one for the whole database) is held for milliseconds, not for KaTeX.
     A save that changes nothing (same text, visibility and anonymity) appends no revision.
+
+    `expected`: NEW, or the `edited` time of the version the writer started from; checked
+    under the row's lock (SummaryConflict when it does not hold), so that no other save can
+    come between the check and this one (the API's If-Match; editor pages pass nothing).
     """
     body = validate_body(body)
     if visibility not in Summary.Visibility.values:
@@ -51,6 +75,10 @@ def save_summary(*, paper: Paper, user, body: str, visibility: str, is_anonymous
     now = timezone.now()
     with transaction.atomic():
         summary = Summary.objects.select_for_update().filter(paper=paper, user=user).first()
+        if expected == NEW and summary is not None:
+            raise SummaryConflict("You have a summary of this paper already.", summary)
+        if expected not in (None, NEW) and (summary is None or summary.edited != expected):
+            raise SummaryConflict("The summary changed since that version.", summary)
         created = summary is None
         was_public = summary is not None and summary.is_public
         was_signed = was_public and not summary.is_anonymous

@@ -296,9 +296,14 @@ class MirrorFeedTests(ApiTestCase):
             self.assertTrue(first["has_more"])
             second = self.feed(cursor=first["next_cursor"])
         self.assertEqual(len(first["data"]) + len(second["data"]), 2)
-        self.assertEqual(self.feed(updated_since="2999-01-01T00:00:00Z")["data"], [])
-        r = self.client.get("/api/v1/summaries", {"updated_since": "yesterday"})
-        self.assertEqual(r.status_code, 400)
+        future = self.feed(updated_since="2999-01-01T00:00:00Z")
+        self.assertEqual(future["data"], [])
+        # Read on from the last change, not from the start of the log.
+        self.assertEqual(future["next_cursor"], second["next_cursor"])
+        for bad in ("yesterday", "9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"):
+            with self.subTest(updated_since=bad):
+                r = self.client.get("/api/v1/summaries", {"updated_since": bad})
+                self.assertEqual(r.status_code, 400)
 
     def test_a_change_shows_only_once_it_has_settled(self):
         with self.settings(API_FEED_SETTLE_SECONDS=60):
@@ -310,6 +315,9 @@ class MirrorFeedTests(ApiTestCase):
 
         dora = make_user("dora")
         resnet_summary = make_summary(self.resnet, dora, "Dora on ResNet.")
+        alices_unsigned = make_summary(
+            make_paper(), self.alice, "Alice, unsigned.", is_anonymous=True
+        )
         cursor = self.feed()["next_cursor"]
         merge_papers(self.attention, self.resnet, reason="One paper, two records.")
         (moved,) = self.feed(cursor=cursor)["data"]
@@ -317,11 +325,28 @@ class MirrorFeedTests(ApiTestCase):
         self.assertEqual(moved["id"], resnet_summary.pk)
         cursor = self.feed()["next_cursor"]
         delete_account(user=self.alice, keep_content=True)
+        # Her signed summary loses her name; her unsigned one does not change, and is not
+        # listed with it (a change at the same instant would sign it).
         (kept,) = self.feed(cursor=cursor)["data"]
         self.assertEqual((kept["id"], kept["summary"]["author"]), (self.public.pk, None))
+        self.assertNotEqual(kept["id"], alices_unsigned.pk)
         cursor = self.feed()["next_cursor"]
         delete_account(user=dora, keep_content=False)
         self.assertEqual(
             [(e["id"], e["deleted"]) for e in self.feed(cursor=cursor)["data"]],
             [(resnet_summary.pk, True)],
+        )
+
+    def test_deletions_in_the_admin_come_as_tombstones(self):
+        root = make_user("root", is_staff=True, is_superuser=True)
+        admin = Client()
+        admin.force_login(root)
+        cursor = self.feed()["next_cursor"]
+        r = admin.post(f"/admin/summaries/summary/{self.public.pk}/delete/", {"post": "yes"})
+        self.assertEqual(r.status_code, 302)
+        r = admin.post(f"/admin/papers/paper/{self.attention.pk}/delete/", {"post": "yes"})
+        self.assertEqual(r.status_code, 302)
+        self.assertEqual(
+            [(e["id"], e["deleted"]) for e in self.feed(cursor=cursor)["data"]],
+            [(self.public.pk, True), (self.anonymous.pk, True)],
         )

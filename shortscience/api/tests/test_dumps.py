@@ -15,7 +15,9 @@ from pathlib import Path
 from unittest import mock
 
 from django.core.management import call_command
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from shortscience.api import dumps
@@ -274,6 +276,46 @@ class LatestReleaseTests(DumpTestCase):
         release = self.export()
         self.assertEqual(dumps.latest(self.directory)["release"], release.name)
 
+    def test_a_hand_edited_manifest_without_its_files_is_not_a_release(self):
+        release = self.export()
+        (release / dumps.MANIFEST).write_text(json.dumps({"release": release.name}))
+        self.assertIsNone(dumps.latest(self.directory))
+        with override_settings(DUMPS_DIR=str(self.directory)):
+            self.assertEqual(self.client.get("/api/v1/dumps/latest").status_code, 404)
+            self.assertEqual(self.client.get("/data").status_code, 200)
+
+
+class TakenDownTests(DumpTestCase):
+    def test_only_the_latest_release_is_served_and_the_command_removes_older_ones(self):
+        old = self.export(seconds_later=-3600)
+        self.assertIn("wombat-public", self.text(old, "summaries"))
+        update_summary(self.public, visibility="private")
+        out, err = io.StringIO(), io.StringIO()
+        call_command("export_dump", str(self.directory), stdout=out, stderr=err)
+        self.assertIn(f"Removed the older release {old.name}", err.getvalue())
+        self.assertFalse(old.exists())
+        new = dumps.latest(self.directory)["release"]
+        self.assertNotIn("wombat-public", self.text(self.directory / new, "summaries"))
+        # Even an older release left on disk (--keep-older) is not served.
+        kept = self.export(seconds_later=-1800)
+        with override_settings(DUMPS_DIR=str(self.directory)):
+            r = self.client.get(f"/dumps/{kept.name}/summaries-00001.jsonl.gz")
+            self.assertEqual(r.status_code, 404)
+            r = self.client.get(f"/dumps/{new}/summaries-00001.jsonl.gz")
+            self.assertEqual(r.status_code, 200)
+            b"".join(r.streaming_content)
+
+    def test_comments_are_read_in_a_constant_number_of_queries(self):
+        for n in range(20):
+            make_comment(self.public, self.charlie, f"More {n}.")
+        with CaptureQueriesContext(connection) as few:
+            self.export()
+        for n in range(20):
+            make_comment(self.public, self.charlie, f"Even more {n}.")
+        with CaptureQueriesContext(connection) as more:
+            self.export(seconds_later=1)
+        self.assertEqual(len(more), len(few))
+
 
 class DataPageTests(DumpTestCase):
     def test_the_page_says_what_the_dumps_are_and_links_the_latest_release(self):
@@ -305,17 +347,15 @@ class DownloadTests(DumpTestCase):
             response = self.client.get(f"/dumps/{release.name}/summaries-00001.jsonl.gz")
             self.assertEqual(response.status_code, 200)
             self.assertEqual(response["Content-Type"], "application/gzip")
-            self.assertIn("immutable", response["Cache-Control"])
+            self.assertEqual(response["Cache-Control"], "public, max-age=3600")
             self.assertEqual(
                 b"".join(response.streaming_content),
                 (release / "summaries-00001.jsonl.gz").read_bytes(),
             )
-            response.close()
             manifest = self.client.get(f"/dumps/{release.name}/manifest.json")
             self.assertEqual(
                 json.loads(b"".join(manifest.streaming_content)), self.manifest(release)
             )
-            manifest.close()
 
     def test_nothing_outside_a_release_is_served(self):
         release = self.export()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from unittest import mock
 
 from django.core import mail
 
@@ -40,10 +41,11 @@ class WriteTestCase(BaseTestCase):
         )
 
     def post_summary(self, body="Alice on **attention**: $QK^T$.", token=None, **fields):
+        fields.setdefault("paper", "arXiv:1706.03762v5")
         return self.call(
             "post",
             "/api/v1/summaries",
-            {"paper": "arXiv:1706.03762v5", "body_markdown": body, **fields},
+            {"body_markdown": body, **fields},
             token or self.alice_token,
         )
 
@@ -81,14 +83,15 @@ class TokenTests(WriteTestCase):
 
     def test_the_settings_page_makes_a_token_shows_it_once_and_revokes_it(self):
         self.client.force_login(self.charlie)
-        r = self.client.post("/settings/tokens", {"name": "my mirror", "scope": "write"})
-        self.assertRedirects(r, "/settings#api-tokens", fetch_redirect_response=False)
-        shown = self.client.get("/settings")
+        shown = self.client.post("/settings/tokens", {"name": "my mirror", "scope": "write"})
+        self.assertEqual(shown.status_code, 200)
         self.assertIn("no-cache", shown["Cache-Control"])  # Back does not show it again
         page = shown.content.decode()
         secret = re.search(r'value="(ss_[^"]+)"', page)[1]
         self.assertIn("my mirror", page)
         self.assertNotIn(secret, self.client.get("/settings").content.decode())
+        self.assertNotIn(secret, str(dict(self.client.session)))
+        self.assertNotIn(secret, str(shown.cookies))
         # The token works, as charlie.
         self.assertEqual(self.post_summary(token=secret).json()["author"]["username"], "charlie")
         token = ApiToken.objects.get(name="my mirror")
@@ -192,6 +195,32 @@ class SummaryWriteTests(WriteTestCase):
         self.assertEqual(r.status_code, 400)
         self.assertFalse(Summary.objects.exists())
 
+    def test_text_no_database_can_keep_is_a_400_before_anything_is_spent(self):
+        for raw in ('"a\\u0000b"', '"a\\ud800b"'):
+            with self.subTest(raw=raw):
+                body = '{"paper": "1706.03762", "body_markdown": ' + raw + "}"
+                r = self.client.post(
+                    "/api/v1/summaries",
+                    body,
+                    content_type="application/json",
+                    HTTP_AUTHORIZATION=f"Bearer {self.alice_token}",
+                )
+                self.assertEqual(r.status_code, 400)
+                self.assertIn("body_markdown", r.json()["detail"])
+        self.assertFalse(Summary.objects.exists())
+        self.assertFalse(TokenBucket.objects.exists())
+
+    def test_a_nul_in_an_address_is_a_400_everywhere(self):
+        for url in (
+            "/api/v1/papers/a%00b",
+            "/api/v1/papers/lookup?ids=a%00b",
+            "/api/v1/users/a%00b",
+            "/search?q=a%00b",
+            "/paper?bibtexKey=a%00b",
+        ):
+            with self.subTest(url=url):
+                self.assertEqual(self.client.get(url).status_code, 400)
+
     def test_a_paper_the_library_lacks_is_a_404_that_says_how_to_add_it(self):
         r = self.call(
             "post",
@@ -222,6 +251,34 @@ class SummaryWriteTests(WriteTestCase):
         self.assertEqual(again.status_code, 412)
         self.assertEqual(Revision.objects.count(), 2)
         self.assertEqual(Summary.objects.get().body, "Edited: $x^2$.")
+
+    def test_a_save_that_lands_between_the_check_and_the_write_is_not_lost(self):
+        created = self.post_summary()
+        path = f"/api/v1/summaries/{created.json()['id']}"
+
+        def another_tab(*args):
+            make_summary(self.paper, self.alice, "Written in another tab meanwhile.")
+
+        with mock.patch("shortscience.api.writes.spend", side_effect=another_tab):
+            r = self.call(
+                "put",
+                path,
+                {"body_markdown": "Script."},
+                self.alice_token,
+                HTTP_IF_MATCH=created["ETag"],
+            )
+        self.assertEqual(r.status_code, 412)
+        self.assertEqual(Summary.objects.get().body, "Written in another tab meanwhile.")
+        # And a new summary posted while the editor saved one of the same paper: a 409.
+        other = make_paper("Another Paper", identifiers={"arxiv": "1512.03385"})
+
+        def the_editor(*args):
+            make_summary(other, self.alice, "From the editor.")
+
+        with mock.patch("shortscience.api.writes.spend", side_effect=the_editor):
+            r = self.post_summary(body="From the script.", paper="1512.03385")
+        self.assertEqual(r.status_code, 409)
+        self.assertEqual(Summary.objects.get(paper=other).body, "From the editor.")
 
     def test_only_its_author_may_edit_a_summary(self):
         created = self.post_summary()
@@ -355,6 +412,14 @@ class AddPaperTests(WriteTestCase):
         self.assertEqual(r.status_code, 201)
         self.assertEqual(r.json()["identifiers"]["arxiv"], "1707.08567")
         self.assertEqual(Paper.objects.count(), 2)
+        # As the add-paper page: a look-up and an addition, for a new paper only.
+        self.assertEqual(
+            sorted(TokenBucket.objects.values_list("key", flat=True)),
+            [f"fetch:user:{self.alice.pk}", f"import:user:{self.alice.pk}"],
+        )
+        self.assertEqual(
+            r["X-RateLimit-Limit"], "30"
+        )  # the headers tell of the addition: 30 an hour
 
     def test_unreadable_text_is_a_400_and_an_unreachable_source_a_503(self):
         r = self.call("post", "/api/v1/papers", {"identifier": "not an id"}, self.alice_token)

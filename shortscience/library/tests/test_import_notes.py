@@ -194,6 +194,38 @@ class ImportNotesTests(BaseTestCase):
             self.assertEqual(summary.byline(), "Anonymous")
         self.assertFalse(Summary.objects.visible_to(self.bob).exists())
 
+    def test_a_re_run_without_flags_keeps_what_each_summary_is(self):
+        self.write("attention.md", ATTENTION_NOTE)
+        self.run_import("--anonymous", "--private")
+        # Re-run plainly: still private and unsigned, nothing published, nothing signed.
+        out, _ = self.run_import()
+        self.assertIn("unchanged 1", out)
+        summary = Summary.objects.get()
+        self.assertEqual((summary.visibility, summary.is_anonymous), ("private", True))
+        # Only said explicitly does it change.
+        self.run_import("--public", "--signed")
+        summary.refresh_from_db()
+        self.assertEqual((summary.visibility, summary.is_anonymous), ("public", False))
+
+    def test_a_private_draft_written_on_the_site_stays_private(self):
+        from shortscience.test import make_summary
+
+        make_summary(self.attention, self.alice, "My draft.", visibility="private")
+        self.write("attention.md", ATTENTION_NOTE)
+        out, _ = self.run_import()
+        self.assertIn("updated 1", out)
+        self.assertEqual(Summary.objects.get().visibility, "private")
+
+    def test_a_link_leading_out_of_the_folder_is_not_followed(self):
+        outside = self.folder.parent / f"{self.folder.name}-outside.md"
+        outside.write_text(ATTENTION_NOTE, encoding="utf-8")
+        self.addCleanup(outside.unlink)
+        (self.folder / "linked.md").symlink_to(outside)
+        self.write("resnet.md", RESNET_NOTE)
+        out, _ = self.run_import()
+        self.assertIn("1 files: created 1", out)
+        self.assertEqual(Summary.objects.get().paper, self.resnet)
+
     def test_re_running_changes_nothing(self):
         self.write("attention.md", ATTENTION_NOTE)
         self.write("deeper/resnet.md", RESNET_NOTE)

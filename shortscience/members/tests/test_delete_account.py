@@ -138,3 +138,12 @@ class DeleteAccountTests(BaseTestCase):
             self.client.force_login(user)
             self._delete("keep")
         self.assertEqual(Summary.objects.filter(paper=self.paper, is_anonymous=True).count(), 2)
+
+    def test_closing_an_account_removes_its_api_tokens(self):
+        from shortscience.accounts.models import ApiToken
+        from shortscience.accounts.services import create_api_token
+
+        create_api_token(self.alice, name="script", scope="write")
+        self.client.force_login(self.alice)
+        self._delete("keep")
+        self.assertFalse(ApiToken.objects.filter(user=self.alice).exists())

@@ -192,13 +192,14 @@ class SearchPageTests(BaseTestCase):
             "'; DROP",
             "title:robust",
             "robust*",
-            "\x00",
             "ü" * 400,
             "year:1-2",
             'author:""',
         ]:
             with self.subTest(q=q):
                 self.assertEqual(self.client.get(URL, {"q": q}).status_code, 200)
+        # A NUL is refused in any address (web/requests.py), with a reason.
+        self.assertContains(self.client.get(URL, {"q": "a\x00b"}), "NUL", status_code=400)
 
     def test_a_bad_filter_says_why(self):
         r = self.client.get(URL, {"q": "graphs year:someday"})

@@ -26,8 +26,14 @@ class Command(BaseCommand):
             default=dumps.SHARD_SIZE,
             help=f"records per file at most (default {dumps.SHARD_SIZE:,})",
         )
+        parser.add_argument(
+            "--keep-older",
+            action="store_true",
+            help="keep the older releases in DIR (the site serves only the latest either way; "
+            "by default they are removed: they may hold what was taken down since)",
+        )
 
-    def handle(self, *args, directory: Path, shard_size: int, **options):
+    def handle(self, *args, directory: Path, shard_size: int, keep_older: bool, **options):
         if shard_size < 1:
             raise CommandError("--shard-size must be at least 1.")
         try:
@@ -36,6 +42,9 @@ class Command(BaseCommand):
             raise CommandError(str(e)) from e
         # The /data page links the newest release: visitors see this one from now on.
         changes.changed(lists=[changes.DUMPS])
+        if not keep_older:
+            for name in dumps.prune(directory, keep=release.name):
+                self.stderr.write(f"Removed the older release {name}.")
         manifest = json.loads((release / dumps.MANIFEST).read_text(encoding="utf-8"))
         counts = ", ".join(f"{n:,} {kind}" for kind, n in manifest["records"].items())
         self.stdout.write(f"Release {release}: {counts}.")

@@ -20,11 +20,14 @@ from shortscience.summaries.models import Summary
 
 def note_files(folder: Path) -> list[Path]:
     """The folder's *.md files, at any depth, in path order. A collection's README.md (its
-    index, which links every paper) and hidden folders (.git, .github) hold no notes."""
+    index, which links every paper) and hidden folders (.git, .github) hold no notes; a
+    link that leads out of the folder is not followed (the notes are the folder's)."""
+    inside = folder.resolve()
     return sorted(
         path
         for path in folder.rglob("*.md")
         if path.is_file()
+        and path.resolve().is_relative_to(inside)
         and path.name.lower() != "readme.md"
         and not any(part.startswith(".") for part in path.relative_to(folder).parts)
     )
@@ -43,11 +46,35 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("folder", metavar="DIR", help="folder of Markdown notes")
         parser.add_argument("--user", required=True, help="the member who wrote the notes")
-        parser.add_argument(
-            "--anonymous", action="store_true", help="publish without the member's name"
+        # Each pair: unsaid, a summary the member has already keeps its own (a private draft
+        # written on the site stays private); a new one is public and signed.
+        shown = parser.add_mutually_exclusive_group()
+        shown.add_argument(
+            "--private",
+            dest="private",
+            action="store_true",
+            default=None,
+            help="only the member can see the summaries",
         )
-        parser.add_argument(
-            "--private", action="store_true", help="only the member can see the summaries"
+        shown.add_argument(
+            "--public",
+            dest="private",
+            action="store_false",
+            help="everyone can see them (existing private ones too)",
+        )
+        named = parser.add_mutually_exclusive_group()
+        named.add_argument(
+            "--anonymous",
+            dest="anonymous",
+            action="store_true",
+            default=None,
+            help="publish without the member's name",
+        )
+        named.add_argument(
+            "--signed",
+            dest="anonymous",
+            action="store_false",
+            help="with the member's name (existing anonymous ones too)",
         )
 
     def handle(self, *args, folder, user, anonymous, private, **options):
@@ -62,7 +89,11 @@ class Command(BaseCommand):
         paths = note_files(root)
         if not paths:
             raise CommandError(f"{folder}: no .md files in it")
-        visibility = Summary.Visibility.PRIVATE if private else Summary.Visibility.PUBLIC
+        visibility = {
+            True: Summary.Visibility.PRIVATE,
+            False: Summary.Visibility.PUBLIC,
+            None: None,
+        }[private]
         tally: Counter[str] = Counter()
         claimed: dict[int, str] = {}
         progress = Progress(len(paths), "notes: ", out=self.stderr)
