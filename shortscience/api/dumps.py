@@ -90,7 +90,7 @@ def _kinds() -> list[tuple[str, QuerySet, Callable[[list], list[dict]], int]]:
             # A paper merged into another is that one now (its URL redirects there).
             "papers",
             Paper.objects.filter(merged_into__isnull=True).only("pk"),
-            lambda rows: records.described(records.papers_by_ids([p.pk for p in rows])),
+            lambda rows: records.described([p.pk for p in rows]),
             BATCH,
         ),
         (

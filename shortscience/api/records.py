@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import datetime
+from typing import NamedTuple
 
 from shortscience.discovery.queries import absolute
 from shortscience.lib import identifiers
 from shortscience.papers.models import Paper, names_and_identifiers
 from shortscience.summaries.models import Summary
+from shortscience.web.links import link_maker
 
 LICENSE = "CC-BY-4.0"
 # What a batch may ask for besides "id" (always there); all of them when it names none.
@@ -31,21 +34,55 @@ _SITE_ID = re.compile(r"^(?:shortscience:)?(\d{1,18})$", re.IGNORECASE)
 _SITE_URL = re.compile(r"^https?://[^/]+/paper/(\d{1,18})(?:/|$|\?)", re.IGNORECASE)
 
 
+class PaperRow(NamedTuple):
+    """What the API says of a paper, read as plain values (no model instance: for 500
+    papers those cost more than the query)."""
+
+    pk: int
+    title: str
+    slug: str
+    year: int | None
+    abstract: str
+    venue_key: str | None
+    venue_name: str | None
+    merged_into_id: int | None
+    public_summary_count: int
+    last_summary: datetime | None
+
+
+_ROW_COLUMNS = (
+    "id",
+    "title",
+    "slug",
+    "year",
+    "abstract",
+    "venue__key",
+    "venue__name",
+    "merged_into_id",
+    "public_summary_count",
+    "last_summary",
+)
+
+
 def paper(
-    p: Paper, details: tuple[list[str], list[tuple[str, str]]], fields: Iterable[str] = PAPER_FIELDS
+    p: PaperRow,
+    details: tuple[list[str], list[tuple[str, str]]],
+    fields: Iterable[str] = PAPER_FIELDS,
+    url=None,
 ) -> dict:
     """A paper, with `details` as papers.models.names_and_identifiers() gives them: its
-    authors' names and its (kind, value) identifiers."""
+    authors' names and its (kind, value) identifiers. `url`: web.links.link_maker() for
+    the paper page, when making many."""
     out: dict = {"id": p.pk}
     wanted = set(fields)
     if "url" in wanted:
-        out["url"] = absolute(p.get_absolute_url())
+        out["url"] = absolute((url or link_maker("discovery:paper", 2))(p.pk, p.slug))
     if "title" in wanted:
         out["title"] = p.title
     if "year" in wanted:
         out["year"] = p.year
     if "venue" in wanted:
-        out["venue"] = {"key": p.venue.key, "name": p.venue.name} if p.venue_id else None
+        out["venue"] = {"key": p.venue_key, "name": p.venue_name} if p.venue_key else None
     if "authors" in wanted:
         out["authors"] = details[0]
     if "identifiers" in wanted:
@@ -117,26 +154,10 @@ def comment(c) -> dict:
     }
 
 
-# What a list of papers reads of each: the rest (metadata, links, the rendered abstract) is
-# as long again, and JSON to decode.
-_LIST_COLUMNS = (
-    "id",
-    "title",
-    "slug",
-    "year",
-    "abstract",
-    "venue__key",
-    "venue__name",
-    "merged_into_id",
-    "public_summary_count",
-    "last_summary",
-)
-
-
-def papers_by_keys(keys: list[str]) -> list[Paper | None]:
-    """The paper each key names, in the keys' order (None for an unknown key): any form
-    `identifiers.candidates()` reads, this site's ids and paper URLs. Three queries for any
-    number of keys (four when one was merged away)."""
+def paper_ids_by_keys(keys: list[str]) -> list[int | None]:
+    """The id of the paper each key names, in the keys' order (None for an unknown key):
+    any form `identifiers.candidates()` reads, this site's ids and paper URLs. One query
+    for any number of keys. A site id is not checked here: described() drops unknown ones."""
     found: dict[str, int] = {}
     others = []
     for key in keys:
@@ -146,32 +167,42 @@ def papers_by_keys(keys: list[str]) -> list[Paper | None]:
         else:
             others.append(key)
     found.update(Paper.objects.resolve_key_ids(others))
-    return papers_by_ids([found.get(key) for key in keys])
+    return [found.get(key) for key in keys]
 
 
-def papers_by_ids(ids: list[int | None]) -> list[Paper | None]:
-    """The papers with these ids, in their order, with the columns a list shows; a paper
-    merged away answers as the one it was merged into."""
-    listed = Paper.objects.select_related("venue").only(*_LIST_COLUMNS)
-    loaded = listed.in_bulk({pk for pk in ids if pk is not None})
-    merged = {p.merged_into_id for p in loaded.values() if p.merged_into_id}
-    if merged - set(loaded):
-        loaded.update(listed.in_bulk(merged - set(loaded)))
-    out: list[Paper | None] = []
-    for pk in ids:
-        found = loaded.get(pk)
-        if found is not None and found.merged_into_id:
-            found = loaded.get(found.merged_into_id)
-        out.append(found)
-    return out
+def paper_by_key(key: str) -> Paper | None:
+    """The paper a key names (the one it was merged into, if it was), as a model: for a
+    write or a page of its summaries."""
+    (pk,) = paper_ids_by_keys([key])
+    found = Paper.objects.filter(pk=pk).first() if pk is not None else None
+    if found is not None and found.merged_into_id:
+        found = Paper.objects.filter(pk=found.merged_into_id).first()
+    return found
 
 
-def described(found: list[Paper | None], fields: Iterable[str] = PAPER_FIELDS) -> list[dict | None]:
-    """Papers as the API says them, the authors and identifiers of them all in one query."""
+def described(ids: list[int | None], fields: Iterable[str] = PAPER_FIELDS) -> list[dict | None]:
+    """The papers with these ids as the API says them, in their order (None for an unknown
+    id); a paper merged away answers as the one it was merged into. Two queries for any
+    number (three when one was merged away): the papers, then the authors and identifiers
+    of them all."""
     wanted = set(fields)
+    rows = Paper.objects.values_list(*_ROW_COLUMNS)
+    loaded = {r[0]: PaperRow(*r) for r in rows.filter(pk__in={pk for pk in ids if pk})}
+    merged = {p.merged_into_id for p in loaded.values() if p.merged_into_id} - set(loaded)
+    if merged:
+        loaded.update((r[0], PaperRow(*r)) for r in rows.filter(pk__in=merged))
+    found: list[PaperRow | None] = []
+    for pk in ids:
+        row = loaded.get(pk)
+        if row is not None and row.merged_into_id:
+            row = loaded.get(row.merged_into_id)
+        found.append(row)
     details = (
         names_and_identifiers({p.pk for p in found if p is not None})
         if wanted & {"authors", "identifiers"}
         else {}
     )
-    return [paper(p, details.get(p.pk, ([], [])), wanted) if p is not None else None for p in found]
+    url = link_maker("discovery:paper", 2)
+    return [
+        paper(p, details.get(p.pk, ([], [])), wanted, url) if p is not None else None for p in found
+    ]

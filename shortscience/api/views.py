@@ -82,7 +82,7 @@ def rate_limited(request, error: auth.RateLimited):
 
 
 def _matches(keys: list[str], fields) -> JsonResponse:
-    found = records.described(records.papers_by_keys(keys), fields or records.PAPER_FIELDS)
+    found = records.described(records.paper_ids_by_keys(keys), fields or records.PAPER_FIELDS)
     # Answered as is, past the schema's validation: records.paper() builds exactly the
     # declared shape, and validating 500 papers again took longer than finding them.
     return JsonResponse(
@@ -120,7 +120,7 @@ def papers_lookup(request, ids: str, fields: str = ""):
 
 
 def _paper_or_404(key: str) -> Paper:
-    (found,) = records.papers_by_keys([key])
+    found = records.paper_by_key(key)
     if found is None:
         raise HttpError(404, f"No paper is known by {key!r}.")
     return found
@@ -156,7 +156,7 @@ def paper_summaries(request, key: str, cursor: int = 0):
 )
 def paper(request, key: str):
     """A paper by any identifier: this site's id, arXiv, DOI, DBLP, OpenReview, or a URL."""
-    (found,) = records.described([_paper_or_404(key)])
+    (found,) = records.described([_paper_or_404(key).pk])
     return found
 
 
@@ -260,11 +260,11 @@ def search(request, params: Query[SearchParams]):
     first. An identifier answers with its paper."""
     results = search_services.search(params.q, page=max(1, params.cursor))
     if results.redirect_to is not None:
-        found = [p for p in records.papers_by_keys([params.q]) if p is not None]
-        return {"data": records.described(found), "total": len(found), "next_cursor": None}
-    found = records.papers_by_ids([hit.paper.pk for hit in results.hits])
+        found = [p for p in records.described(records.paper_ids_by_keys([params.q])) if p]
+        return {"data": found, "total": len(found), "next_cursor": None}
+    found = records.described([hit.paper.pk for hit in results.hits])
     return {
-        "data": records.described([p for p in found if p is not None]),
+        "data": [p for p in found if p is not None],
         "total": results.shown_total,
         "next_cursor": str(results.page + 1) if results.has_next else None,
     }

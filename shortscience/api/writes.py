@@ -53,7 +53,7 @@ def add_paper(request: HttpRequest, response: HttpResponse, body: schemas.PaperI
         raise HttpError(404, str(e)) from e
     except FetchError as e:
         raise HttpError(503, "The source did not answer; please try again in a few minutes.") from e
-    (found,) = records.described(records.papers_by_ids([paper.pk]))
+    (found,) = records.described([paper.pk])
     return Status(201 if added else 200, found)
 
 
@@ -77,7 +77,7 @@ def _own_summary(request, summary_id: int) -> Summary:
 def create_summary(request: HttpRequest, response: HttpResponse, body: schemas.SummaryIn):
     """Your summary of a paper the library has (add it first with POST /papers). One per
     member per paper: a second is a 409 naming the first, to edit with PUT."""
-    (paper,) = records.papers_by_keys([body.paper])
+    paper = records.paper_by_key(body.paper)
     if paper is None:
         raise HttpError(404, f"No paper is known by {body.paper!r}; add it with POST /papers.")
     user = request.auth.user
