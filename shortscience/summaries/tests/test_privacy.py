@@ -102,6 +102,25 @@ class PrivacyWalkTests(BaseTestCase):
         yield "/api/v1/users/charlie"
         for q in ("zebra", "okapi", "quagga", "privacy walk"):
             yield f"/api/v1/search?q={q}"
+        # the mirrors' feed, from the start and from a time
+        yield "/api/v1/summaries"
+        yield "/api/v1/summaries?updated_since=2000-01-01T00:00:00Z"
+
+    def test_no_surface_shows_private_text_or_an_anonymous_author_to_a_token(self):
+        """The API read with another member's token sees what that member may see."""
+        from shortscience.accounts.services import create_api_token
+
+        _, secret = create_api_token(self.charlie, name="reader", scope="write")
+        for url in self.surfaces():
+            if not url.startswith("/api/"):
+                continue
+            with self.subTest(url=url):
+                response = self.client.get(url, HTTP_AUTHORIZATION=f"Bearer {secret}")
+                self.assertLess(response.status_code, 500)
+                text = response.content.decode()
+                self.assertNotIn(PRIVATE_TEXT, text)
+                self.assertNotIn(HIDDEN_TEXT, text)
+                self.assertNotIn("bob", text.lower().replace("bob's", ""))
 
     def test_no_surface_shows_private_text_or_an_anonymous_author_to_others(self):
         for viewer in (None, self.charlie):
@@ -131,7 +150,6 @@ class PrivacyWalkTests(BaseTestCase):
                 with self.subTest(file=f["name"]):
                     response = self.client.get(urlsplit(f["url"]).path)
                     text = gzip.decompress(b"".join(response.streaming_content)).decode()
-                    response.close()
                     self.assertNotIn(PRIVATE_TEXT, text)
                     self.assertNotIn(HIDDEN_TEXT, text)
                     if f["kind"] == "users":
