@@ -125,9 +125,7 @@ def edit_summary(
     if not if_match:
         raise HttpError(428, "Send If-Match with the summary's ETag, so that no edit is lost.")
     if if_match.strip() not in (etag(summary), "*"):
-        raise HttpError(
-            412, "The summary changed since that ETag; read it again and redo the edit."
-        )
+        raise HttpError(412, _STALE)
     spend(request, response, "summary")
     try:
         saved = summaries.save_summary(
