@@ -4,6 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# The demo members' password, set when `make run` loads the demo library: the site it starts
+# answers on 127.0.0.1 only. Never give demo members a known password on a public site.
+DEMO_PASSWORD ?= demo
 
 .PHONY: install run test lint format bench clean
 
@@ -25,7 +28,12 @@ install: $(VENV)/.installed node_modules/.installed
 run: export DEBUG ?= 1
 run: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_demo --if-empty
+	$(PY) manage.py load_demo --if-empty --password "$(DEMO_PASSWORD)"
+	@echo ""
+	@echo "  ShortScience: http://127.0.0.1:$(PORT)/"
+	@echo "  Log in as a demo member: username ada (or bruno, chen, ...), password $(DEMO_PASSWORD)"
+	@echo "  (demo library loaded by an earlier version? once: $(PY) manage.py load_demo --password $(DEMO_PASSWORD))"
+	@echo ""
 	$(PY) manage.py send_emails --loop --interval 2 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)

@@ -128,6 +128,13 @@ class Comment(models.Model):
             return "Anonymous (the summary's author)"
         return self.user.shown_name
 
+    def byline_url(self) -> str:
+        """Where the byline links: the member's profile; nowhere for the author of an
+        anonymous summary under it, nor for a member who closed their account."""
+        if self.named_member_id is None or not self.user.is_active:
+            return ""
+        return link("members:profile", self.user.username)
+
 
 class CommentRevision(models.Model):
     """Every saved text of a comment, appended on each edit."""

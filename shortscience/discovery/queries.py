@@ -12,11 +12,9 @@ from django.conf import settings
 from django.core.paginator import Page
 from django.db import connection
 from django.db.models import Max, OuterRef, Prefetch, QuerySet, Subquery, Sum
-from django.utils.text import slugify
 
 from shortscience.papers.models import Paper, PaperAuthor, Venue
 from shortscience.summaries.models import Summary
-from shortscience.web.links import link
 from shortscience.web.paging import CappedPaginator
 
 PAGE_SIZE = 25
@@ -29,8 +27,7 @@ def absolute(path: str) -> str:
 
 
 def author_path(author) -> str:
-    slug = slugify(author.name)[:80].strip("-") or "author"
-    return link("discovery:author", author.pk, slug)
+    return author.get_absolute_url()
 
 
 def summarised_venues() -> QuerySet[Venue]:
@@ -92,7 +89,8 @@ def paper_page(papers: QuerySet[Paper], number: str | None) -> Page:
     )
     page = CappedPaginator(papers, PAGE_SIZE, counted=counted).get_page(number)
     ids = [p.best_summary_id for p in page if p.best_summary_id]
-    best = Summary.objects.select_related("user").in_bulk(ids) if ids else {}
+    # The whole text is the search index's; a list shows the excerpt.
+    best = Summary.objects.select_related("user").defer("body_text").in_bulk(ids) if ids else {}
     for paper in page:
         paper.best_summary = best.get(paper.best_summary_id)
     # A list without a single public summary is not worth a search engine's visit.

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from shortscience.community.threads import discussion, my_votes
 from shortscience.discovery.models import RelatedPaper
 from shortscience.notifications.services import is_following
-from shortscience.papers.models import Paper
+from shortscience.papers.models import Paper, load_details
 from shortscience.summaries.access import shared_summary, summary_for
 from shortscience.summaries.models import Summary
 from shortscience.web import pages
@@ -90,7 +90,7 @@ def summary(request, pk: int):
         response = render(
             request,
             "discovery/summary.html",
-            {"summary": shared, "paper": shared.paper, "shared_view": True},
+            {"summary": shared, "paper": _paper_of(shared), "shared_view": True},
         )
         # The token is in the URL: no Referer may carry it to the sites the summary links to.
         response["Referrer-Policy"] = "no-referrer"
@@ -108,7 +108,7 @@ def summary(request, pk: int):
     )
     context = {
         "summary": summary,
-        "paper": summary.paper,
+        "paper": _paper_of(summary),
         "discussion": thread,
         "following": is_following(request.user, summary),
     }
@@ -125,3 +125,11 @@ def summary(request, pk: int):
     if summary.share_token and summary.can_edit(request.user):
         response["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def _paper_of(summary: Summary) -> Paper:
+    """The summary's paper (read with it) with what its header shows: authors, keywords and
+    the identifiers its outbound links come from in one query, and its venue."""
+    paper = summary.paper
+    load_details([paper])
+    return paper

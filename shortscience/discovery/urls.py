@@ -8,7 +8,8 @@ urlpatterns = [
     path("venues", views.venues, name="venues"),
     path("venues/<path:key>", views.venue, name="venue"),
     path("venue", views.venue_legacy, name="venue_legacy"),
-    path("keyword/<str:name>", views.keyword, name="keyword"),
+    # path: a BibTeX keyword may hold a slash ("I/O")
+    path("keyword/<path:name>", views.keyword, name="keyword"),
     path("author/<int:pk>", views.author, name="author_by_id"),
     path("author/<int:pk>/<str:slug>", views.author, name="author"),
     path("year/<int:year>", views.year, name="year"),
@@ -19,7 +20,7 @@ urlpatterns = [
     path("feeds/paper/<int:pk>", feeds.PaperFeed(), name="paper_feed"),
     path("feeds/venue", views.venue_feed_legacy, name="venue_feed_legacy"),
     path("feeds/venue/<path:key>", feeds.VenueFeed(), name="venue_feed"),
-    path("feeds/keyword/<str:names>", feeds.KeywordFeed(), name="keyword_feed"),
+    path("feeds/keyword/<path:names>", feeds.KeywordFeed(), name="keyword_feed"),
     path("feeds/user/<str:username>", feeds.UserFeed(), name="user_feed"),
     # BibTeX
     path("paper/<int:pk>/bibtex", views.paper_bibtex, name="paper_bibtex"),

@@ -5,4 +5,5 @@ from shortscience.home import views
 app_name = "home"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("about", views.about, name="about"),
 ]

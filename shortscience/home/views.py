@@ -7,8 +7,10 @@ from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 
 from shortscience.community.models import Comment, Vote, visible_comment_q
+from shortscience.papers.models import Paper
 from shortscience.ranking import scores as ranking
 from shortscience.summaries.models import Summary
 from shortscience.web import changes, pages
@@ -47,11 +49,14 @@ def home(request):
     # Two queries whatever the page holds: the count and the page, with paper and author.
     summaries = summaries.for_list().defer("body", "body_html")
     page = CappedPaginator(summaries, PAGE_SIZE).get_page(request.GET.get("page"))
+    # A site with no paper at all was just installed: the page tells its administrator what
+    # to run, until the first import (which says the papers' list changed).
+    library_empty = page.paginator.count == 0 and not Paper.objects.exists()
     pages.shows(
         request,
         papers=[s.paper_id for s in page],
         members=[s.named_member_id for s in page],
-        lists=[changes.SUMMARIES],
+        lists=[changes.SUMMARIES, *([changes.PAPERS] if library_empty else [])],
     )
     return render(
         request,
@@ -65,8 +70,18 @@ def home(request):
             "field": field,
             "fields": [(code, label) for code, (label, _) in ranking.FIELDS.items()],
             "top_recent_days": settings.TOP_RECENT_DAYS,
+            "library_empty": library_empty,
         },
     )
+
+
+@require_GET
+def about(request):
+    # The same text whatever the library holds, like robots.txt: no change to the library
+    # makes it stale, only one to everything. A new text in a release shows once the cached
+    # copies expire (PAGE_CACHE_SECONDS), or at once after `manage.py refresh_pages`.
+    pages.shows(request)
+    return render(request, "home/about.html")
 
 
 def top_recent(summaries, days: int):

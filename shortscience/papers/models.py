@@ -72,6 +72,10 @@ class Author(models.Model):
         self.normalized_name = normalize_name(self.name)
         super().save(*args, **kwargs)
 
+    def get_absolute_url(self) -> str:
+        slug = slugify(self.name)[:80].strip("-") or "author"
+        return link("discovery:author", self.pk, slug)
+
     @property
     def surname(self) -> str:
         return records.surname(self.name) or self.name
@@ -107,6 +111,9 @@ class Keyword(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return link("discovery:keyword", self.name)
 
 
 # Not merged away, with at least one public summary: the lists' condition, and their
@@ -269,6 +276,14 @@ class Paper(models.Model):
 
     def get_absolute_url(self) -> str:
         return link("discovery:paper", self.pk, self.slug)
+
+    def venue_year_url(self) -> str:
+        """The list of its venue's papers of its year (of its venue, of its year, when it
+        knows only one of them); "" when it knows neither."""
+        if self.venue_id:
+            url = self.venue.get_absolute_url()
+            return f"{url}?year={self.year}" if self.year else url
+        return link("discovery:year", self.year) if self.year else ""
 
     def compute_match_key(self) -> str:
         authors = self.ordered_authors

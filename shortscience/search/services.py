@@ -16,8 +16,9 @@ import math
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Prefetch
+from django.db.models import Case, F, Prefetch, TextField, Value, When
 
+from shortscience.lib import markup
 from shortscience.papers.models import Paper, PaperAuthor
 from shortscience.search import highlight as hl
 from shortscience.search.query import Query, parse
@@ -117,6 +118,15 @@ def search(text: str, page: int = 1) -> Results:
     papers = (
         Paper.objects.select_related("venue")
         .only("id", "title", "slug", "abstract", "year", "venue__name", "merged_into_id")
+        # The typeset abstract, only where there is math in it: the snippet reads its
+        # formulas as text instead of showing their TeX.
+        .annotate(
+            math_html=Case(
+                When(abstract__contains="$", then=F("abstract_html")),
+                default=Value(""),
+                output_field=TextField(),
+            )
+        )
         .prefetch_related(
             Prefetch(
                 "authorships",
@@ -132,7 +142,7 @@ def search(text: str, page: int = 1) -> Results:
     summaries = (
         Summary.objects.public()
         .select_related("user")
-        .only("id", "body", "is_anonymous", "user__username", "user__display_name")
+        .only("id", "body", "body_text", "is_anonymous", "user__username", "user__display_name")
         .in_bulk(summary_ids)
         if summary_ids
         else {}
@@ -146,12 +156,20 @@ def search(text: str, page: int = 1) -> Results:
             paper=paper,
             score=score,
             title_html=hl.highlight(paper.title, wanted),
-            snippet_html=hl.highlight(paper.abstract, wanted, words=SNIPPET_WORDS),
+            snippet_html=hl.highlight(_abstract_text(paper), wanted, words=SNIPPET_WORDS),
             authors=[hl.highlight(a.author.name, wanted) for a in paper.search_authorships],
         )
         summary = summaries.get(best[0]) if best else None
         if summary is not None:
             hit.summary = summary
-            hit.summary_snippet_html = hl.highlight(summary.body, wanted, words=SNIPPET_WORDS)
+            # Its plain text, what the index holds (the Markdown of a row saved before it).
+            text = summary.body_text or summary.body
+            hit.summary_snippet_html = hl.highlight(text, wanted, words=SNIPPET_WORDS)
         results.hits.append(hit)
     return results
+
+
+def _abstract_text(paper: Paper) -> str:
+    """The abstract as a reader sees it: its formulas as text, not as $TeX$."""
+    math_html = getattr(paper, "math_html", "")  # annotated by search() where it is needed
+    return markup.html_text(math_html) if math_html else paper.abstract

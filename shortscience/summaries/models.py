@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 
 from shortscience.ranking import scores as ranking
 from shortscience.web.links import link
@@ -55,7 +57,8 @@ class SummaryQuerySet(models.QuerySet):
         return self.public()
 
     def for_list(self):
-        return self.select_related("user", "paper")
+        # A list shows the excerpt; the whole text is for the search index only.
+        return self.select_related("user", "paper").defer("body_text")
 
     # -- Home tabs (home/views.py): each one indexed order over stored keys ---------------
 
@@ -86,7 +89,13 @@ class Summary(models.Model):
     )
     body = models.TextField(help_text="Markdown with LaTeX math")
     body_html = models.TextField(editable=False, help_text="rendered at save time; never on a GET")
+    # All three from the same render as body_html (lib/markup/excerpt.py), math as text or
+    # MathML, never as TeX: the plain excerpt for emails and meta tags, the HTML one for
+    # lists (empty on a row saved before it existed, until `rerender_markup`: lists then
+    # show the plain one), and the whole text for the search index and its snippets.
     excerpt = models.CharField(max_length=400, blank=True, editable=False)
+    excerpt_html = models.TextField(blank=True, editable=False)
+    body_text = models.TextField(blank=True, editable=False)
     visibility = models.CharField(
         max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
     )
@@ -165,9 +174,24 @@ class Summary(models.Model):
         that shows it depends on (web/pages.py shows())."""
         return None if self.is_anonymous else self.user_id
 
+    @property
+    def list_excerpt(self) -> str:
+        """What a list shows of the summary: the typeset excerpt, else (a row not re-rendered
+        since excerpt_html came) the plain one, escaped."""
+        if self.excerpt_html:
+            return mark_safe(self.excerpt_html)  # noqa: S308 -- sanitized at save (lib/markup)
+        return conditional_escape(self.excerpt)
+
     def byline(self) -> str:
         """The name readers see: never the author's when the summary is anonymous."""
         return "Anonymous" if self.is_anonymous else self.user.shown_name
+
+    def byline_url(self) -> str:
+        """Where the byline links: the author's profile; nowhere when the summary is
+        anonymous (the link would name them) or its author closed their account."""
+        if self.is_anonymous or not self.user.is_active:
+            return ""
+        return link("members:profile", self.user.username)
 
     def can_edit(self, user) -> bool:
         return user.is_authenticated and user.pk == self.user_id

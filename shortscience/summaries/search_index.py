@@ -2,8 +2,9 @@
 
 SQLite: FTS5 table `search_summary_fts(body)`, rowid = summary id. PostgreSQL:
 `search_summary_search(summary_id, document)` with a GIN index, 'simple' over
-shortscience_fold() like the papers' index. Only the Markdown body is indexed, never the
-author's name: an anonymous summary is findable by its words and by nothing that names
+shortscience_fold() like the papers' index. Only the summary's text is indexed (its plain
+text, `body_text`: math as text, no Markdown; the Markdown body for a row saved before
+that existed, until rerender_markup), never the author's name: an anonymous summary is findable by its words and by nothing that names
 who wrote it. Only public summaries are indexed (a private one leaves the index when its
 author saves it private), and every search also joins summaries_summary on "public and not
 hidden", so a summary a moderator hides is gone from results at once, and back on restore.
@@ -21,6 +22,7 @@ PG_TABLE = "search_summary_search"
 # Public summaries, hidden or not: searches leave out the hidden ones at query time, so a
 # moderator's hide and restore need no index write. Private text never enters the index.
 _WHERE_PUBLIC = "s.visibility = 'public'"
+_TEXT = "COALESCE(NULLIF(s.body_text, ''), s.body)"
 
 
 def supported() -> bool:
@@ -37,7 +39,7 @@ def index_summaries(ids: Iterable[int]) -> None:
         if connection.vendor == "sqlite":
             cursor.execute(f"DELETE FROM {TABLE} WHERE rowid IN ({marks})", ids)
             cursor.execute(
-                f"INSERT INTO {TABLE} (rowid, body) SELECT s.id, s.body FROM summaries_summary s "
+                f"INSERT INTO {TABLE} (rowid, body) SELECT s.id, {_TEXT} FROM summaries_summary s "
                 f"WHERE s.id IN ({marks}) AND {_WHERE_PUBLIC}",
                 ids,
             )
@@ -45,7 +47,7 @@ def index_summaries(ids: Iterable[int]) -> None:
             cursor.execute(f"DELETE FROM {PG_TABLE} WHERE summary_id IN ({marks})", ids)
             cursor.execute(
                 f"INSERT INTO {PG_TABLE} (summary_id, document) SELECT s.id, "
-                "to_tsvector('simple', shortscience_fold_long(s.body)) FROM summaries_summary s "
+                f"to_tsvector('simple', shortscience_fold_long({_TEXT})) FROM summaries_summary s "
                 f"WHERE s.id IN ({marks}) AND {_WHERE_PUBLIC}",
                 ids,
             )
@@ -57,14 +59,14 @@ def rebuild() -> int:
         if connection.vendor == "sqlite":
             cursor.execute(f"DELETE FROM {TABLE}")
             cursor.execute(
-                f"INSERT INTO {TABLE} (rowid, body) SELECT s.id, s.body FROM summaries_summary s "
+                f"INSERT INTO {TABLE} (rowid, body) SELECT s.id, {_TEXT} FROM summaries_summary s "
                 f"WHERE {_WHERE_PUBLIC}"
             )
         else:
             cursor.execute(f"DELETE FROM {PG_TABLE}")
             cursor.execute(
                 f"INSERT INTO {PG_TABLE} (summary_id, document) SELECT s.id, "
-                "to_tsvector('simple', shortscience_fold_long(s.body)) FROM summaries_summary s "
+                f"to_tsvector('simple', shortscience_fold_long({_TEXT})) FROM summaries_summary s "
                 f"WHERE {_WHERE_PUBLIC}"
             )
         return cursor.rowcount

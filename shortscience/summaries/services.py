@@ -91,8 +91,7 @@ def save_summary(
         ):
             return summary
         summary.body = body
-        summary.body_html = rendered.html
-        summary.excerpt = rendered.excerpt[:400]
+        _set_rendering(summary, rendered)
         summary.visibility = visibility
         summary.is_anonymous = is_anonymous
         summary.edited = now
@@ -171,14 +170,30 @@ def _set_ranking_keys(summary: Summary) -> None:
     summary.hot = summary.compute_hot(summary.upvotes - summary.downvotes, views)
 
 
+_RENDERED_FIELDS = ("body_html", "excerpt", "excerpt_html", "body_text")
+
+
+def _set_rendering(summary: Summary, rendered: markup.Rendered) -> None:
+    summary.body_html = rendered.html
+    summary.excerpt = rendered.excerpt[: Summary._meta.get_field("excerpt").max_length]
+    summary.excerpt_html = rendered.excerpt_html
+    summary.body_text = rendered.text
+
+
 def rerender(summary: Summary) -> bool:
-    """Re-render a stored summary after a markup rule changed; True if its HTML changed.
-    rerender_markup, which calls it for every summary, says what changed."""
+    """Re-render a stored summary after a markup rule changed; True if anything it shows
+    (its HTML, its excerpts, its text) changed. rerender_markup, which calls it for every
+    summary, says what changed; the search index is rewritten here, with the row."""
     rendered = render_summary_body(summary.body, paper_id=summary.paper_id, user_id=summary.user_id)
-    excerpt = rendered.excerpt[:400]
-    if (rendered.html, excerpt) == (summary.body_html, summary.excerpt):
+    before = {name: getattr(summary, name) for name in _RENDERED_FIELDS}
+    _set_rendering(summary, rendered)
+    after = {name: getattr(summary, name) for name in _RENDERED_FIELDS}
+    if after == before:
         return False
-    Summary.objects.filter(pk=summary.pk).update(body_html=rendered.html, excerpt=excerpt)
-    if summary.is_public:
-        SummaryChange.note([summary.pk])
+    with transaction.atomic():
+        Summary.objects.filter(pk=summary.pk).update(**after)
+        if after["body_text"] != before["body_text"]:
+            search_index.index_summaries([summary.pk])
+        if summary.is_public:
+            SummaryChange.note([summary.pk])
     return True

@@ -25,8 +25,8 @@ class VenuePageTests(BaseTestCase):
             self.assertContains(r, "<h1>NeurIPS</h1>")
             self.assertContains(r, "Attention Is All You Need")
             self.assertNotContains(r, "Never summarised")
-            self.assertContains(r, "Bob&#x27;s better summary.")
-            self.assertNotContains(r, "Alice&#x27;s fine summary.")
+            self.assertContains(r, "Bob's better summary.")
+            self.assertNotContains(r, "Alice's fine summary.")
             self.assertContains(r, f'href="/summary/{best.pk}"')
             self.assertContains(r, "all 2 summaries")
 

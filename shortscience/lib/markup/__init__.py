@@ -19,14 +19,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from markdown_it.token import Token
-
-from shortscience.lib.markup import parser
+from shortscience.lib.markup import excerpt, parser
+from shortscience.lib.markup.excerpt import html_text
 from shortscience.lib.markup.sanitize import Marks, finish, make_cleaner
 
-__all__ = ["CiteTarget", "Rendered", "render", "render_abstract"]
-
-EXCERPT_CHARS = 300
+__all__ = ["CiteTarget", "Rendered", "html_text", "render", "render_abstract"]
 
 
 @dataclass(frozen=True)
@@ -39,8 +36,10 @@ class CiteTarget:
 @dataclass
 class Rendered:
     html: str  # sanitized HTML fragment, safe to store and show as-is
-    excerpt: str  # plain text (no HTML) of the first ~300 chars, math shown as $tex$, for lists
+    excerpt: str  # plain text of the first ~300 chars (math as text, no markup): emails, meta tags
     cite_keys: list[str]  # every \cite key found, in order, deduplicated
+    excerpt_html: str = ""  # the same excerpt as sanitized HTML, math as MathML: lists
+    text: str = ""  # all of it as plain text, math as text: what search indexes and quotes
 
 
 _md = parser.build()
@@ -70,8 +69,19 @@ def render(
     if keys and resolve_cites is not None:
         ctx.cites = dict(resolve_cites(list(keys)))
     raw = _md.renderer.render(tokens, _md.options, env)
-    body = finish(ctx.cleaner.clean(raw), marks, ctx.render_math(), id_prefix)
-    return Rendered(html=body, excerpt=_excerpt(tokens, ctx), cite_keys=keys)
+    math_html = ctx.render_math()
+    body = finish(ctx.cleaner.clean(raw), marks, math_html, id_prefix)
+    short = excerpt.excerpt(
+        excerpt.pieces(tokens, ctx.cites, full=False), math_html, marks.math_placeholder
+    )
+    return Rendered(
+        html=body,
+        excerpt=short.text,
+        cite_keys=keys,
+        # Cleaned as a body is, the formulas put in after (sanitize.py says why).
+        excerpt_html=finish(ctx.cleaner.clean(short.html), marks, short.mathml, ""),
+        text=excerpt.plain_text(excerpt.pieces(tokens, ctx.cites, full=True), math_html),
+    )
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -114,67 +124,3 @@ def render_abstract(text: str) -> str:
             paragraphs.append("<p>" + "".join(out).strip() + "</p>")
     raw = "\n".join(paragraphs)
     return finish(ctx.cleaner.clean(raw), marks, ctx.render_math(), "")
-
-
-_SPACE = re.compile(r"\s+")
-_TEXT_TYPES = {"text", "text_special", "code_inline"}
-_BREAK_TYPES = {"softbreak", "hardbreak"}
-
-
-def _excerpt(tokens: list[Token], ctx: parser.Context) -> str:
-    """The first ~300 characters as plain text, cut between words and never inside a formula."""
-    pieces: list[tuple[str, bool]] = []  # (text, is_math)
-    length = 0
-
-    def add(text: str, is_math: bool) -> None:
-        nonlocal length
-        pieces.append((text, is_math))
-        length += len(text)
-
-    for token in tokens:
-        # Collect a little more than needed (the cut below happens between words), and
-        # never walk the rest of a megabyte document.
-        if length > 2 * EXCERPT_CHARS or token.type == "footnote_block_open":
-            break  # footnotes come last in the stream; they are not the summary
-        if token.type == "math_block":
-            add(" ", False)
-            add(f"${token.content}$", True)
-            add(" ", False)
-        elif token.type == "inline" and token.children:
-            for child in token.children:
-                if length > 2 * EXCERPT_CHARS:
-                    break
-                if child.type in _TEXT_TYPES:
-                    add(child.content, False)
-                elif child.type in _BREAK_TYPES:
-                    add(" ", False)
-                elif child.type.startswith("math_"):
-                    add(f"${child.content}$", True)
-                elif child.type == "cite":
-                    keys = child.meta["keys"]
-                    add("; ".join(ctx.cites[k].label if k in ctx.cites else k for k in keys), False)
-        elif token.nesting == -1 and token.block:
-            add(" ", False)
-
-    out = ""
-    truncated = False
-    for raw, is_math in pieces:
-        piece = _SPACE.sub(" ", raw)
-        if out.endswith(" ") or not out:
-            piece = piece.lstrip(" ")
-        if len(out) + len(piece) <= EXCERPT_CHARS:
-            out += piece
-            continue
-        truncated = True
-        if not is_math:
-            room = piece[: EXCERPT_CHARS - len(out) + 1]
-            cut = room.rfind(" ")
-            if cut > 0:
-                out += room[:cut]
-            elif not out:
-                out = room[:EXCERPT_CHARS]  # one giant word: cut it
-        break
-    out = out.strip()
-    if truncated:
-        out = out.rstrip(" ,;:.") + "…"
-    return out

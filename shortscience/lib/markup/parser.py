@@ -110,13 +110,17 @@ def _render_math(
 ) -> str:
     token = tokens[idx]
     display = token.type != "math_inline"
-    return _ctx(env).add_math(token.content, display=display, block=False)
+    ctx = _ctx(env)
+    token.meta["slot"] = len(ctx.slots)  # which formula it is: the excerpt reads it back
+    return ctx.add_math(token.content, display=display, block=False)
 
 
 def _render_math_block(
     self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
-    return _ctx(env).add_math(tokens[idx].content, display=True, block=True) + "\n"
+    ctx = _ctx(env)
+    tokens[idx].meta["slot"] = len(ctx.slots)
+    return ctx.add_math(tokens[idx].content, display=True, block=True) + "\n"
 
 
 def _render_cite(
@@ -156,7 +160,9 @@ def _render_html_block(
     content = tokens[idx].content
     if ctx.spend_raw_html(content):
         # Cleaned on its own so that it is balanced before it meets the rest of the page.
-        return ctx.cleaner.clean(content) + "\n"
+        # Kept for the document's plain text (excerpt.py), which must not clean it again.
+        tokens[idx].meta["clean"] = ctx.cleaner.clean(content)
+        return tokens[idx].meta["clean"] + "\n"
     return f"<p>{escapeHtml(content)}</p>\n"
 
 
@@ -239,13 +245,19 @@ def prepare(tokens: list[Token], ctx: Context) -> list[str]:
     """Adjust the token stream for this site and return the \\cite keys, in order.
 
     Headings move down two levels (# -> h3, capped at h6): the page owns h1 (the paper's
-    title) and h2 (its sections). Table alignment becomes a class, since no style
-    attribute passes the sanitizer.
+    title) and h2 (its sections). Nor does a heading go more than one level below the one
+    before it (a summary starting with ### is h3, not h5): screen readers navigate by
+    heading level, and a skipped level reads as a missing section (axe's heading-order).
+    Table alignment becomes a class, since no style attribute passes the sanitizer.
     """
     keys: dict[str, None] = {}
+    level = 2  # the page's own sections
     for token in tokens:
-        if token.type in ("heading_open", "heading_close"):
-            token.tag = f"h{min(int(token.tag[1:]) + 2, 6)}"
+        if token.type == "heading_open":
+            level = min(int(token.tag[1:]) + 2, level + 1, 6)
+            token.tag = f"h{level}"
+        elif token.type == "heading_close":
+            token.tag = f"h{level}"
         elif token.type in ("th_open", "td_open"):
             style = token.attrs.pop("style", None)
             if isinstance(style, str) and style.startswith("text-align:"):

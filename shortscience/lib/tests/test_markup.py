@@ -206,6 +206,12 @@ class MarkdownTests(TestCase):
         self.assertIn("<h3>Setext</h3>", html)
         self.assertNotRegex(html, "<h[12]")
 
+    def test_a_heading_is_never_more_than_one_level_below_the_one_before(self):
+        html = markup.render("### Starts deep\n\n##### Deeper still\n\n# Back up").html
+        self.assertIn("<h3>Starts deep</h3>", html)
+        self.assertIn("<h4>Deeper still</h4>", html)
+        self.assertIn("<h3>Back up</h3>", html)
+
     def test_it_drops_a_raw_h1_tag_but_keeps_its_text(self):
         html = markup.render("<h1>Big</h1>").html
         self.assertNotIn("<h1", html)
@@ -264,27 +270,6 @@ class MarkdownTests(TestCase):
             '<img src="https://x.org/a.png" alt="alt" title="t">',
         ]:
             self.assertIn(fragment, html)
-
-
-class ExcerptTests(TestCase):
-    def test_it_makes_a_plain_text_excerpt_with_math_as_tex(self):
-        r = markup.render("# Title\n\nWe show that *$x^2$* grows, see `code`.\n\n$$\ny\n$$\n\nEnd.")
-        self.assertEqual(r.excerpt, "Title We show that $x^2$ grows, see code. $y$ End.")
-
-    def test_it_cuts_the_excerpt_between_words_and_never_inside_a_formula(self):
-        text = "word " * 58 + "$a + b + c + d + e + f$ tail"
-        excerpt = markup.render(text).excerpt
-        self.assertLessEqual(len(excerpt), 301)
-        self.assertTrue(excerpt.endswith("word…"))
-        self.assertEqual(excerpt.count("$"), 0)
-        long = markup.render("lorem ipsum " * 100).excerpt
-        self.assertTrue(long.endswith("…"))
-        self.assertLessEqual(len(long), 301)
-        self.assertNotIn("ipsu…", long)
-
-    def test_it_leaves_footnotes_and_html_out_of_the_excerpt(self):
-        r = markup.render("Body <b>bold</b>.[^1]\n\n[^1]: Footnote text.")
-        self.assertEqual(r.excerpt, "Body bold.")
 
 
 class AbstractTests(TestCase):

@@ -30,13 +30,15 @@ class PaperPageTests(BaseTestCase):
         self.assertEqual(r.status_code, 200)
         self.assertContains(r, "<h1", count=1)
         self.assertContains(r, "Attention Is All You Need")
-        self.assertContains(r, "Ashish Vaswani, Noam Shazeer")
-        self.assertContains(r, "NeurIPS - 2017 via arXiv")
+        self.assertContains(r, "Ashish Vaswani</a>, <a ")
+        self.assertContains(r, ">Noam Shazeer</a>")
+        self.assertContains(r, "NeurIPS - 2017</a> via arXiv")
         self.assertContains(r, "cs.LG")
         self.assertContains(r, 'First published: <time datetime="2017-06-12">2017/06/12</time>')
         self.assertRegex(r.content.decode(), r"\(\d+ years ago\)")
-        # The abstract is collapsible without JavaScript, and its math is typeset already.
-        self.assertContains(r, '<details class="abstract">')
+        # The abstract is collapsible without JavaScript, open as arXiv shows it, and its
+        # math is typeset already.
+        self.assertContains(r, '<details class="abstract" open>')
         self.assertContains(r, 'class="katex"')
         self.assertContains(r, "https://arxiv.org/abs/1706.03762v7")
         self.assertContains(r, "https://arxiv.org/pdf/1706.03762v7")

@@ -149,6 +149,33 @@ class SearchPageTests(BaseTestCase):
         self.assertNotContains(r, "<img src=x")
         self.assertContains(r, "&lt;script&gt;alert(1)&lt;/script&gt; <mark>Kernels</mark>")
 
+    def test_snippets_show_formulas_as_text_and_no_markdown(self):
+        paper = make_paper(
+            "Variational Lower Bounds",
+            abstract=r"We bound $\mathbb{E}_{q}[\log p(x)]$ by variational means in $O(n^2)$.",
+        )
+        make_summary(
+            paper,
+            self.alice,
+            "## Idea\n\nA **variational** bound $\\mathcal{L} \\le \\log p(x)$, see `code`.",
+        )
+        r = self.client.get(URL, {"q": "variational"})
+        hit = r.context["results"].hits[0]
+        self.assertEqual(
+            hit.snippet_html,
+            "We bound \U0001d53c_q[log p(x)] by <mark>variational</mark> means in O(n\u00b2).",
+        )
+        self.assertEqual(
+            hit.summary_snippet_html,
+            "Idea \u2014 A <mark>variational</mark> bound \u2112 \u2264 log p(x), see code.",
+        )
+        for source in ("$", "\\", "##", "**", "`"):
+            self.assertNotIn(source, hit.snippet_html + hit.summary_snippet_html)
+
+    def test_a_tex_command_is_not_a_word_of_a_summary(self):
+        make_summary(make_paper(), self.alice, "A bound on $\\mathbb{E}[x]$ here.")
+        self.assertEqual(titles(self.client.get(URL, {"q": "mathbb"})), [])
+
     def test_results_are_paged_and_counted(self):
         for i in range(services.PER_PAGE + 5):
             make_paper(f"Paged Topic Number {i}")

@@ -1,5 +1,10 @@
 """Re-render every stored summary and abstract after a markup rule changed.
 
+Each summary's HTML, its excerpts (plain, and typeset for lists) and its plain text with
+the search index's copy of it. Run it after an upgrade that says so (the excerpts as HTML
+came with summaries migration 0008: rows saved before it show their plain excerpt in
+lists, and are searched by their Markdown, until it has run).
+
 Safe to interrupt and re-run: each row is rendered from its own source text and written
 alone, so a second run only rewrites what still differs. What changed is said every SAY_EVERY
 rows (web/changes.py), and for the last rows when the run ends or is interrupted, so that
@@ -23,7 +28,10 @@ SAY_EVERY = 500
 
 
 class Command(BaseCommand):
-    help = "Re-render the stored HTML of all summaries and paper abstracts."
+    help = (
+        "Re-render the stored HTML of all summaries and paper abstracts, the summaries' "
+        "excerpts and their search index."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -53,7 +61,8 @@ class Command(BaseCommand):
             return
         changed = 0
         summaries = Summary.objects.only(
-            "pk", "paper_id", "user_id", "body", "body_html", "excerpt", "visibility", "is_hidden"
+            *("pk", "paper_id", "user_id", "body", "visibility", "is_hidden"),
+            *("body_html", "excerpt", "excerpt_html", "body_text"),
         )
         progress = Progress(summaries.count(), "summaries ", out=self.stderr)
         for n, summary in enumerate(summaries.iterator(chunk_size=SAY_EVERY), 1):
