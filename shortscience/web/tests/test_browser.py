@@ -3,10 +3,13 @@ writes a summary with math, watches the live preview, publishes it and finds it 
 The other is the community round trip: a newcomer signs up, confirms their email, publishes,
 comments with math, votes (in place, no reload) and reports; a moderator hides the reported
 summary from the queue; an anonymous visitor finds the action and its reason on the public log
-and the summary gone from the paper page.
+and the summary gone from the paper page. The third takes the main pages, for a visitor and for
+a member, at a desktop's and a phone's width, in light and dark: no page wider than a phone,
+no axe violation at moderate or above, and a screenshot of each under var/screenshots/.
 
 Runs when Chromium is installed (Debian's `chromium` package; CHROMIUM_PATH overrides the
-path); CI sets REQUIRE_BROWSER=1 so that a missing browser fails instead of skipping.
+path); CI sets REQUIRE_BROWSER=1 so that a missing browser fails instead of skipping. axe-core
+comes from npm (node_modules/axe-core), injected into each page by the test.
 """
 
 from __future__ import annotations
@@ -24,19 +27,61 @@ from django.contrib.auth.models import Group
 from django.contrib.staticfiles.testing import StaticLiveServerTestCase
 from django.core import mail
 from django.core.management import call_command
+from django.urls import reverse
 
 from shortscience.accounts.permissions import MODERATORS_GROUP
 from shortscience.community.models import Comment, Vote
 from shortscience.moderation.models import ModerationAction, Report
+from shortscience.notifications.services import follow
 from shortscience.papers.models import Paper
 from shortscience.summaries.models import Summary
-from shortscience.test import make_user
+from shortscience.test import make_summary, make_user
 
 CHROMIUM = (
     os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
 )
 REQUIRED = os.environ.get("REQUIRE_BROWSER") == "1"
 SCREENSHOTS = Path(settings.VAR_DIR) / "screenshots"
+AXE_CORE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+# axe's impacts are critical, serious, moderate and minor: the site allows none of the first three.
+BLOCKING = ("critical", "serious", "moderate")
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+# What a page's elements stick out past the viewport's right edge, for a failure message. The
+# MathML twin of each formula is clipped to 1 px by KaTeX's CSS: its boxes are not seen.
+WIDE_ELEMENTS = """width => [...document.querySelectorAll("body *")]
+  .filter(e => !e.closest(".katex-mathml") && e.getBoundingClientRect().right > width + 1)
+  .slice(0, 8)
+  .map(e => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "")
+       + (typeof e.className === "string" && e.className.trim() ? "." + e.className.trim().split(/\\s+/).join(".") : "")
+       + " (right edge at " + Math.round(e.getBoundingClientRect().right) + " px)")"""
+AXE_RUN = """async options => (await axe.run(document, options)).violations.map(v => ({
+  id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(" ")),
+}))"""
+# Web fonts loaded and two frames drawn: the layout is final and site.js has marked the boxes
+# that scroll.
+SETTLED = """async () => {
+  await document.fonts.ready;
+  await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
+}"""
+
+# A summary that tries the layout and the outline: a section heading as writers use them, a wide
+# table, a formula wider than a phone, an unbroken URL and identifier, a long line of code.
+WIDE_SUMMARY = (
+    "## What they did\n\n"
+    "The update calls `torch.nn.functional.scaled_dot_product_attention_with_a_long_name` "
+    "and is described at https://example.org/a/very/long/path/without/any/break/in/it/at/all.\n\n"
+    "| model | parameters | BLEU en-de | BLEU en-fr | training cost (FLOPs) | notes |\n"
+    "|---|---|---|---|---|---|\n"
+    "| Transformer base | 65M | 27.3 | 38.1 | 3.3e18 | the baseline that everyone compares with |\n"
+    "| Transformer big | 213M | 28.4 | 41.8 | 2.3e19 | more heads and a wider feed-forward layer |\n\n"
+    "$$\\mathcal{L}(\\theta) = \\sum_{i=1}^{n} \\log p_\\theta(x_i \\mid x_{<i}) "
+    "+ \\lambda \\lVert \\theta \\rVert_2^2 + \\mathbb{E}_{q_\\phi(z \\mid x)}"
+    "\\left[\\log p_\\theta(x \\mid z)\\right] - D_{\\mathrm{KL}}(q_\\phi \\,\\|\\, p)$$\n\n"
+    "```\nfor step in range(num_training_steps): loss = model(batch).loss; loss.backward(); "
+    "optimizer.step()\n```\n"
+)
 
 try:
     from playwright.sync_api import expect, sync_playwright
@@ -65,6 +110,7 @@ class BrowserWalkTests(StaticLiveServerTestCase):
             ],
         )
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        cls.axe_source = AXE_CORE.read_text() if AXE_CORE.exists() else None
 
     @classmethod
     def tearDownClass(cls):
@@ -272,3 +318,144 @@ class BrowserWalkTests(StaticLiveServerTestCase):
         response = page.goto(url + other.get_absolute_url())
         self.assertEqual(response.status, 404)
         context.close()
+
+    # --- Every main page: phone width, axe, dark mode -------------------------------------
+
+    def main_pages(self) -> dict[str, list[tuple[str, str]]]:
+        """(name, path) of the main pages a visitor and a member see, made with the services."""
+        paper = Paper.objects.filter(
+            summaries__visibility="public", summaries__body_html__contains="katex-display"
+        ).first()
+        mine = make_summary(paper, self.writer, body=WIDE_SUMMARY)
+        other = paper.summaries.filter(visibility="public").exclude(user=self.writer).first()
+        draft_paper = Paper.objects.exclude(summaries__isnull=False).first()
+        draft = make_summary(draft_paper, self.writer, body=WIDE_SUMMARY, visibility="private")
+        # The "Following" state of both kinds of follow button.
+        follow(self.writer, paper)
+        follow(self.writer, other)
+        visitor = [
+            ("home", "/"),
+            ("paper", paper.get_absolute_url()),
+            ("summary", mine.get_absolute_url()),
+            ("venue", paper.venue.get_absolute_url()),
+            ("keyword", paper.keyword_list[0].get_absolute_url()),
+            ("author", paper.ordered_authors[0].get_absolute_url()),
+            ("profile", reverse("members:profile", args=[self.writer.username])),
+            ("users", reverse("members:directory")),
+            ("search", reverse("search:search") + "?q=" + paper.title.split()[-1]),
+            ("data", reverse("dumps:page")),
+            ("login", "/accounts/login/"),
+        ]
+        member = [page for page in visitor if page[0] != "login"] + [
+            ("other-summary", other.get_absolute_url()),
+            ("draft", draft.get_absolute_url()),
+            ("editor", reverse("summaries:edit", args=[paper.pk])),
+            ("settings", reverse("accounts:settings")),
+        ]
+        return {"visitor": visitor, "member": member}
+
+    def open(self, page, path: str) -> None:
+        response = page.goto(self.live_server_url + path)
+        self.assertEqual(response.status, 200, path)
+        if self.axe_source and not page.evaluate("!!window.axe"):
+            page.add_script_tag(content=self.axe_source)
+        page.evaluate(SETTLED)
+
+    def resize(self, page, viewport: dict[str, int]) -> None:
+        page.set_viewport_size(viewport)
+        page.evaluate(SETTLED)
+
+    def overflow(self, page, where: str) -> list[str]:
+        width = page.viewport_size["width"]
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        if scroll_width <= width:
+            return []
+        wide = ", ".join(page.evaluate(WIDE_ELEMENTS, width))
+        return [f"{where}: {scroll_width} px wide at {width} px: {wide}"]
+
+    def axe(self, page, where: str, rules: list[str] | None = None) -> list[str]:
+        options = {"resultTypes": ["violations"]}
+        if rules:
+            options["runOnly"] = {"type": "rule", "values": rules}
+        return [
+            f"{where}: {v['impact']} {v['id']} ({v['help']}): {'; '.join(v['nodes'][:4])}"
+            for v in page.evaluate(AXE_RUN, options)
+            if v["impact"] in BLOCKING
+        ]
+
+    def shoot(self, page, name: str) -> None:
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+    def test_the_main_pages_fit_a_phone_and_pass_axe_in_light_and_dark_for_visitors_and_members(
+        self,
+    ):
+        if self.axe_source is None:
+            if REQUIRED:
+                self.fail(f"axe-core is not installed at {AXE_CORE} (npm ci)")
+            self.skipTest("axe-core is not installed (npm ci)")
+        pages = self.main_pages()
+        problems: list[str] = []
+        visitor = self.browser.new_context(viewport=DESKTOP)
+        member = self.browser.new_context(viewport=DESKTOP)
+        self.log_in(member.new_page(), "writer", "password")
+
+        # 1. Each page with JavaScript on: axe and a screenshot at desktop width; then the same
+        # page at phone width: no sideways scrolling, axe, a screenshot; then at phone width in
+        # dark colours: axe's colour contrast and a screenshot.
+        for role, context in (("visitor", visitor), ("member", member)):
+            page = context.pages[0] if context.pages else context.new_page()
+            for name, path in pages[role]:
+                page.emulate_media(color_scheme="light")
+                self.resize(page, DESKTOP)
+                self.open(page, path)
+                if name == "editor":
+                    # The live preview has typeset the summary, beside the text.
+                    expect(page.locator("#preview .katex-display")).to_be_visible()
+                    page.evaluate(SETTLED)  # site.js marks the preview's wide boxes
+                    preview = page.locator("#preview").bounding_box()
+                    text = page.locator("textarea[name=body]").bounding_box()
+                    self.assertGreater(preview["x"], text["x"] + text["width"])
+                problems += self.axe(page, f"{role} {name} at 1280")
+                self.shoot(page, f"{role}-{name}-1280")
+
+                self.resize(page, PHONE)
+                problems += self.overflow(page, f"{role} {name}")
+                problems += self.axe(page, f"{role} {name} at 390")
+                if name == "editor":
+                    # On a phone the preview comes right after the text, before the options.
+                    preview = page.locator("#preview").bounding_box()
+                    options = page.locator("select[name=visibility]").bounding_box()
+                    self.assertLess(preview["y"], options["y"])
+                if name == "summary" and role == "member":
+                    # The owner's tools hold nothing for a public summary: no empty bar.
+                    expect(page.locator(".owner-tools")).to_be_hidden()
+                self.shoot(page, f"{role}-{name}-390")
+
+                page.emulate_media(color_scheme="dark")
+                page.evaluate(SETTLED)
+                if name == "paper":
+                    background, text, math = page.evaluate(
+                        """() => [document.body, document.querySelector(".katex-html")]
+                            .flatMap(e => [getComputedStyle(e).backgroundColor, getComputedStyle(e).color])
+                            .filter((_, i) => i !== 2)"""
+                    )
+                    self.assertNotEqual(background, "rgb(255, 255, 255)")
+                    self.assertEqual(math, text, "math is drawn in the text's colour")
+                problems += self.axe(page, f"{role} {name} in dark", rules=["color-contrast"])
+                self.shoot(page, f"{role}-{name}-390-dark")
+
+        # 2. JavaScript off: the pages still fit a phone (site.js only adds keyboard focus).
+        for role, context in (("visitor", visitor), ("member", member)):
+            plain = self.browser.new_context(
+                viewport=PHONE, java_script_enabled=False, storage_state=context.storage_state()
+            )
+            page = plain.new_page()
+            for name, path in pages[role]:
+                page.goto(self.live_server_url + path)
+                problems += self.overflow(page, f"{role} {name} without JavaScript")
+            plain.close()
+        visitor.close()
+        member.close()
+
+        if problems:
+            self.fail(f"{len(problems)} problems:\n" + "\n".join(problems))
