@@ -10,7 +10,10 @@ class RelatedPaperQuerySet(models.QuerySet):
         rows = (
             self.filter(paper=paper, related__merged_into=None)
             .select_related("related")
-            .only("rank", "related__id", "related__title", "related__slug", "related__year")
+            .only(
+                *("rank", "related__id", "related__title", "related__title_html"),
+                *("related__slug", "related__year"),
+            )
             .order_by("rank")
         )
         return [row.related for row in rows]

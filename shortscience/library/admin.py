@@ -2,6 +2,7 @@
 
 from django.contrib import admin, messages
 
+from shortscience.lib import markup
 from shortscience.library.services import MergeConflict, merge_papers, undo_merge
 from shortscience.papers.models import MergeLog, Paper, PaperAuthor, PaperIdentifier
 from shortscience.summaries.admin import DeletesSummaries
@@ -32,6 +33,15 @@ class PaperAdmin(DeletesSummaries, ChangesEverything, admin.ModelAdmin):
     inlines = [PaperAuthorInline, PaperIdentifierInline]
     readonly_fields = ["slug", "match_key", "merged_into", "created", "updated"]
     actions = ["merge_into_oldest"]
+
+    def save_model(self, request, obj, form, change):
+        # The stored HTML follows the text the form edits (neither *_html field is in it).
+        # Rendered inside the admin's transaction: admin edits are rare, a KaTeX round trip
+        # is milliseconds, and only a title with "$" or a changed abstract asks for one.
+        obj.title_html = markup.render_title(obj.title)
+        if not change or "abstract" in form.changed_data:
+            obj.abstract_html = markup.render_abstract(obj.abstract) if obj.abstract else ""
+        super().save_model(request, obj, form, change)
 
     @admin.action(description="Merge the selected papers into the oldest of them")
     def merge_into_oldest(self, request, queryset):

@@ -10,7 +10,8 @@ so both paths apply the same rules.
 
 Abstracts are stored as text here and typeset by a separate pass (`rerender_markup
 --missing-abstracts`, which import_papers runs at the end): KaTeX for millions of
-abstracts is the slow part, and a separate pass can be interrupted and resumed.
+abstracts is the slow part, and a separate pass can be interrupted and resumed. Titles
+with math wait for the same pass (title_html is "" until then: the title shows as text).
 """
 
 from __future__ import annotations
@@ -208,6 +209,7 @@ class BulkWriter:
             (
                 "id",
                 "title",
+                "title_html",
                 "slug",
                 "abstract",
                 "abstract_html",
@@ -226,6 +228,7 @@ class BulkWriter:
                 (
                     pid,
                     r.title.strip(),
+                    "",  # typeset later, as the abstract: rerender_markup --missing-abstracts
                     _slug(r.title),
                     r.abstract,
                     "",

@@ -70,6 +70,7 @@ def resolve_venue(record: PaperRecord) -> Venue | None:
 def _snapshot(paper: Paper) -> tuple:
     return (
         paper.title,
+        paper.title_html,
         paper.abstract,
         paper.year,
         paper.published,
@@ -96,6 +97,8 @@ def upsert_paper(record: PaperRecord) -> tuple[Paper, str]:
     if not record.title.strip():
         raise ImportFailed("The record has no title.")
     abstract_html = markup.render_abstract(record.abstract) if record.abstract else ""
+    title = record.title.strip()
+    title_html = markup.render_title(title)
     with transaction.atomic():
         found = find_existing(record)
         paper = found[0] if found else None
@@ -115,7 +118,8 @@ def upsert_paper(record: PaperRecord) -> tuple[Paper, str]:
             if same_source or getattr(paper, attr) in (None, "", [], {}):
                 setattr(paper, attr, value)
 
-        take("title", record.title.strip())
+        if same_source or not paper.title:
+            paper.title, paper.title_html = title, title_html
         if record.abstract and (same_source or not paper.abstract):
             paper.abstract, paper.abstract_html = record.abstract, abstract_html
         take("year", record.year)

@@ -7,10 +7,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.shortcuts import redirect, render
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_http_methods
 
 from shortscience.accounts.ratelimit import allow
-from shortscience.lib import identifiers
+from shortscience.lib import identifiers, markup
 from shortscience.lib.http import FetchError
 from shortscience.lib.records import ImportFailed, PaperRecord
 from shortscience.library import services
@@ -141,6 +143,13 @@ def _look_up(request, text: str) -> tuple[int, dict]:
         (existing if found else new).append(found[0] if found else record)
     return 200, {
         "existing": existing,
-        "records": new,
+        # Each with its title as its page will show it (a look-up is a POST: it may typeset).
+        "records": [(record, _title_display(record.title)) for record in new],
         "confirm": signing.dumps([r.to_dict() for r in new], salt=_SIGNING_SALT, compress=True),
     }
+
+
+def _title_display(title: str) -> SafeString:
+    """Paper.title_display for a record not saved yet."""
+    html = markup.render_title(title)
+    return mark_safe(html) if html else escape(title)  # noqa: S308 - sanitized by render_title

@@ -171,7 +171,8 @@ class Notification(models.Model):
 
     def message(self) -> str:
         paper = self.paper or (self.summary.paper if self.summary else None)
-        title = f"\u201c{paper.title}\u201d" if paper else "a paper"
+        # Plain text (the inbox, emails): the title's math read out, not its TeX.
+        title = f"\u201c{paper.title_text}\u201d" if paper else "a paper"
         who = self.actor_name()
         match self.kind:
             case self.Kind.COMMENT_ON_SUMMARY:

@@ -6,9 +6,11 @@ from datetime import date
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import Q
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 
-from shortscience.lib import identifiers, records
+from shortscience.lib import identifiers, markup, records
 from shortscience.web.links import link
 
 
@@ -198,6 +200,9 @@ class Paper(models.Model):
         MANUAL = "manual", "manual entry"
 
     title = models.CharField(max_length=1000)
+    # The title with its math typeset (lib.markup.render_title), written with the title;
+    # "" when the title has no "$" (most), and then pages show the title as text.
+    title_html = models.TextField(blank=True, editable=False)
     # Not indexed: URLs carry the id; the slug is only checked against it.
     slug = models.SlugField(max_length=80, editable=False, db_index=False)
     abstract = models.TextField(blank=True)
@@ -276,6 +281,17 @@ class Paper(models.Model):
 
     def get_absolute_url(self) -> str:
         return link("discovery:paper", self.pk, self.slug)
+
+    @property
+    def title_display(self) -> SafeString:
+        """The title as pages show it: typeset when it has math, else its text, escaped."""
+        return mark_safe(self.title_html) if self.title_html else escape(self.title)  # noqa: S308 - stored sanitized
+
+    @property
+    def title_text(self) -> str:
+        """The title as plain text, its math read out (ℓ₁, not $\\ell_1$): for <title>, meta
+        tags, feeds and emails, which can show neither markup nor TeX."""
+        return markup.html_text(self.title_html) if self.title_html else self.title
 
     def venue_year_url(self) -> str:
         """The list of its venue's papers of its year (of its venue, of its year, when it

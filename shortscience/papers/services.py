@@ -1,5 +1,5 @@
 """Reads and writes of the papers models that the apps above share: \\cite look-ups for the
-markup of summaries and comments, an abstract's typesetting, and asking a paper's source.
+markup of summaries and comments, an abstract's and a title's typesetting, and asking a paper's source.
 Writing records into the library (upsert, merge, bulk import) is the library app's."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ def resolve_cites(keys: list[str]) -> dict[str, markup.CiteTarget]:
     )
     return {
         key: markup.CiteTarget(
-            url=paper.get_absolute_url(), label=paper.short_citation(), title=paper.title
+            url=paper.get_absolute_url(), label=paper.short_citation(), title=paper.title_text
         )
         for key, paper in found.items()
     }
@@ -31,6 +31,16 @@ def rerender_abstract(paper: Paper) -> bool:
     if html == paper.abstract_html:
         return False
     Paper.objects.filter(pk=paper.pk).update(abstract_html=html)
+    return True
+
+
+def rerender_title(paper: Paper) -> bool:
+    """Typeset the title's math again (or for the first time); True when that changed it."""
+    html = markup.render_title(paper.title)
+    if html == paper.title_html:
+        return False
+    Paper.objects.filter(pk=paper.pk).update(title_html=html)
+    paper.title_html = html
     return True
 
 

@@ -117,7 +117,10 @@ def search(text: str, page: int = 1) -> Results:
     ids = [pid for pid, _, _ in window]
     papers = (
         Paper.objects.select_related("venue")
-        .only("id", "title", "slug", "abstract", "year", "venue__name", "merged_into_id")
+        .only(
+            *("id", "title", "title_html", "slug", "abstract", "year", "venue__name"),
+            "merged_into_id",
+        )
         # The typeset abstract, only where there is math in it: the snippet reads its
         # formulas as text instead of showing their TeX.
         .annotate(
@@ -152,10 +155,13 @@ def search(text: str, page: int = 1) -> Results:
         paper = papers.get(pid)
         if paper is None:  # deleted since the index answered
             continue
+        # A title with math shows typeset and unmarked: the marks are placed in the text
+        # the index holds (the TeX), which the typeset title no longer is.
+        title = paper.title_display if paper.title_html else hl.highlight(paper.title, wanted)
         hit = Hit(
             paper=paper,
             score=score,
-            title_html=hl.highlight(paper.title, wanted),
+            title_html=title,
             snippet_html=hl.highlight(_abstract_text(paper), wanted, words=SNIPPET_WORDS),
             authors=[hl.highlight(a.author.name, wanted) for a in paper.search_authorships],
         )

@@ -37,7 +37,9 @@ def citation_meta(paper: Paper, summaries=()) -> dict:
     is indexable only when one of them is public."""
     authors = paper.ordered_authors
     url = absolute(paper.get_absolute_url())
-    highwire: list[tuple[str, str]] = [("citation_title", paper.title)]
+    # The title as text, its math read out (ℓ₁): these tags show neither markup nor TeX.
+    title = paper.title_text
+    highwire: list[tuple[str, str]] = [("citation_title", title)]
     highwire += [("citation_author", a.name) for a in authors]
     if paper.published:
         date = paper.published.strftime("%Y/%m/%d")
@@ -67,8 +69,8 @@ def citation_meta(paper: Paper, summaries=()) -> dict:
     article: dict = {
         "@context": "https://schema.org",
         "@type": "ScholarlyArticle",
-        "name": paper.title,
-        "headline": Truncator(paper.title).chars(110),
+        "name": title,
+        "headline": Truncator(title).chars(110),
         "author": [{"@type": "Person", "name": a.name} for a in authors],
         "url": url,
     }
@@ -87,7 +89,7 @@ def citation_meta(paper: Paper, summaries=()) -> dict:
         "og": [
             ("og:type", "article"),
             ("og:site_name", settings.SITE_NAME),
-            ("og:title", paper.title),
+            ("og:title", title),
             ("og:url", url),
             ("og:description", Truncator(abstract).chars(DESCRIPTION_CHARS)),
         ],

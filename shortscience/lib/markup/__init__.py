@@ -23,7 +23,7 @@ from shortscience.lib.markup import excerpt, parser
 from shortscience.lib.markup.excerpt import html_text
 from shortscience.lib.markup.sanitize import Marks, finish, make_cleaner
 
-__all__ = ["CiteTarget", "Rendered", "html_text", "render", "render_abstract"]
+__all__ = ["CiteTarget", "Rendered", "html_text", "render", "render_abstract", "render_title"]
 
 
 @dataclass(frozen=True)
@@ -108,19 +108,40 @@ def render_abstract(text: str) -> str:
     ctx = parser.Context(marks=marks, cleaner=make_cleaner(marks))
     paragraphs = []
     for para in _BLANK_LINE.split(text.replace("\r\n", "\n").strip()):
-        out = []
-        pos = 0
-        for m in _ABSTRACT_MATH.finditer(para):
-            out.append(html.escape(para[pos : m.start()], quote=False))
-            pos = m.end()
-            if m.group(1) is not None:
-                out.append(ctx.add_math(m.group(1).strip(), display=True, block=False))
-            elif m.group(2) is not None:
-                out.append(ctx.add_math(m.group(2).strip(), display=False, block=False))
-            else:
-                out.append(html.escape(m.group(0)[1:], quote=False))
-        out.append(html.escape(para[pos:], quote=False))
-        if "".join(out).strip():
-            paragraphs.append("<p>" + "".join(out).strip() + "</p>")
+        out = _typeset(para, ctx, display=True)
+        if out.strip():
+            paragraphs.append("<p>" + out.strip() + "</p>")
     raw = "\n".join(paragraphs)
     return finish(ctx.cleaner.clean(raw), marks, ctx.render_math(), "")
+
+
+def render_title(text: str) -> str:
+    """A paper's title with its math typeset, by the abstracts' rules ($..$ is math, \\$ a
+    dollar, no Markdown), inline: no paragraph, and $$..$$ set inline too (a title is one
+    line). Returns sanitized HTML, or "" for a title without a "$", which is shown as its
+    text: most titles, and no KaTeX round trip for them."""
+    text = _valid_unicode(" ".join(text.split()))
+    if "$" not in text:
+        return ""
+    marks = Marks()
+    ctx = parser.Context(marks=marks, cleaner=make_cleaner(marks))
+    raw = _typeset(text, ctx, display=False)
+    return finish(ctx.cleaner.clean(raw), marks, ctx.render_math(), "")
+
+
+def _typeset(text: str, ctx: parser.Context, *, display: bool) -> str:
+    """`text` escaped, each formula in it a placeholder for `ctx`'s math (`display`: $$..$$
+    as display math)."""
+    out = []
+    pos = 0
+    for m in _ABSTRACT_MATH.finditer(text):
+        out.append(html.escape(text[pos : m.start()], quote=False))
+        pos = m.end()
+        if m.group(1) is not None:
+            out.append(ctx.add_math(m.group(1).strip(), display=display, block=False))
+        elif m.group(2) is not None:
+            out.append(ctx.add_math(m.group(2).strip(), display=False, block=False))
+        else:
+            out.append(html.escape(m.group(0)[1:], quote=False))
+    out.append(html.escape(text[pos:], quote=False))
+    return "".join(out)

@@ -294,6 +294,24 @@ class AbstractTests(TestCase):
         self.assertEqual(markup.render_abstract("  \n\n "), "")
 
 
+class TitleTests(TestCase):
+    def test_it_typesets_a_titles_math_inline_without_a_paragraph(self):
+        html = markup.render_title("Sparse <b>Recovery</b> with $\\ell_1$ &\n $$L_2$$ Norms")
+        self.assertTrue(html.startswith("Sparse &lt;b&gt;Recovery&lt;/b&gt; with <span"), html)
+        self.assertNotIn("<p>", html)
+        self.assertEqual(formulas(html), ["\\ell_1", "L_2"])
+        self.assertEqual(display_formulas(html), 0)
+        self.assertIn(" &amp; <span", html)  # the line break is a space
+        self.assertEqual(markup.html_text(html), "Sparse <b>Recovery</b> with ℓ₁ & L₂ Norms")
+
+    def test_a_title_without_a_dollar_has_no_html(self):
+        self.assertEqual(markup.render_title("Attention <i>Is</i> All You Need"), "")
+
+    def test_it_keeps_escaped_and_unpaired_dollars_as_text(self):
+        self.assertEqual(markup.render_title(r"The \$1 Recognizer"), "The $1 Recognizer")
+        self.assertEqual(markup.render_title("Costs $ alone"), "Costs $ alone")
+
+
 class BoundedCostTests(TestCase):
     def assertFast(self, text: str, seconds: float) -> markup.Rendered:
         start = time.perf_counter()

@@ -1,4 +1,4 @@
-"""Re-render every stored summary and abstract after a markup rule changed.
+"""Re-render every stored summary, abstract and title with math after a markup rule changed.
 
 Each summary's HTML, its excerpts (plain, and typeset for lists) and its plain text with
 the search index's copy of it. Run it after an upgrade that says so (the excerpts as HTML
@@ -10,16 +10,22 @@ alone, so a second run only rewrites what still differs. What changed is said ev
 rows (web/changes.py), and for the last rows when the run ends or is interrupted, so that
 visitors see new markup as the run goes rather than when it ends: for summaries, every page
 (their markup shows in lists, profiles and feeds as well as on their papers' pages); for
-abstracts, their papers' pages and the lists of papers.
+abstracts and titles, their papers' pages and the lists of papers.
+
+--missing-abstracts does only what a bulk import leaves behind: abstracts not typeset yet,
+and titles with a "$" not typeset yet (papers migration 0009 left every stored title so).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.core.management.base import BaseCommand
+from django.db.models import Q
 
 from shortscience.lib.progress import Progress
 from shortscience.papers.models import Paper
-from shortscience.papers.services import rerender_abstract
+from shortscience.papers.services import rerender_abstract, rerender_title
 from shortscience.summaries.models import Summary
 from shortscience.summaries.services import rerender
 from shortscience.web import changes
@@ -29,15 +35,18 @@ SAY_EVERY = 500
 
 class Command(BaseCommand):
     help = (
-        "Re-render the stored HTML of all summaries and paper abstracts, the summaries' "
-        "excerpts and their search index."
+        "Re-render the stored HTML of all summaries, paper abstracts and titles with math, "
+        "the summaries' excerpts and their search index."
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--missing-abstracts",
             action="store_true",
-            help="only typeset abstracts that have none yet (what a bulk import leaves behind)",
+            help=(
+                "only typeset abstracts and titles with math that have none yet (what a bulk "
+                "import leaves behind)"
+            ),
         )
 
     def handle(self, *args, missing_abstracts: bool = False, **options):
@@ -58,6 +67,7 @@ class Command(BaseCommand):
     def _run(self, missing_abstracts: bool) -> None:
         if missing_abstracts:
             self._abstracts(Paper.objects.exclude(abstract="").filter(abstract_html=""))
+            self._titles(Paper.objects.filter(title__contains="$", title_html=""))
             return
         changed = 0
         summaries = Summary.objects.only(
@@ -76,14 +86,25 @@ class Command(BaseCommand):
         progress.finish()
 
         abstracts = self._abstracts(Paper.objects.exclude(abstract=""))
-        self.stdout.write(f"Re-rendered: {changed} summaries and {abstracts} abstracts changed.")
+        # A title without "$" has no HTML and gets none: those with one (or with HTML left
+        # from one) are all there is to read.
+        titles = self._titles(Paper.objects.filter(Q(title__contains="$") | ~Q(title_html="")))
+        self.stdout.write(
+            f"Re-rendered: {changed} summaries, {abstracts} abstracts and {titles} titles changed."
+        )
 
     def _abstracts(self, papers) -> int:
-        papers = papers.only("pk", "abstract", "abstract_html").order_by("pk")
-        progress = Progress(papers.count(), "abstracts ", out=self.stderr)
+        return self._papers(papers, "abstract", rerender_abstract)
+
+    def _titles(self, papers) -> int:
+        return self._papers(papers, "title", rerender_title)
+
+    def _papers(self, papers, field: str, rerender: Callable[[Paper], bool]) -> int:
+        papers = papers.only("pk", field, f"{field}_html").order_by("pk")
+        progress = Progress(papers.count(), f"{field}s ", out=self.stderr)
         changed = 0
         for n, paper in enumerate(papers.iterator(chunk_size=SAY_EVERY), 1):
-            if rerender_abstract(paper):
+            if rerender(paper):
                 changed += 1
                 self.papers_changed.append(paper.pk)
             if n % SAY_EVERY == 0:
