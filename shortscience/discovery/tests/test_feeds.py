@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from django.test import override_settings
 from django.utils import timezone
 
+from shortscience.lib.markup.excerpt import mathml_only
 from shortscience.test import BaseTestCase, make_paper, make_summary, update_summary
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -68,8 +69,9 @@ class SiteFeedTests(FeedTestCase):
             entry.find(f"{ATOM}link").get("href"),
             f"https://shortscience.example/summary/{s.pk}",
         )
-        self.assertEqual(entry.findtext(f"{ATOM}content"), s.body_html)
-        self.assertIn('class="katex"', entry.findtext(f"{ATOM}content"))
+        # The stored HTML, each formula as its MathML alone (test_feed_math.py).
+        self.assertEqual(entry.findtext(f"{ATOM}content"), mathml_only(s.body_html))
+        self.assertIn("Alice explains <math ", entry.findtext(f"{ATOM}content"))
         self.assertEqual(entry.findtext(f"{ATOM}updated"), s.edited.isoformat())
 
     def test_the_newest_edit_comes_first_and_sets_the_feed_updated_time(self):
