@@ -5,8 +5,10 @@ from datetime import timedelta
 from django.conf import settings
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils import timezone
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from shortscience.community.models import Comment, Vote, visible_comment_q
@@ -82,6 +84,15 @@ def about(request):
     # copies expire (PAGE_CACHE_SECONDS), or at once after `manage.py refresh_pages`.
     pages.shows(request)
     return render(request, "home/about.html")
+
+
+@require_GET
+@cache_control(public=True, max_age=86400)
+def favicon(request):
+    # Browsers and crawlers ask for /favicon.ico whatever the page's <link rel="icon"> says.
+    # A temporary redirect to the static SVG (its hashed name in production): a permanent
+    # one would pin a browser to a file name that changes with the icon.
+    return redirect(static("img/favicon.svg"))
 
 
 def top_recent(summaries, days: int):

@@ -1,5 +1,6 @@
-"""Ranking keys: research fields from arXiv categories, hotness (the home page's Popular
-order) and the Wilson lower bound (the order of a paper's summaries and of comments).
+"""Ranking keys: research fields from arXiv categories and subjects, hotness (the home
+page's Popular order) and the Wilson lower bound (the order of a paper's summaries and of
+comments).
 
 Pure functions: `summaries.services` calls them on save and `community.services.cast_vote`
 on each vote, so the stored keys are always current and a list page only sorts by an
@@ -9,13 +10,15 @@ indexed column (heavy work at write time, not at request time).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-# Field code -> (label, arXiv category prefixes): the one place the mapping lives. A bare
-# archive name ("astro-ph", "gr-qc", "nlin") counts as its prefix without the trailing dot.
-# Venue.kind (conference / journal / preprint / other) says nothing about a field, so venues
-# play no part: the field of a summary is that of its paper's arXiv categories only.
+# Field code -> (label, arXiv category prefixes): with FIELD_WORDS below for free-text
+# subjects, the one place the mapping lives. A bare archive name ("astro-ph", "gr-qc",
+# "nlin") counts as its prefix without the trailing dot. Venue.kind (conference / journal /
+# preprint / other) says nothing about a field, so venues play no part: the field of a
+# summary is that of its paper's keywords (arXiv categories and subjects) only.
 FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "cs": ("Computer science", ("cs.",)),
     "stat": ("Statistics", ("stat.",)),
@@ -42,11 +45,52 @@ FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
+# Field code -> words that place a free-text keyword in it. Papers from Crossref, DBLP or a
+# BibTeX entry carry subjects and keywords ("structural biology", "Statistics and
+# Probability"), not arXiv categories: without these, AlphaFold (Nature, via Crossref) was in
+# no field and the Biology filter was empty. Whole words only, and only words that name the
+# discipline: "machine learning" or "neural networks" say nothing of the field a paper is in,
+# and a wrong field hides a summary from the right filter.
+FIELD_WORDS: dict[str, frozenset[str]] = {
+    "q-bio": frozenset(
+        {
+            "biology",
+            "biological",
+            "biophysics",
+            "biochemistry",
+            "bioinformatics",
+            "biomedical",
+            "biomedicine",
+            "genomics",
+            "genetics",
+            "proteomics",
+            "protein",
+            "proteins",
+            "neuroscience",
+            "ecology",
+        }
+    ),
+    "cs": frozenset({"computer"}),
+    "physics": frozenset({"physics", "astrophysics", "astronomy", "cosmology"}),
+    "math": frozenset({"mathematics"}),
+    "stat": frozenset({"statistics"}),
+    "q-fin": frozenset({"finance"}),
+    "econ": frozenset({"economics", "econometrics"}),
+}
+_WORD = re.compile(r"[a-z]+")
+
+
 def field_of(category: str) -> str | None:
-    """The field code of one arXiv category ("cs.LG" -> "cs", "hep-th" -> "physics")."""
+    """The field code of one keyword: an arXiv category ("cs.LG" -> "cs", "hep-th" ->
+    "physics", "q-bio.BM" -> "q-bio") or a subject naming a discipline ("structural
+    biology" -> "q-bio"). The first field whose words the subject uses wins."""
     category = category.strip()
     for code, (_, prefixes) in FIELDS.items():
         if category.startswith(prefixes) or category in {p.rstrip(".-") for p in prefixes}:
+            return code
+    words = set(_WORD.findall(category.lower()))
+    for code, vocabulary in FIELD_WORDS.items():
+        if words & vocabulary:
             return code
     return None
 

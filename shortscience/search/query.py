@@ -127,6 +127,18 @@ def parse(raw: str) -> Query:
         term = _term(text)
         if term:
             query.terms.append(term)
+    # Both are searched as well as they can be, but a query that finds nothing should say
+    # why rather than leave the reader to guess.
+    if raw.count('"') % 2:
+        query.errors.append(
+            'A quote mark (") is not closed: the words after it were searched as one phrase, '
+            "to the end of the query."
+        )
+    if query.is_empty and query.identifier is None and not query.errors:
+        query.errors.append(
+            "Nothing to search for: a query needs letters or digits, "
+            'e.g. transformer, "graph neural" or author:hinton.'
+        )
     return query
 
 

@@ -40,10 +40,41 @@ class FieldMappingTests(SimpleTestCase):
             with self.subTest(category=category):
                 self.assertEqual(ranking.field_of(category), field)
 
+    def test_it_maps_subjects_that_name_a_discipline_to_fields(self):
+        cases = {
+            "structural biology": "q-bio",
+            "computational biophysics": "q-bio",
+            "protein structure prediction": "q-bio",
+            "Bioinformatics": "q-bio",
+            "Cellular and Molecular Neuroscience": "q-bio",
+            "General Physics and Astronomy": "physics",
+            "Statistics and Probability": "stat",
+            "statistics": "stat",
+            "Applied Mathematics": "math",
+            "Economics and Econometrics": "econ",
+            "Computer Vision and Pattern Recognition": "cs",
+            # Methods say nothing of the field; parts of words do not count.
+            "machine learning": None,
+            "neural networks": None,
+            "biostatistical-ish": None,
+            "deep learning": None,
+        }
+        for subject, field in cases.items():
+            with self.subTest(subject=subject):
+                self.assertEqual(ranking.field_of(subject), field)
+
     def test_the_stored_tag_wraps_each_field_in_spaces_once(self):
         self.assertEqual(ranking.fields_tag(["stat.ML", "cs.LG", "cs.AI"]), " cs stat ")
         self.assertEqual(ranking.fields_tag(["physics.optics"]), " physics ")
         self.assertEqual(ranking.fields_tag(["a tag"]), "")
+        # AlphaFold's keywords in the demo library (from Crossref: no arXiv category).
+        alphafold = [
+            "protein structure prediction",
+            "structural biology",
+            "computational biophysics",
+            "machine learning",
+        ]
+        self.assertEqual(ranking.fields_tag(alphafold), " q-bio ")
 
 
 class HotnessTests(SimpleTestCase):

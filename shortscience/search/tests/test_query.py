@@ -51,6 +51,23 @@ class QueryParserTests(SimpleTestCase):
         self.assertTrue(q.is_empty)
         self.assertIn("author:hinton", q.errors[0])
 
+    def test_an_unclosed_quote_is_searched_as_a_phrase_and_said(self):
+        q = parse('deep "graph neural')
+        self.assertEqual(q.terms, [Term(("deep",)), Term(("graph", "neural"))])
+        self.assertEqual(len(q.errors), 1)
+        self.assertIn("is not closed", q.errors[0])
+        self.assertEqual(parse('deep "graph neural"').errors, [])
+        self.assertIn("is not closed", parse('author:"hinton').errors[0])
+
+    def test_a_query_without_letters_or_digits_says_there_is_nothing_to_search_for(self):
+        for raw in ("*", "-", "?!", '""'):
+            with self.subTest(raw=raw):
+                q = parse(raw)
+                self.assertTrue(q.is_empty)
+                self.assertEqual(len(q.errors), 1)
+                self.assertIn("Nothing to search for", q.errors[0])
+        self.assertEqual(parse("").errors, [])  # an empty box is no mistake
+
     def test_it_recognizes_an_arxiv_id_a_doi_a_dblp_key_and_a_url(self):
         self.assertEqual(parse("1706.03762v5").identifier.kind, "arxiv")
         self.assertEqual(parse("https://arxiv.org/abs/1706.03762").identifier.kind, "arxiv")

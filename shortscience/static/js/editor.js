@@ -49,6 +49,84 @@
   });
   if (input.value.trim()) refresh();
 
+  // Unsaved text: a warning before leaving the page, and a copy kept in this browser
+  // (localStorage, one key per member and paper) that is offered back on the next visit.
+  // The save itself is a plain POST and redirect, so the copy cannot be dropped when it
+  // succeeds; it is dropped when the editor next opens holding that same text (the saved
+  // one). A page the server rendered from a POST (a preview, a refused save) holds text
+  // that is not saved yet: data-unsaved says so.
+  var draftKey = editor.dataset.draftKey;
+  var unsavedAtLoad = editor.hasAttribute("data-unsaved");
+  var loaded = input.value;
+  var submitting = false;
+  var asking = false;  // the restore question is open: the old copy is kept until answered
+  var saveTimer = null;
+
+  function readDraft() {
+    try {
+      var draft = JSON.parse(window.localStorage.getItem(draftKey));
+      return draft && typeof draft.text === "string" ? draft : null;
+    } catch (e) {
+      return null;  // storage disabled or full, or a damaged entry: no autosave
+    }
+  }
+  function writeDraft() {
+    if (asking) return;
+    try {
+      if (!unsavedAtLoad && input.value === loaded) window.localStorage.removeItem(draftKey);
+      else window.localStorage.setItem(draftKey, JSON.stringify({ text: input.value, at: Date.now() }));
+    } catch (e) { /* as above */ }
+  }
+  function dropDraft() {
+    try { window.localStorage.removeItem(draftKey); } catch (e) { /* as above */ }
+  }
+  function changed() {
+    return unsavedAtLoad ? input.value.trim() !== "" : input.value !== loaded;
+  }
+
+  if (draftKey) {
+    var offer = editor.querySelector(".draft-restore");
+    var draft = readDraft();
+    if (draft && draft.text === input.value) {
+      if (!unsavedAtLoad) dropDraft();  // saved since
+    } else if (draft && draft.text.trim() && offer) {
+      asking = true;
+      var age = offer.querySelector(".draft-age");
+      if (age && draft.at) age.textContent = "(kept in this browser on " + new Date(draft.at).toLocaleString() + ")";
+      offer.hidden = false;
+      offer.querySelector(".draft-restore-yes").addEventListener("click", function () {
+        asking = false;
+        offer.hidden = true;
+        input.value = draft.text;
+        input.focus();
+        input.dispatchEvent(new Event("input"));
+      });
+      offer.querySelector(".draft-restore-no").addEventListener("click", function () {
+        asking = false;
+        offer.hidden = true;
+        writeDraft();  // the text now in the box replaces the discarded copy, or none
+        input.focus();
+      });
+    }
+    input.addEventListener("input", function () {
+      clearTimeout(saveTimer);
+      saveTimer = setTimeout(writeDraft, 500);
+    });
+    editor.addEventListener("submit", function () {
+      clearTimeout(saveTimer);
+      writeDraft();  // kept until the editor shows this text as saved
+      submitting = true;
+    });
+    window.addEventListener("pageshow", function () { submitting = false; });
+    window.addEventListener("beforeunload", function (event) {
+      if (submitting || !changed()) return;
+      clearTimeout(saveTimer);
+      writeDraft();
+      event.preventDefault();
+      event.returnValue = "";  // older browsers show the warning only when this is set
+    });
+  }
+
   // Image upload: posts the chosen file to /upload and inserts the returned Markdown at the
   // cursor. Without JavaScript the same form posts, reloads the page and shows the Markdown.
   var uploadForm = document.getElementById("upload-form");
