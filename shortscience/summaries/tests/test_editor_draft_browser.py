@@ -5,41 +5,19 @@ Chromium is missing, and fails instead when CI sets REQUIRE_BROWSER=1."""
 
 from __future__ import annotations
 
-import os
-import unittest
-
 from allauth.account.models import EmailAddress
-from django.contrib.staticfiles.testing import StaticLiveServerTestCase
 
 from shortscience.summaries.models import Summary
 from shortscience.test import make_paper, make_user
-from shortscience.web.tests.test_browser import CHROMIUM, REQUIRED
+from shortscience.web.tests.test_browser import ChromiumTestCase
 
 try:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 except ImportError:  # pragma: no cover - playwright is a dev dependency
-    sync_playwright = None
+    expect = None
 
 
-@unittest.skipUnless((CHROMIUM and sync_playwright) or REQUIRED, "Chromium is not installed")
-class EditorDraftBrowserTests(StaticLiveServerTestCase):
-    @classmethod
-    def setUpClass(cls):
-        # As in test_browser.py: Playwright's sync API runs an event loop in this thread.
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-        super().setUpClass()
-        cls.playwright = sync_playwright().start()
-        cls.browser = cls.playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-        )
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.browser.close()
-        cls.playwright.stop()
-        super().tearDownClass()
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-
+class EditorDraftBrowserTests(ChromiumTestCase):
     def test_unsaved_text_is_warned_about_kept_offered_back_and_dropped_once_saved(self):
         writer = make_user("writer")
         EmailAddress.objects.create(user=writer, email=writer.email, verified=True, primary=True)

@@ -90,7 +90,9 @@ except ImportError:  # pragma: no cover - playwright is a dev dependency
 
 
 @unittest.skipUnless((CHROMIUM and sync_playwright) or REQUIRED, "Chromium is not installed")
-class BrowserWalkTests(StaticLiveServerTestCase):
+class ChromiumTestCase(StaticLiveServerTestCase):
+    """A live server and one Chromium for the class (the browser tests of every app)."""
+
     @classmethod
     def setUpClass(cls):
         # Playwright's sync API runs an event loop in this thread; the ORM calls the test
@@ -109,8 +111,6 @@ class BrowserWalkTests(StaticLiveServerTestCase):
                 "--no-first-run",
             ],
         )
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        cls.axe_source = AXE_CORE.read_text() if AXE_CORE.exists() else None
 
     @classmethod
     def tearDownClass(cls):
@@ -118,6 +118,14 @@ class BrowserWalkTests(StaticLiveServerTestCase):
         cls.playwright.stop()
         super().tearDownClass()
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+class BrowserWalkTests(ChromiumTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        cls.axe_source = AXE_CORE.read_text() if AXE_CORE.exists() else None
 
     def setUp(self):
         call_command("load_demo", stdout=StringIO())
