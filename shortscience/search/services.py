@@ -145,7 +145,15 @@ def search(text: str, page: int = 1) -> Results:
     summaries = (
         Summary.objects.public()
         .select_related("user")
-        .only("id", "body", "body_text", "is_anonymous", "user__username", "user__display_name")
+        .only(
+            "id",
+            "body",
+            "body_text",
+            "is_anonymous",
+            "user__username",
+            "user__display_name",
+            "user__is_active",
+        )
         .in_bulk(summary_ids)
         if summary_ids
         else {}

@@ -199,3 +199,18 @@ class PermalinkHeaderTests(BaseTestCase):
         self.assertContains(r, ">Author Number11</a>")
         self.assertContains(r, "https://dblp.org/rec/conf/nips/VaswaniSPUJGKP17")
         self.assertEqual(len(few), len(more), [q["sql"] for q in more.captured_queries])
+
+
+class ListBylineTests(BaseTestCase):
+    def test_bylines_in_lists_link_to_profiles_and_an_anonymous_one_does_not(self):
+        # Lists show one summary a paper: one paper each.
+        make_summary(make_paper("Bylines in Lists"), self.alice, "Alice, signed: lists.")
+        make_summary(
+            make_paper("Unsigned Lists"), self.bob, "Bob, unsigned: lists.", is_anonymous=True
+        )
+        for url in ("/", "/venues/conf/nips", "/year/2017", "/keyword/cs.LG", "/search?q=lists"):
+            with self.subTest(url=url):
+                html = self.client.get(url).content.decode()
+                self.assertIn('href="/u/alice"', html)
+                self.assertNotIn("/u/bob", html)
+                self.assertNotIn("Bob Berners", html)
