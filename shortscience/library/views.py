@@ -127,7 +127,11 @@ def _look_up(request, text: str) -> tuple[int, dict]:
     try:
         records = fetch_records(ident)
     except FetchError:
-        return 503, {"error": "The source did not answer. Please try again in a few minutes."}
+        return 503, {
+            "error": "The source did not answer. Please try again in a few minutes, or paste "
+            "the paper's BibTeX here instead (arXiv, publishers and Google Scholar offer it): "
+            "it needs no source."
+        }
     except ImportFailed as e:
         return 400, {"error": str(e)}
     if not records:

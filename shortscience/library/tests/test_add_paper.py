@@ -70,6 +70,7 @@ class AddPaperTests(BaseTestCase):
         with self.settings(ARXIV_API_URL="http://127.0.0.1:9/api/query"):
             r = self.client.post(self.url, {"q": "1707.08567"})
         self.assertContains(r, "did not answer", status_code=503)
+        self.assertContains(r, "paste the paper&#x27;s BibTeX", status_code=503)
         self.assertEqual(Paper.objects.count(), 0)
 
     def test_a_tampered_confirmation_is_refused(self):
