@@ -85,7 +85,11 @@ def post_comment(request, pk: int):
     summary = summary_for(request.user, pk)
     parent = None
     if request.POST.get("parent"):
-        parent = get_object_or_404(Comment, pk=request.POST["parent"], summary=summary)
+        # An id the form never sends ("abc", "1.5", or past any row) answers no comment.
+        raw = request.POST["parent"]
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
+            return _refused(request, ValidationError("That is not a comment to reply to."))
+        parent = get_object_or_404(Comment, pk=int(raw), summary=summary)
     body = request.POST.get("body", "")
     try:
         comment = services.post_comment(request.user, summary, body, parent=parent)

@@ -11,12 +11,16 @@ from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 
 COUNT_CAP = 10_000
+# No list has this many pages; past it an offset would overflow the database's integer
+# (?page=9223372036854775807 was a 500). Such a page is simply past the end.
+MAX_PAGE = 1_000_000
 
 
 def page_number(raw: str | None) -> int:
-    """A ?page= value as a page number: 1 for anything that is not a positive integer."""
+    """A ?page= value as a page number: 1 for anything that is not a positive integer, and
+    at most MAX_PAGE."""
     try:
-        return max(1, int(raw or 1))
+        return min(max(1, int(raw or 1)), MAX_PAGE)
     except ValueError:
         return 1
 

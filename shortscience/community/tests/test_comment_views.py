@@ -41,6 +41,14 @@ class PostCommentViewTests(CommunityTestCase):
         reply = Comment.objects.get(body="Answer.")
         self.assertEqual((reply.parent, reply.depth), (parent, 1))
 
+    def test_a_parent_that_is_not_an_id_is_a_400_and_posts_nothing(self):
+        self.client.force_login(self.bob)
+        for parent in ("abc", "1.5", "-1", "²", "9" * 30):
+            with self.subTest(parent=parent):
+                r = self.client.post(self.url, {"body": "Answer.", "parent": parent})
+                self.assertEqual(r.status_code, 400)
+        self.assertFalse(Comment.objects.exists())
+
     def test_a_parent_from_another_summary_is_a_404(self):
         other = make_summary(self.paper, self.charlie, "Charlie's summary.")
         elsewhere = self.comment(self.bob, summary=other)

@@ -8,6 +8,17 @@ from shortscience.web import paging
 from shortscience.web.paging import CappedPaginator
 
 
+class PageNumberTests(BaseTestCase):
+    def test_a_page_number_past_any_list_is_past_the_end_not_an_error(self):
+        paper = make_paper("Paged Once")
+        make_summary(paper, self.alice)
+        self.assertEqual(paging.page_number("9223372036854775807"), paging.MAX_PAGE)
+        for raw in ("9223372036854775807", "9" * 30, "9" * 5000):
+            with self.subTest(page=raw[:20]):
+                for url in (paper.get_absolute_url(), "/", "/venues/conf/nips", "/search?q=paged"):
+                    self.assertIn(self.client.get(url, {"page": raw}).status_code, (200, 404))
+
+
 class CappedPaginatorTests(BaseTestCase):
     def setUp(self):
         super().setUp()
