@@ -36,7 +36,7 @@ def target_label(target) -> str:
         return f"Comment by {by} on {_summary_label(summary, lead='a')}"
     if kind == "user":
         return f"{target.shown_name} (@{target.username})"
-    return f"Paper \u201c{target.title}\u201d"
+    return f"Paper \u201c{target.title_text}\u201d"
 
 
 def _summary_label(summary: Summary, lead: str = "") -> str:
@@ -46,7 +46,7 @@ def _summary_label(summary: Summary, lead: str = "") -> str:
     # No writer's name either: the label is a snapshot, and a signed summary can be made
     # anonymous (or private) later, which the log must not undo.
     noun = f"{lead} summary" if lead else "Summary"
-    return f"{noun} of \u201c{summary.paper.title}\u201d"
+    return f"{noun} of \u201c{summary.paper.title_text}\u201d"
 
 
 def owner_id(target) -> int:
@@ -236,5 +236,5 @@ def merge(*, moderator, kept, merged, reason: str) -> ModerationAction:
             merge_papers(kept, merged, reason=reason, by=moderator)
         except MergeConflict as e:
             raise ValidationError(str(e)) from None
-        label = f"Paper \u201c{merged.title}\u201d into \u201c{kept.title}\u201d"
+        label = f"Paper \u201c{merged.title_text}\u201d into \u201c{kept.title_text}\u201d"
         return _log(moderator, Action.MERGE, kept, reason, label=label)

@@ -51,3 +51,12 @@ class PublicLogTests(ModerationTestCase):
             r = self.client.get(self.url)
         self.assertContains(r, "page 1 of 2")
         self.assertContains(self.client.get(self.url + "?page=2"), "One.")
+
+
+class LabelTests(ModerationTestCase):
+    def test_a_label_names_a_title_with_math_as_text_not_tex(self):
+        paper = make_paper("Sparse Recovery with $\\ell_1$ Minimization")
+        label = services.target_label(make_summary(paper, self.alice, "A summary."))
+        self.assertIn("\N{SCRIPT SMALL L}", label)
+        self.assertNotIn("$", label)
+        self.assertNotIn("\\ell", label)
