@@ -294,6 +294,17 @@ _KATEX_HTML = '<span class="katex-html"'
 _SPAN = re.compile(r"<(/?)span\b[^>]*>")
 
 
+def _span_end(fragment: str, start: int) -> int:
+    """Where the <span> opening at `start` closes (after its </span>), nested spans
+    counted; the fragment's end if it never does."""
+    depth = 0
+    for tag in _SPAN.finditer(fragment, start):
+        depth += -1 if tag.group(1) else 1
+        if depth == 0:
+            return tag.end()
+    return len(fragment)
+
+
 def html_text(fragment: str) -> str:
     """A stored fragment (a typeset abstract) as one line of plain text, each formula as
     text. For what has no token stream any more; KaTeX's visual half is skipped, its
@@ -302,13 +313,7 @@ def html_text(fragment: str) -> str:
     pos = 0
     while (start := fragment.find(_KATEX_HTML, pos)) >= 0:
         out.append(fragment[pos:start])
-        depth = 0
-        pos = len(fragment)
-        for m in _SPAN.finditer(fragment, start):
-            depth += -1 if m.group(1) else 1
-            if depth == 0:
-                pos = m.end()
-                break
+        pos = _span_end(fragment, start)
     out.append(fragment[pos:])
     # Escaped, as the text around it: "x < y" must not look like a tag to what follows.
     text = _MATHML.sub(lambda m: html.escape(math_text(m.group()), quote=False), "".join(out))
@@ -330,13 +335,7 @@ def mathml_only(fragment: str) -> str:
     pos = 0
     while (m := _KATEX_START.search(fragment, pos)) is not None:
         start = m.start()
-        end = len(fragment)
-        depth = 0
-        for tag in _SPAN.finditer(fragment, start):
-            depth += -1 if tag.group(1) else 1
-            if depth == 0:
-                end = tag.end()
-                break
+        end = _span_end(fragment, start)
         math = _MATHML.search(fragment, start, end)
         out.append(fragment[pos:start])
         # KaTeX always writes its MathML; were it ever missing, the formula stays as it was.
