@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shortscience.accounts.permissions import is_moderator
@@ -78,18 +79,26 @@ def comment(request, pk: int):
     return redirect(comment_for(request.user, pk).thread_url())
 
 
+def _posted_comment(request, field: str, summary) -> Comment | None:
+    """The comment of `summary` that the form's `field` names, or None when it names none."""
+    raw = request.POST.get(field)
+    if not raw:
+        return None
+    # An id the form never sends ("abc", "1.5", or past any row) answers no comment.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
+        raise ValidationError("That is not a comment of this discussion.")
+    return get_object_or_404(Comment, pk=int(raw), summary=summary)
+
+
 @login_required
 @require_POST
 @rate_limited("comment")
 def post_comment(request, pk: int):
     summary = summary_for(request.user, pk)
-    parent = None
-    if request.POST.get("parent"):
-        # An id the form never sends ("abc", "1.5", or past any row) answers no comment.
-        raw = request.POST["parent"]
-        if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
-            return _refused(request, ValidationError("That is not a comment to reply to."))
-        parent = get_object_or_404(Comment, pk=int(raw), summary=summary)
+    try:
+        parent = _posted_comment(request, "parent", summary)
+    except ValidationError as e:
+        return _refused(request, e)
     body = request.POST.get("body", "")
     try:
         comment = services.post_comment(request.user, summary, body, parent=parent)
@@ -117,6 +126,39 @@ def post_comment(request, pk: int):
             status=201,
         )
     return redirect(comment.thread_url())
+
+
+@login_required
+@require_POST
+@rate_limited("preview")
+@never_cache
+def preview_comment(request, pk: int):
+    """A comment as it would read, saved nowhere: the form's Preview button. Without
+    JavaScript the form comes back with the preview above it; with it, JSON for the page
+    to show under the text box. The reply or edit it belongs to rides along, so the form
+    that comes back still replies to that comment or edits it."""
+    summary = summary_for(request.user, pk)
+    body = request.POST.get("body", "")
+    try:
+        parent = _posted_comment(request, "parent", summary)
+        comment = _posted_comment(request, "comment", summary)
+    except ValidationError as e:
+        return _refused(request, e)
+    if comment is not None and not comment.can_edit(request.user):
+        return _refused(request, PermissionDenied("Only its author can edit a comment."))
+    context = {"summary": summary, "paper": summary.paper, "parent": parent, "comment": comment}
+    try:
+        text = services.validate_comment_body(body)
+    except ValidationError as e:
+        if wants_json(request):
+            return _refused(request, e)
+        context.update(body=body, errors=e.messages)
+        return render(request, "community/comment_form.html", context, status=400)
+    html = services.render_comment_body(text, prefix="preview").html
+    if wants_json(request):
+        return JsonResponse({"ok": True, "html": html})
+    context.update(body=body, preview=html)
+    return render(request, "community/comment_form.html", context)
 
 
 @login_required

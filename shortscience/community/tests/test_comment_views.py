@@ -92,6 +92,83 @@ class PostCommentViewTests(CommunityTestCase):
         self.assertEqual(codes, [302, 429])  # halved to 1 for bob's new account
 
 
+class PreviewCommentViewTests(CommunityTestCase):
+    def setUp(self):
+        super().setUp()
+        self.url = f"/summary/{self.summary.pk}/comments/preview"
+
+    def test_without_javascript_the_form_comes_back_with_the_preview_and_nothing_is_posted(self):
+        self.client.force_login(self.bob)
+        r = self.client.post(self.url, {"body": "With $x^2$ and *emphasis*."})
+        self.assertContains(r, "Preview: nothing is posted yet")
+        self.assertContains(r, '<span class="katex">')
+        self.assertContains(r, "<em>emphasis</em>")
+        self.assertContains(r, "With $x^2$ and *emphasis*.</textarea>")
+        self.assertContains(r, f'action="/summary/{self.summary.pk}/comments"')
+        self.assertEqual(r["Cache-Control"].count("no-store"), 1)
+        self.assertFalse(Comment.objects.exists())
+
+    def test_with_javascript_it_answers_the_sanitized_html_as_json(self):
+        self.client.force_login(self.bob)
+        r = self.json_post(self.url, {"body": "Hi <script>alert(1)</script> $y$"})
+        data = r.json()
+        self.assertTrue(data["ok"])
+        self.assertIn('class="katex"', data["html"])
+        self.assertNotIn("<script", data["html"])
+        self.assertFalse(Comment.objects.exists())
+
+    def test_a_reply_and_an_edit_keep_what_they_are_through_the_preview(self):
+        parent = self.comment(self.charlie, "Question?")
+        mine = self.comment(self.bob, "Frist.")
+        self.client.force_login(self.bob)
+        r = self.client.post(self.url, {"body": "Answer.", "parent": parent.pk})
+        self.assertContains(r, f'<input type="hidden" name="parent" value="{parent.pk}">')
+        r = self.client.post(self.url, {"body": "First.", "comment": mine.pk})
+        self.assertContains(r, f'action="/comment/{mine.pk}/edit"')
+        self.assertEqual(self.reload(mine).body, "Frist.")
+
+    def test_previewing_someone_elses_comment_as_an_edit_is_refused(self):
+        theirs = self.comment(self.charlie, "Theirs.")
+        self.client.force_login(self.bob)
+        r = self.client.post(self.url, {"body": "Mine now.", "comment": theirs.pk})
+        self.assertEqual(r.status_code, 403)
+        self.assertEqual(self.json_post(self.url, {"body": "x", "comment": "abc"}).status_code, 400)
+
+    def test_an_empty_or_too_long_text_is_a_400_with_the_reason(self):
+        self.client.force_login(self.bob)
+        self.assertContains(
+            self.client.post(self.url, {"body": " "}), "cannot be empty", status_code=400
+        )
+        with override_settings(COMMENT_MAX_CHARS=10):
+            r = self.json_post(self.url, {"body": "Far too long for the cap."})
+        self.assertEqual((r.status_code, r.json()["ok"]), (400, False))
+
+    def test_visitors_are_sent_to_log_in_and_hidden_summaries_are_a_404(self):
+        r = self.client.post(self.url, {"body": "Hello."})
+        self.assertIn("/accounts/login/", r["Location"])
+        private = make_summary(self.paper, self.charlie, "Secret.", visibility="private")
+        self.client.force_login(self.bob)
+        r = self.client.post(f"/summary/{private.pk}/comments/preview", {"body": "Hi."})
+        self.assertEqual(r.status_code, 404)
+
+    def test_it_spends_the_preview_bucket_not_the_comment_one(self):
+        self.client.force_login(self.bob)
+        with mock.patch.dict(
+            "shortscience.accounts.ratelimit.POLICIES", {"preview": (1, 3600), "comment": (2, 3600)}
+        ):
+            codes = [self.client.post(self.url, {"body": "Hi."}).status_code for _ in range(2)]
+            posted = self.client.post(f"/summary/{self.summary.pk}/comments", {"body": "Hi."})
+        self.assertEqual(codes, [200, 429])
+        self.assertEqual(posted.status_code, 302)
+
+    def test_the_summary_page_offers_preview_on_every_comment_form(self):
+        parent = self.comment(self.charlie, "Question?")
+        self.client.force_login(self.bob)
+        r = self.client.get(self.summary.get_absolute_url())
+        self.assertContains(r, f'formaction="{self.url}"', count=2)  # new comment, reply to parent
+        self.assertContains(r, f'name="parent" value="{parent.pk}"')
+
+
 class EditCommentViewTests(CommunityTestCase):
     def setUp(self):
         super().setUp()

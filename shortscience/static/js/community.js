@@ -52,4 +52,57 @@
         form.submit();
       });
   });
+
+  // A comment's Preview button posts the form to preview_comment (a page of its own without
+  // JavaScript); here the answer, as JSON, shows under the text box instead. The HTML is the
+  // server's own rendering, sanitized as a posted comment is.
+  function showPreview(pane, html, error) {
+    pane.textContent = "";
+    pane.classList.toggle("error", Boolean(error));
+    if (error) {
+      pane.textContent = error;
+    } else {
+      var label = document.createElement("p");
+      label.className = "preview-label";
+      label.textContent = "Preview: nothing is posted yet";
+      var body = document.createElement("div");
+      body.className = "comment-body markup";
+      body.innerHTML = html;
+      pane.appendChild(label);
+      pane.appendChild(body);
+    }
+    pane.hidden = false;
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-comment-preview]");
+    if (!button || button.dataset.plain) return;
+    var form = button.form;
+    var pane = form && form.querySelector(".comment-preview");
+    if (!pane) return;
+    event.preventDefault();
+    if (!form.reportValidity()) return;
+    button.disabled = true;
+    fetch(button.formAction, {
+      method: "POST",
+      body: new FormData(form),
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+    })
+      .then(function (response) {
+        var type = response.headers.get("Content-Type") || "";
+        if (type.indexOf("application/json") === -1) throw new Error(response.status);
+        return response.json();
+      })
+      .then(function (answer) {
+        button.disabled = false;
+        showPreview(pane, answer.html, answer.ok ? "" : answer.error);
+      })
+      .catch(function () {
+        // A log-in page, a rate limit, the network: the plain form says what happened.
+        button.disabled = false;
+        button.dataset.plain = "1";
+        button.click();
+      });
+  });
 })();

@@ -252,6 +252,14 @@ class BrowserWalkTests(ChromiumTestCase):
         )
         page.goto(url + other.get_absolute_url())
         page.fill("#new-comment", "Does the bound still hold when $x^2 > n$?")
+        # Preview first: it shows under the text box, typeset, and posts nothing.
+        page.locator("#comments > form.comment-form [data-comment-preview]").click()
+        preview = page.locator("#comments > form.comment-form .comment-preview")
+        expect(preview.locator(".katex-html")).to_be_visible()
+        self.assertFalse(Comment.objects.filter(user=newton).exists())
+        if self.axe_source:
+            page.add_script_tag(content=self.axe_source)
+            self.assertEqual(self.axe(page, "summary with a comment preview"), [])
         page.click("text=Post comment")
         page.wait_for_url("**#comment-*")
         comment = Comment.objects.get(user=newton, summary=other)
@@ -325,6 +333,25 @@ class BrowserWalkTests(ChromiumTestCase):
         page.screenshot(path=str(SCREENSHOTS / "community-6-paper-after-hide.png"), full_page=True)
         response = page.goto(url + other.get_absolute_url())
         self.assertEqual(response.status, 404)
+        context.close()
+
+    def test_without_javascript_a_comment_preview_is_a_page_of_its_own_and_posting_follows(self):
+        summary = Summary.objects.filter(visibility="public", is_hidden=False).first()
+        context = self.browser.new_context(java_script_enabled=False, viewport=PHONE)
+        page = context.new_page()
+        self.log_in(page, "writer", "password")
+        page.goto(self.live_server_url + summary.get_absolute_url())
+        page.fill("#new-comment", "So $\\sum_i x_i$ converges?")
+        page.locator("#comments [data-comment-preview]").first.click()
+        page.wait_for_url(f"**/summary/{summary.pk}/comments/preview")
+        expect(page.locator(".comment-preview .katex-html")).to_be_visible()
+        expect(page.locator("textarea[name=body]")).to_have_value("So $\\sum_i x_i$ converges?")
+        self.assertEqual(self.overflow(page, "comment preview"), [])
+        self.shoot(page, "comment-preview-nojs-phone")
+        self.assertFalse(Comment.objects.filter(user=self.writer).exists())
+        page.click("main form button:text-is('Post')")
+        page.wait_for_url("**#comment-*")
+        self.assertEqual(Comment.objects.get(user=self.writer).body, "So $\\sum_i x_i$ converges?")
         context.close()
 
     # --- Every main page: phone width, axe, dark mode -------------------------------------
