@@ -51,14 +51,24 @@ def _tsterm(term: Term, folded: dict[str, str], weight: str = "") -> str:
     return "(" + " <-> ".join(parts) + ")" if parts else ""
 
 
+def _free(term: Term, folded: dict[str, str], weight: str = "") -> str:
+    """A free-text term: its phrase, or each of its forms (Term.forms) ORed. The other
+    forms are ASCII words (query.number_forms), so they fold to themselves."""
+    forms = term.forms()
+    if len(forms) == 1:
+        return _tsterm(term, folded, weight)
+    phrases = [_tsterm(Term(form), folded, weight) for form in forms]
+    return "(" + " | ".join(p for p in phrases if p) + ")"
+
+
 class Expressions:
     """The parsed query as tsquery text: `free` words, `fields` (author: and venue:, on the
     document), `facets` (category: and year:), and the title-only reading of the words."""
 
     def __init__(self, q: Query):
         folded = _fold_all(q)
-        free = [p for p in (_tsterm(t, folded) for t in q.terms) if p]
-        title = [p for p in (_tsterm(t, folded, "A") for t in q.terms) if p]
+        free = [p for p in (_free(t, folded) for t in q.terms) if p]
+        title = [p for p in (_free(t, folded, "A") for t in q.terms) if p]
         fields = [p for p in (_tsterm(t, folded, "B") for t in q.authors) if p]
         fields += [p for p in (_tsterm(t, folded, "C") for t in q.venues) if p]
         facets = [p for p in (_tsterm(t, folded, "A") for t in q.categories) if p]

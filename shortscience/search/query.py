@@ -47,6 +47,68 @@ def words(text: str) -> list[str]:
     return _WORD.findall(unicodedata.normalize("NFC", text))
 
 
+# English nouns whose plural is not the singular plus -s/-es/-ies: a search for one finds
+# the other too. Only the words a paper's text is likely to hold.
+_IRREGULAR = {
+    "analysis": "analyses",
+    "axis": "axes",
+    "basis": "bases",
+    "child": "children",
+    "criterion": "criteria",
+    "datum": "data",
+    "hypothesis": "hypotheses",
+    "index": "indices",
+    "leaf": "leaves",
+    "man": "men",
+    "matrix": "matrices",
+    "mouse": "mice",
+    "phenomenon": "phenomena",
+    "thesis": "theses",
+    "vertex": "vertices",
+    "woman": "women",
+}
+_IRREGULAR.update({plural: singular for singular, plural in list(_IRREGULAR.items())})
+_VOWELS = set("aeiou")
+
+
+def number_forms(word: str) -> tuple[str, ...]:
+    """`word` in lower case and, for an English word, its other number: the candidate
+    singulars of a plural ("transformers" -> "transformer", "queries" -> "query",
+    "processes" -> "process") and the plural of a singular ("network" -> "networks").
+
+    Why here and not a stemmer in the index: both engines index words as written (no
+    stemming, see papers/search_index.py, so that names and non-English titles are not
+    mangled), and a plural is what a reader misses most ("transformers" and "transformer"
+    are one topic). Asking for both forms finds both without rebuilding a million rows,
+    works the same on SQLite and PostgreSQL, and can only add matches, never lose the
+    word as typed. A candidate that is no English word ("processe") matches nothing.
+    Words of fewer than four letters, with digits or outside ASCII are left alone.
+    """
+    w = word.lower()
+    if len(w) < 4 or not (w.isascii() and w.isalpha()):
+        return (w,)
+    forms = [w]
+    if w in _IRREGULAR:
+        forms.append(_IRREGULAR[w])
+    elif w.endswith("ies"):
+        forms += [w[:-3] + "y", w[:-1]]  # queries -> query; movies -> movie
+    elif w.endswith(("ses", "shes", "ches", "xes", "zes", "oes")):
+        forms += [w[:-2], w[:-1]]  # biases -> bias; caches -> cache
+    elif w.endswith(("ss", "us", "is")):
+        forms.append(w + "es")  # process -> processes
+    elif w.endswith("as"):
+        forms += [w + "es", w[:-1]]  # bias -> biases; ideas -> idea
+    elif w.endswith("s"):
+        forms.append(w[:-1])  # networks -> network
+    elif w.endswith("y") and w[-2] not in _VOWELS:
+        forms.append(w[:-1] + "ies")  # query -> queries
+    elif w.endswith(("x", "z", "ch", "sh")):
+        forms.append(w + "es")  # box -> boxes
+    else:
+        forms.append(w + "s")
+    return tuple(dict.fromkeys(forms))
+
+
 @dataclass(frozen=True)
 class Term:
     """One word or phrase of the free text: `words` in order; `prefix` on its last word."""
@@ -57,6 +119,16 @@ class Term:
     @property
     def is_phrase(self) -> bool:
         return len(self.words) > 1
+
+    def forms(self) -> list[tuple[str, ...]]:
+        """The phrases this term stands for: its words as typed, then with the last word in
+        its other number ("neural networks", "neural network"). The last word of an English
+        phrase is its head noun; varying every word would multiply the phrases for little.
+        A prefix term is already every ending of its last word."""
+        if self.prefix:
+            return [self.words]
+        *head, last = self.words
+        return [self.words] + [(*head, form) for form in number_forms(last)[1:]]
 
 
 @dataclass
@@ -84,6 +156,9 @@ class Query:
         for term in [*self.terms, *self.authors]:
             for i, w in enumerate(term.words):
                 out.append((fold(w), term.prefix and i == len(term.words) - 1))
+        # The other number of a free term's last word is a hit too (Term.forms).
+        for term in self.terms:
+            out += [(form[-1], False) for form in term.forms()[1:]]
         return out
 
 

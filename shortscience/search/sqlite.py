@@ -37,6 +37,14 @@ def _phrase(term: Term) -> str:
     return '"' + " ".join(term.words) + '"' + (" *" if term.prefix else "")
 
 
+def _free(term: Term) -> str:
+    """A free-text term: its phrase, or each of its forms (Term.forms) ORed."""
+    forms = term.forms()
+    if len(forms) == 1:
+        return _phrase(term)
+    return "(" + " OR ".join(_phrase(Term(form)) for form in forms) + ")"
+
+
 def _filters(q: Query) -> list[str]:
     parts = [f"authors : {_phrase(t)}" for t in q.authors]
     parts += [f"venue : {_phrase(t)}" for t in q.venues]
@@ -53,7 +61,7 @@ def _and(*parts: str) -> str:
 
 def expressions(q: Query) -> tuple[list[tuple[float, str, str]], str | None, str | None]:
     """([(tier score, table, FTS5 expression)] widest tier first, summary text, filters)."""
-    free = " AND ".join(_phrase(t) for t in q.terms)
+    free = " AND ".join(_free(t) for t in q.terms)
     filters = _and(*_filters(q))
     if not free:
         # Filters alone: the small table has every filtered column.

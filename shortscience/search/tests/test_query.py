@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.test import SimpleTestCase
 
-from shortscience.search.query import Term, fold, parse
+from shortscience.search.query import Term, fold, number_forms, parse
 
 
 class QueryParserTests(SimpleTestCase):
@@ -82,3 +82,46 @@ class QueryParserTests(SimpleTestCase):
 
     def test_combining_accents_typed_apart_still_make_one_word(self):
         self.assertEqual(parse("Schro\u0308dinger").terms, [Term(("Schrödinger",))])
+
+
+class NumberFormsTests(SimpleTestCase):
+    def test_a_plural_asks_for_its_singular_and_a_singular_for_its_plural(self):
+        cases = {
+            "transformers": "transformer",
+            "Transformer": "transformers",
+            "networks": "network",
+            "queries": "query",
+            "query": "queries",
+            "processes": "process",
+            "process": "processes",
+            "biases": "bias",
+            "bias": "biases",
+            "boxes": "box",
+            "caches": "cache",
+            "ideas": "idea",
+            "matrices": "matrix",
+            "hypothesis": "hypotheses",
+            "data": "datum",
+        }
+        for word, other in cases.items():
+            with self.subTest(word=word):
+                forms = number_forms(word)
+                self.assertEqual(forms[0], word.lower())
+                self.assertIn(other, forms)
+
+    def test_short_words_numbers_and_non_ascii_words_are_left_alone(self):
+        for word in ("gan", "is", "bert2", "3d", "schrödinger", "x"):
+            with self.subTest(word=word):
+                self.assertEqual(number_forms(word), (word.lower(),))
+
+    def test_a_phrase_varies_its_last_word_and_a_prefix_nothing(self):
+        self.assertEqual(
+            Term(("graph", "neural", "networks")).forms(),
+            [("graph", "neural", "networks"), ("graph", "neural", "network")],
+        )
+        self.assertEqual(Term(("transf",), prefix=True).forms(), [("transf",)])
+
+    def test_the_highlighter_marks_the_other_number_of_free_words_only(self):
+        wanted = parse("transformers author:jones").highlight_words()
+        self.assertIn(("transformer", False), wanted)
+        self.assertNotIn(("jone", False), wanted)

@@ -45,6 +45,29 @@ class SearchPageTests(BaseTestCase):
         self.assertEqual(titles(self.client.get(URL, {"q": "isp"})), [])
         self.assertEqual(len(titles(self.client.get(URL, {"q": "lis*"}))), 1)
 
+    def test_a_plural_finds_the_singular_and_back_and_both_are_marked(self):
+        singular = make_paper("A Transformer for Speech", abstract="One graph query.")
+        plural = make_paper("Transformers Everywhere", abstract="Many graph queries.")
+        for q in ["transformer", "transformers", "Transformers", "queries", '"graph query"']:
+            with self.subTest(q=q):
+                found = titles(self.client.get(URL, {"q": q}))
+                self.assertCountEqual(found, [singular.title, plural.title])
+        r = self.client.get(URL, {"q": "transformers"})
+        self.assertContains(r, "<mark>Transformer</mark>")
+        self.assertContains(r, "<mark>Transformers</mark>")
+
+    def test_a_plural_finds_a_summary_with_the_singular(self):
+        paper = make_paper("Attention Is All You Need")
+        make_summary(paper, self.alice, "The encoder stacks six identical layer blocks.")
+        self.assertEqual(titles(self.client.get(URL, {"q": "encoders"})), [paper.title])
+
+    def test_filters_and_prefixes_are_not_varied(self):
+        make_paper("On Jone's Problem", authors=["Ada Jone"])
+        make_paper("Networks", authors=["Bob Jones"])
+        self.assertEqual(titles(self.client.get(URL, {"q": "author:jones"})), ["Networks"])
+        make_paper("Networked Systems")
+        self.assertEqual(titles(self.client.get(URL, {"q": "networks*"})), ["Networks"])
+
     def test_a_phrase_needs_its_words_in_order(self):
         make_paper("Neural Graph Networks")
         make_paper("Graph Neural Networks")
