@@ -312,13 +312,18 @@ def refresh_reputation(users: Iterable | None = None, *, progress: Progress | No
     Reputation is the net of votes at least REPUTATION_VOTE_AGE_DAYS old on the member's
     public, signed, visible summaries and on their live comments on public summaries.
     Anonymous summaries do not count: a reputation moving with one would say who wrote it.
+    Nor do their authors' comments in their threads (shown as "Anonymous (the summary's
+    author)", Comment.named_member_id): a vote on one would move the author's reputation
+    just the same. Other members' comments there are signed and count.
     """
     cutoff = timezone.now() - timedelta(days=settings.REPUTATION_VOTE_AGE_DAYS)
     User = get_user_model()
     members = User.objects.all()
     old_votes = Vote.objects.filter(created__lte=cutoff)
     on_summaries = old_votes.filter(public_q("summary__"), summary__is_anonymous=False)
-    on_comments = old_votes.filter(visible_comment_q("comment__"), public_q("comment__summary__"))
+    on_comments = old_votes.filter(
+        visible_comment_q("comment__"), public_q("comment__summary__")
+    ).exclude(comment__summary__is_anonymous=True, comment__user=F("comment__summary__user"))
     if users is not None:
         pks = [u.pk for u in users]
         members = members.filter(pk__in=pks)

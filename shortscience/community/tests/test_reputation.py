@@ -70,6 +70,18 @@ class ReputationTests(CommunityTestCase):
         refresh_reputation()
         self.assertEqual(self.reputation(self.bob), 2)
 
+    def test_the_authors_own_comments_under_their_anonymous_summary_do_not_count(self):
+        anonymous = make_summary(make_paper(), self.alice, "Unsigned.", is_anonymous=True)
+        in_own_thread = self.comment(self.alice, "Thanks, the author here.", summary=anonymous)
+        bobs_reply = self.comment(self.bob, "Nice.", summary=anonymous)
+        elsewhere = self.comment(self.alice, "Signed comment elsewhere.")
+        for comment in (in_own_thread, bobs_reply, elsewhere):
+            cast_vote(self.charlie, comment=comment, value=1)
+        self.age(3)
+        refresh_reputation()
+        self.assertEqual(self.reputation(self.alice), 1)  # elsewhere only
+        self.assertEqual(self.reputation(self.bob), 1)  # a signed comment counts anywhere
+
     def test_it_can_refresh_some_members_only(self):
         cast_vote(self.bob, summary=self.summary, value=1)
         bobs = make_summary(make_paper(), self.bob, "Bob's.")

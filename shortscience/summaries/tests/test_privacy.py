@@ -7,10 +7,16 @@ import io
 import re
 import secrets
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from django.core.management import call_command
+from django.utils import timezone
+
 from shortscience.api import dumps
+from shortscience.community.models import Vote
+from shortscience.community.services import cast_vote
 from shortscience.summaries.models import Summary
 from shortscience.test import (
     BaseTestCase,
@@ -188,6 +194,21 @@ class PrivacyWalkTests(BaseTestCase):
                     self.assertNotIn(ANONYMOUS_TEXT, html)
                     self.assertNotIn(self.anonymous.get_absolute_url(), html)
                     self.assertNotIn("Privacy Walk Paper", html)
+
+    def test_votes_on_the_anonymous_summary_and_its_authors_comments_move_no_reputation(self):
+        # bob answers in his anonymous summary's thread; charlie votes both up, and the
+        # votes come of age. Were bob's reputation to move, /users and /u/bob would name him.
+        reply = make_comment(self.anonymous, self.bob, "The author answers.")
+        cast_vote(self.charlie, summary=self.anonymous, value=1)
+        cast_vote(self.charlie, comment=reply, value=1)
+        before = self.client.get("/users").context["page"]
+        Vote.objects.update(created=timezone.now() - timedelta(days=30))
+        call_command("update_reputation", stdout=io.StringIO(), stderr=io.StringIO())
+        after = self.client.get("/users").context["page"]
+        reputations = {m.username: m.reputation for m in after}
+        self.assertEqual(reputations, {m.username: m.reputation for m in before})
+        self.assertEqual(reputations["bob"], 0)
+        self.assertEqual(self.client.get("/api/v1/users/bob").json()["reputation"], 0)
 
     def test_the_directory_does_not_count_anonymous_or_private_summaries(self):
         r = self.client.get("/users")
