@@ -4,7 +4,7 @@ look-ups of a summary, and the API's batch lookup."""
 from __future__ import annotations
 
 from shortscience.papers.models import Paper
-from shortscience.test import BaseTestCase, make_paper
+from shortscience.test import BaseTestCase, make_paper, make_summary
 
 
 class ResolveKeysTests(BaseTestCase):
@@ -34,3 +34,10 @@ class ResolveKeysTests(BaseTestCase):
         with self.assertNumQueries(1):
             found = Paper.objects.resolve_key_ids(keys)
         self.assertEqual(found, {"1706.03762": self.attention.pk})
+
+    def test_a_summary_citing_twelve_hundred_papers_saves_and_links_the_known_ones(self):
+        # ~550 distinct keys once broke SQLite ("Expression tree is too large").
+        cites = " ".join(f"\\cite{{2101.{n:05d}}}" for n in range(1200))
+        summary = make_summary(self.attention, self.alice, f"See {cites} and \\cite{{1512.03385}}.")
+        self.assertIn(self.resnet.get_absolute_url(), summary.body_html)
+        self.assertEqual(summary.body_html.count('class="cite-missing"'), 1200)
