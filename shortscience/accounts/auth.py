@@ -13,6 +13,7 @@ from django.contrib.auth.models import Group
 from django.db.models import Exists, OuterRef
 from django.shortcuts import redirect
 
+from shortscience.accounts.names import validate_new_username
 from shortscience.accounts.permissions import MODERATORS_GROUP
 from shortscience.accounts.ratelimit import allow_key
 from shortscience.web import changes
@@ -64,6 +65,13 @@ class AccountAdapter(DefaultAccountAdapter):
         if user is not None and getattr(user, "banned_at", None) is not None:
             raise forms.ValidationError(ban_message(user))
         return user
+
+    def clean_username(self, username, shallow=False):
+        # Sign-up sets no display name: bylines show the username until the member sets
+        # one, so it follows the rule for names (accounts/names.py).
+        username = super().clean_username(username, shallow=shallow)
+        validate_new_username(username, shallow=shallow)
+        return username
 
     def save_user(self, request, user, form, commit=True):
         user = super().save_user(request, user, form, commit=commit)

@@ -4,6 +4,7 @@ from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.contrib.auth import get_user_model
 
+from shortscience.accounts.names import validate_display_name
 from shortscience.accounts.orcid import normalize_orcid
 
 # Named like a field a form-filling bot cannot resist; people never see it (CSS hides it).
@@ -40,6 +41,11 @@ class SettingsForm(forms.ModelForm):
         fields = ["display_name", "bio", "orcid"]
         widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
         help_texts = {"display_name": "Shown on your signed summaries and comments."}
+
+    def clean_display_name(self) -> str:
+        name = self.cleaned_data["display_name"]
+        validate_display_name(name, user=self.instance)
+        return name
 
     def clean_orcid(self) -> str:
         text = self.cleaned_data["orcid"].strip()

@@ -8,13 +8,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from shortscience.accounts.models import ApiToken, AuthorClaim, User
+from shortscience.accounts.names import validate_display_name
 from shortscience.papers.models import Paper, PaperAuthor
 from shortscience.web import changes
 
 
 def update_profile(user: User, *, display_name: str, bio: str, orcid: str) -> User:
     """A member changes what others see of them: their name is on every page that shows
-    their signed work, and in the directory."""
+    their signed work, and in the directory. Raises ValidationError for a name that
+    impersonates another member or the site (accounts/names.py)."""
+    validate_display_name(display_name, user=user)
     with transaction.atomic():
         user.display_name, user.bio, user.orcid = display_name, bio, orcid
         user.save(update_fields=["display_name", "bio", "orcid"])
