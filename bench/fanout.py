@@ -161,7 +161,8 @@ def main() -> None:
     env = dict(
         os.environ,
         DEBUG="0",
-        SECRET_KEY="benchmark-only",
+        SECRET_KEY="benchmark-only-" * 4,
+        SITE_ROOT="http://127.0.0.1:8000",
         STATIC_ROOT=str(workdir / "static"),
         # The site's mail goes nowhere: the worker's time is the fan-out and the sending.
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",

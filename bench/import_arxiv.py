@@ -223,7 +223,8 @@ def _setup():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shortscience.settings")
     # As on a served site: DEBUG off, so Django keeps no log of every query.
     os.environ.setdefault("DEBUG", "0")
-    os.environ.setdefault("SECRET_KEY", "benchmark-only")
+    os.environ.setdefault("SECRET_KEY", "benchmark-only-" * 4)
+    os.environ.setdefault("SITE_ROOT", "http://127.0.0.1:8000")
     import django
 
     django.setup()
@@ -422,7 +423,13 @@ def fresh_database(kind: str, workdir: Path, name: str) -> str:
 
 
 def run_step(step: str, path: Path, database_url: str) -> dict:
-    env = dict(os.environ, DATABASE_URL=database_url, DEBUG="0", SECRET_KEY="benchmark-only")
+    env = dict(
+        os.environ,
+        DATABASE_URL=database_url,
+        DEBUG="0",
+        SECRET_KEY="benchmark-only-" * 4,
+        SITE_ROOT="http://127.0.0.1:8000",
+    )
     out = subprocess.run(
         [sys.executable, __file__, "--step", step, "--file", str(path)],
         env=env,
@@ -535,7 +542,12 @@ def run_on(database_url: str, args: list[str], what: str, **env: str):
     out = subprocess.run(
         [sys.executable, *args],
         env=dict(
-            os.environ, DATABASE_URL=database_url, DEBUG="0", SECRET_KEY="benchmark-only", **env
+            os.environ,
+            DATABASE_URL=database_url,
+            DEBUG="0",
+            SECRET_KEY="benchmark-only-" * 4,
+            SITE_ROOT="http://127.0.0.1:8000",
+            **env,
         ),
         cwd=ROOT,
         capture_output=True,

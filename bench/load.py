@@ -131,7 +131,8 @@ def start_server(database_url: str, port: int, workers: int, cache_url: str) -> 
         CACHE_URL=cache_url,
         STATIC_ROOT=os.environ["STATIC_ROOT"],
         DEBUG="0",
-        SECRET_KEY="benchmark-only",
+        SECRET_KEY="benchmark-only-" * 4,
+        SITE_ROOT="http://127.0.0.1:8000",
         ALLOWED_HOSTS="127.0.0.1",
     )
     server = subprocess.Popen(
@@ -533,7 +534,12 @@ def main() -> None:
     os.environ["STATIC_ROOT"] = str(workdir / "static")
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-        env=dict(os.environ, DEBUG="0", SECRET_KEY="benchmark-only"),
+        env=dict(
+            os.environ,
+            DEBUG="0",
+            SECRET_KEY="benchmark-only-" * 4,
+            SITE_ROOT="http://127.0.0.1:8000",
+        ),
         cwd=ROOT,
         check=True,
     )

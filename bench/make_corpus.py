@@ -164,7 +164,8 @@ def generate(n: int, path: Path, seed: int = 7) -> None:
 def build(path: Path, summaries: int, seed: int = 13) -> dict:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shortscience.settings")
     os.environ.setdefault("DEBUG", "0")
-    os.environ.setdefault("SECRET_KEY", "benchmark-only")
+    os.environ.setdefault("SECRET_KEY", "benchmark-only-" * 4)
+    os.environ.setdefault("SITE_ROOT", "http://127.0.0.1:8000")
     import django
 
     django.setup()
@@ -277,7 +278,13 @@ def make(kind: str, papers: int, summaries: int, workdir: Path) -> dict:
         generate(papers, jsonl)
         print(f"generated {papers:,} papers in {time.perf_counter() - t:.0f}s", file=sys.stderr)
     url = fresh_database(kind, workdir, f"search-{papers}" if kind == "sqlite" else PG_DATABASE)
-    env = dict(os.environ, DATABASE_URL=url, DEBUG="0", SECRET_KEY="benchmark-only")
+    env = dict(
+        os.environ,
+        DATABASE_URL=url,
+        DEBUG="0",
+        SECRET_KEY="benchmark-only-" * 4,
+        SITE_ROOT="http://127.0.0.1:8000",
+    )
     out = subprocess.run(
         [
             sys.executable,

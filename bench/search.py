@@ -67,7 +67,8 @@ def query_mix(titles: list[str], n: int, seed: int = 5) -> list[str]:
 def measure(n_queries: int, repeats: int) -> dict:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shortscience.settings")
     os.environ.setdefault("DEBUG", "0")
-    os.environ.setdefault("SECRET_KEY", "benchmark-only")
+    os.environ.setdefault("SECRET_KEY", "benchmark-only-" * 4)
+    os.environ.setdefault("SITE_ROOT", "http://127.0.0.1:8000")
     import django
 
     django.setup()

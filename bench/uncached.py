@@ -113,7 +113,12 @@ def main() -> None:
         os.environ["STATIC_ROOT"] = tempfile.mkdtemp(prefix="ss-uncached-static-")
         subprocess.run(
             [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-            env=dict(os.environ, DEBUG="0", SECRET_KEY="benchmark-only"),
+            env=dict(
+                os.environ,
+                DEBUG="0",
+                SECRET_KEY="benchmark-only-" * 4,
+                SITE_ROOT="http://127.0.0.1:8000",
+            ),
             cwd=ROOT,
             check=True,
         )

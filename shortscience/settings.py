@@ -6,8 +6,10 @@ Defaults make a fresh clone run on SQLite under var/. See README for every varia
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from shortscience.accounts.oauth import ENV_NAMES as OAUTH_ENV_NAMES
 from shortscience.accounts.oauth import social_providers
@@ -28,18 +30,42 @@ VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
 DEBUG = env_bool("DEBUG", False)
 TESTING = "pytest" in sys.modules or (len(sys.argv) > 1 and sys.argv[1] == "test")
 
+_HOW_TO_MAKE_A_KEY = 'make one with: python -c "import secrets; print(secrets.token_urlsafe(50))"'
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if DEBUG or TESTING:
         # Good enough for a developer's laptop and the test suite, never for a served site.
         SECRET_KEY = "insecure-development-key-do-not-use-in-production"  # noqa: S105
     else:
-        raise ConfigError("SECRET_KEY must be set when DEBUG is off")
+        raise ConfigError(f"SECRET_KEY must be set when DEBUG is off; {_HOW_TO_MAKE_A_KEY}")
+elif not (DEBUG or TESTING) and (
+    # Django's own test of a guessable key (`check --deploy`, security.W009), made an error:
+    # sessions, password reset links and unsubscribe links are only as safe as this key.
+    len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure-")
+):
+    raise ConfigError(
+        "SECRET_KEY is too weak for a site with DEBUG off (it needs at least 50 characters, "
+        f"5 of them different, and not Django's insecure prefix); {_HOW_TO_MAKE_A_KEY}"
+    )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_NAME = env_str("SITE_NAME", "ShortScience")
-SITE_ROOT = env_str("SITE_ROOT", "http://127.0.0.1:8000")
+# The public address, in every absolute link (feeds, sitemaps, emails, citation tags).
+# Required when DEBUG is off: a default would quietly send readers, crawlers and citation
+# managers to the development server's 127.0.0.1.
+SITE_ROOT = env_str("SITE_ROOT")
+if not SITE_ROOT:
+    if DEBUG or TESTING:
+        SITE_ROOT = "http://127.0.0.1:8000"
+    else:
+        raise ConfigError(
+            "SITE_ROOT must be set when DEBUG is off: the site's public address, "
+            "e.g. https://example.org"
+        )
+_site_root = urlsplit(SITE_ROOT)
+if _site_root.scheme not in ("http", "https") or not _site_root.netloc:
+    raise ConfigError(f"SITE_ROOT={SITE_ROOT!r} is not an address like https://example.org")
 
 # Open data dumps (api/dumps.py, `manage.py export_dump DIR`). DUMPS_DIR: the directory of
 # releases the site reads; /data and /api/v1/dumps/latest show its newest, and its files are
@@ -89,6 +115,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response, the page cache's and the API's errors too.
+    "shortscience.web.csp.ContentSecurityPolicyMiddleware",
     # /api/: errors as JSON whichever layer answered, and CORS on GET.
     "shortscience.api.middleware.ApiMiddleware",
     # A 400 for %00 in a URL (web/requests.py); inside the API's, so its answer is JSON there.
@@ -209,6 +237,16 @@ ACCOUNT_FORMS = {"signup": "shortscience.accounts.forms.SignupForm"}
 # (or <NAME>_SECRET_FILE) are set; apps come from settings, no SocialApp rows needed.
 SOCIALACCOUNT_PROVIDERS = social_providers({name: env_str(name) for name in OAUTH_ENV_NAMES})
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+# Where forms may send a browser (Content-Security-Policy's form-action, web/csp.py): the
+# site itself, and the providers that are on. Log-in with a provider is a POST to the site
+# answered by a redirect to the provider, and Chrome and Safari hold that redirect to
+# form-action as well (w3c/webappsec-csp#8): without them there, those buttons do nothing.
+_OAUTH_AUTHORIZE_ORIGINS = {
+    "orcid": "https://orcid.org",
+    "github": "https://github.com",
+    "google": "https://accounts.google.com",
+}
+CSP_FORM_ACTION = ["'self'", *(_OAUTH_AUTHORIZE_ORIGINS[p] for p in SOCIALACCOUNT_PROVIDERS)]
 SOCIALACCOUNT_STORE_TOKENS = False
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -283,8 +321,30 @@ UPLOAD_MAX_PIXELS = env_int("UPLOAD_MAX_PIXELS", 25_000_000)
 # Accounts younger than this get half the bucket of the write rate limits.
 NEW_ACCOUNT_DAYS = env_int("NEW_ACCOUNT_DAYS", 7)
 
-SESSION_COOKIE_SECURE = not DEBUG and not TESTING
-CSRF_COOKIE_SECURE = not DEBUG and not TESTING
+# HTTPS. Cookies are sent over HTTPS only when the site is served over it (DEBUG off, an
+# https SITE_ROOT); each can be set either way. The redirect to HTTPS and HSTS are the
+# operator's choice (README: a served site): HSTS is remembered by browsers for
+# SECURE_HSTS_SECONDS, so a mistake there outlives the fix.
+_https_site = not DEBUG and not TESTING and _site_root.scheme == "https"
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", _https_site)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", _https_site)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# A load balancer's health check speaks plain HTTP to the app server, and a redirect is not
+# an answer it accepts.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# Behind a proxy that ends TLS, the request header (as Django names it: HTTP_ + upper case)
+# in which the proxy says "https": HTTP_X_FORWARDED_PROTO for X-Forwarded-Proto. Only when
+# the proxy always sets it, overwriting a client's, or a client can claim HTTPS.
+_proxy_ssl_header = env_str("SECURE_PROXY_SSL_HEADER")
+if _proxy_ssl_header and not re.fullmatch(r"HTTP_[A-Z0-9_]+", _proxy_ssl_header):
+    raise ConfigError(
+        f"SECURE_PROXY_SSL_HEADER={_proxy_ssl_header!r} is not a header as Django names it "
+        "(HTTP_X_FORWARDED_PROTO for X-Forwarded-Proto)"
+    )
+SECURE_PROXY_SSL_HEADER = (_proxy_ssl_header, "https") if _proxy_ssl_header else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

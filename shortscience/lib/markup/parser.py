@@ -18,7 +18,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from shortscience.lib import katex
 from shortscience.lib.markup.rules import math_plugin
-from shortscience.lib.markup.sanitize import Marks
+from shortscience.lib.markup.sanitize import Marks, clamp_math_lengths
 
 if TYPE_CHECKING:
     from markdown_it.token import Token
@@ -75,11 +75,10 @@ class Context:
                 out.append(slot)
                 continue
             index, block = slot
+            html = clamp_math_lengths(rendered[index], display=self.math[index][1])
             # A formula on its own lines gets a block wrapper to style (margins, horizontal
             # scrolling); KaTeX's own katex-display span is inside it.
-            out.append(
-                f'<div class="math-display">{rendered[index]}</div>' if block else rendered[index]
-            )
+            out.append(f'<div class="math-display">{html}</div>' if block else html)
         return out
 
     def spend_raw_html(self, content: str) -> bool:

@@ -132,6 +132,60 @@ def make_cleaner(marks: Marks) -> nh3.Cleaner:
     )
 
 
+# KaTeX lays a formula out with lengths in style attributes, and a size the formula asks for
+# (\kern, \hspace, \mkern, \hskip, \raisebox, \rule) lands there as written: its maxSize
+# option (lib/katex_worker.js) caps positive sizes only, so `a\kern-500em b` comes out as
+# margin-right:-500em, and inline math, which nothing clips, draws over the rest of the page.
+# Each length is held within bounds, by what it does:
+#  - sideways moves (margins, left, right), in any formula: KaTeX's own stay under 5em
+#    (its screenshot catalogue), \qquad is 2em and \hspace{3cm} 8.5em;
+#  - any other length in inline math: KaTeX's maxSize (20em), negative ones included;
+#  - any other length in display math, which the stylesheet clips to its own box
+#    (.math-display, .katex-display): only a bound against a page made mostly of blank.
+#    Heights grow with rows (30 rows of fractions: 78em), so it is generous.
+# A bound per length, not per formula: fifty \kern-10em still add up, and \llap or \smash
+# move things without any length; only the stylesheet can keep all of that inside a
+# summary's box. This keeps the single huge value, the cheap attack, out.
+MATH_MAX_OFFSET_EM = 10.0
+MATH_MAX_INLINE_EM = 20.0
+MATH_MAX_DISPLAY_EM = 500.0
+_OFFSET_PROPERTIES = ("margin", "left", "right")
+# CSS lengths in em; KaTeX's ex is 0.431em, its pt a tenth of an em; px as at 16px a em.
+_EM_PER_UNIT = {"em": 1.0, "ex": 0.431, "pt": 0.1, "px": 1 / 16}
+_STYLE_ATTRIBUTE = re.compile(r'(\sstyle=")([^"]*)(")')
+_LENGTH = re.compile(
+    r"(?<![\w.#])(-?)((?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?|Infinity)(em|ex|pt|px)\b"
+)
+
+
+def clamp_math_lengths(html: str, *, display: bool) -> str:
+    """KaTeX's HTML for one formula, every em/ex/pt/px length in its style attributes held
+    within the bounds above (KaTeX escapes a formula's text, so `style="` is an attribute)."""
+    other_bound = MATH_MAX_DISPLAY_EM if display else MATH_MAX_INLINE_EM
+
+    def declaration(decl: str) -> str:
+        name, colon, value = decl.partition(":")
+        if not colon:
+            return decl
+        prop = name.strip().lower()
+        bound = MATH_MAX_OFFSET_EM if prop.startswith(_OFFSET_PROPERTIES) else other_bound
+
+        def length(m: re.Match[str]) -> str:
+            sign, number, unit = m.groups()
+            limit = bound / _EM_PER_UNIT[unit]
+            if float(number) <= limit:
+                return m.group(0)
+            return f"{sign}{limit:g}{unit}"
+
+        return name + colon + _LENGTH.sub(length, value)
+
+    def attribute(m: re.Match[str]) -> str:
+        style = ";".join(declaration(d) for d in m.group(2).split(";"))
+        return m.group(1) + style + m.group(3)
+
+    return _STYLE_ATTRIBUTE.sub(attribute, html)
+
+
 def finish(cleaned: str, marks: Marks, math_html: list[str], id_prefix: str) -> str:
     """Put the math into the cleaned HTML and turn the marks into the final names."""
     if math_html:

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import json
 import os
+import re
+import secrets
 import subprocess
 import sys
+import tempfile
 from io import StringIO
 from pathlib import Path
 from unittest import TestCase, mock
@@ -103,6 +107,117 @@ class EnvironmentSettingsTests(TestCase):
         )
         self.assertNotEqual(result.returncode, 0)
         self.assertIn("SECRET_KEY must be set", result.stderr)
+
+
+# What a served site's environment says; each test starts from the developer's environment
+# without any of it.
+_DEPLOYMENT = re.compile(
+    r"(DEBUG|SECRET_KEY|SITE_ROOT|ALLOWED_HOSTS|SECURE_\w+|\w+_COOKIE_SECURE"
+    r"|(ORCID|GITHUB|GOOGLE)_\w+)(_FILE)?"
+)
+_PRINT_SETTINGS = (
+    "import json, sys; import shortscience.settings as s; "
+    "print(json.dumps({name: getattr(s, name) for name in sys.argv[1:]}))"
+)
+
+
+def _served(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    """`python ARGS` in the project with DEBUG off and the given environment."""
+    clean = {k: v for k, v in os.environ.items() if not _DEPLOYMENT.fullmatch(k)}
+    with tempfile.TemporaryDirectory() as var_dir:
+        return subprocess.run(
+            [sys.executable, *args],
+            cwd=ROOT,
+            env={**clean, "DEBUG": "0", "VAR_DIR": var_dir, **env},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+
+def _settings(env: dict[str, str], *names: str) -> dict:
+    result = _served(env, "-c", _PRINT_SETTINGS, *names)
+    if result.returncode != 0:
+        raise AssertionError(result.stderr)
+    return json.loads(result.stdout)
+
+
+class DeploymentSettingsTests(TestCase):
+    key = secrets.token_urlsafe(50)
+    site = {"SECRET_KEY": key, "SITE_ROOT": "https://example.org"}
+
+    def test_the_production_example_in_the_readme_passes_check_deploy_without_a_warning(self):
+        env = {
+            **self.site,
+            "ALLOWED_HOSTS": "example.org",
+            "SECURE_HSTS_SECONDS": "31536000",
+            "SECURE_HSTS_INCLUDE_SUBDOMAINS": "1",
+            "SECURE_HSTS_PRELOAD": "1",
+            "SECURE_SSL_REDIRECT": "1",
+            "SECURE_PROXY_SSL_HEADER": "HTTP_X_FORWARDED_PROTO",
+        }
+        result = _served(env, "manage.py", "check", "--deploy", "--fail-level", "WARNING")
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        self.assertIn("no issues", result.stdout)
+
+    def test_the_site_refuses_a_short_or_guessable_secret_key_when_debug_is_off(self):
+        weak = {
+            "short": secrets.token_urlsafe(30),
+            "few different characters": "abcd" * 20,
+            "djangos insecure prefix": "django-insecure-" + self.key,
+        }
+        for why, key in weak.items():
+            with self.subTest(why):
+                result = _served(
+                    {**self.site, "SECRET_KEY": key}, "-c", "import shortscience.settings"
+                )
+                self.assertNotEqual(result.returncode, 0)
+                self.assertIn("SECRET_KEY is too weak", result.stderr)
+                self.assertIn("secrets.token_urlsafe(50)", result.stderr)
+
+    def test_a_weak_secret_key_is_fine_on_a_developers_laptop(self):
+        self.assertEqual(
+            _settings({"DEBUG": "1", "SECRET_KEY": "dev"}, "SECRET_KEY"), {"SECRET_KEY": "dev"}
+        )
+
+    def test_the_site_refuses_to_start_without_its_public_address_when_debug_is_off(self):
+        result = _served({"SECRET_KEY": self.key}, "-c", "import shortscience.settings")
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("SITE_ROOT must be set when DEBUG is off", result.stderr)
+
+    def test_an_address_or_proxy_header_it_cannot_use_is_refused(self):
+        for env, message in [
+            ({"SITE_ROOT": "example.org"}, "SITE_ROOT='example.org' is not an address"),
+            ({"SITE_ROOT": "ftp://example.org"}, "is not an address"),
+            ({"SECURE_PROXY_SSL_HEADER": "X-Forwarded-Proto"}, "HTTP_X_FORWARDED_PROTO"),
+        ]:
+            with self.subTest(env):
+                result = _served({**self.site, **env}, "-c", "import shortscience.settings")
+                self.assertNotEqual(result.returncode, 0)
+                self.assertIn(message, result.stderr)
+
+    def test_cookies_are_https_only_by_default_on_an_https_site(self):
+        names = ("SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_PROXY_SSL_HEADER")
+        https = _settings(
+            {**self.site, "SECURE_PROXY_SSL_HEADER": "HTTP_X_FORWARDED_PROTO"}, *names
+        )
+        self.assertEqual(
+            https,
+            {
+                "SESSION_COOKIE_SECURE": True,
+                "CSRF_COOKIE_SECURE": True,
+                "SECURE_PROXY_SSL_HEADER": ["HTTP_X_FORWARDED_PROTO", "https"],
+            },
+        )
+        http = _settings({**self.site, "SITE_ROOT": "http://intranet.example"}, *names[:2])
+        self.assertEqual(http, {"SESSION_COOKIE_SECURE": False, "CSRF_COOKIE_SECURE": False})
+
+    def test_forms_may_go_to_the_log_in_providers_that_are_on(self):
+        github = {"GITHUB_CLIENT_ID": "id", "GITHUB_SECRET": "secret"}
+        self.assertEqual(
+            _settings({**self.site, **github}, "CSP_FORM_ACTION"),
+            {"CSP_FORM_ACTION": ["'self'", "https://github.com"]},
+        )
 
 
 class PendingMigrationsTests(DjangoTestCase):
