@@ -67,6 +67,9 @@ _SYMBOLS = {
     "NG": "Ŋ",
     "dj": "đ",
     "DJ": "Đ",
+    # What the BibTeX export writes for a brace with no partner (discovery/bibtex.py).
+    "textbraceleft": "{",
+    "textbraceright": "}",
     "textendash": "–",
     "textemdash": "—",
     "ldots": "…",

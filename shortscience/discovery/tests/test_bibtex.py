@@ -21,16 +21,16 @@ class BibtexWriterTests(BaseTestCase):
             r"\{a\} 50\% \& \$x\$ \#1 a\_b \textasciitilde{} \textasciicircum{} \textbackslash{} é",
         )
 
-    def test_math_in_a_title_goes_out_as_tex_and_a_literal_dollar_escaped(self):
+    def test_math_in_a_title_goes_out_as_braced_tex_and_a_literal_dollar_escaped(self):
         self.assertEqual(
             bibtex.protect_title(r"The $k$-Means of $x_{i}^2$ cost \$5 or 5$"),
-            r"{The} $k${-Means} of $x_{i}^2$ cost \$5 or 5\$",
+            r"The {$k$}-Means of {$x_{i}^2$} cost \$5 or 5\$",
         )
 
-    def test_it_braces_words_with_capitals_in_titles(self):
+    def test_it_braces_acronyms_in_titles_but_not_capitalised_words(self):
         self.assertEqual(
             bibtex.protect_title("BERT: pre-training of Deep  Transformers"),
-            "{BERT:} pre-training of {Deep} {Transformers}",
+            "{BERT}: pre-training of Deep Transformers",
         )
 
     def test_keys_are_surname_year_and_first_word_folded_to_ascii(self):
@@ -98,6 +98,11 @@ class BibtexRoundTripTests(BaseTestCase):
         self.assertIn("archivePrefix = {arXiv}", text)
         self.assertIn("url           = {https://arxiv.org/abs/1810.04805}", text)
         self.assertEqual(record.extra["bibtex_key"], "devlin2017bert")
+
+    def test_a_brace_with_no_partner_reads_back_as_itself(self):
+        paper = make_paper("Sets {a, b and } c} of Things")
+        [record] = bibtex_source.parse(bibtex.entry(with_details(paper)))
+        self.assertEqual(record.title, paper.title)
 
     def test_a_venue_year_export_reads_back_as_the_same_papers(self):
         papers = [make_paper(f"Paper Number {i}") for i in range(3)]

@@ -92,9 +92,10 @@ def _valid_unicode(text: str) -> str:
     return _SURROGATE.sub("\ufffd", text)
 
 
-# Tokens inside \\ or outside math in an arXiv abstract: an escaped backslash, an escaped
-# dollar, $$display$$, $inline$. Scanning left to right keeps "\\$" from opening math.
-_ABSTRACT_MATH = re.compile(r"\\\\|\\\$|\$\$(.+?)\$\$|\$((?:[^$\\]|\\.)+?)\$", re.DOTALL)
+# Tokens inside \\ or outside math in plain text with TeX math (an arXiv abstract, a title;
+# the BibTeX export reads titles by it too): an escaped backslash, an escaped dollar,
+# $$display$$, $inline$. Scanning left to right keeps "\\$" from opening math.
+PLAIN_TEXT_MATH = re.compile(r"\\\\|\\\$|\$\$(.+?)\$\$|\$((?:[^$\\]|\\.)+?)\$", re.DOTALL)
 _BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
 
 
@@ -134,7 +135,7 @@ def _typeset(text: str, ctx: parser.Context, *, display: bool) -> str:
     as display math)."""
     out = []
     pos = 0
-    for m in _ABSTRACT_MATH.finditer(text):
+    for m in PLAIN_TEXT_MATH.finditer(text):
         out.append(html.escape(text[pos : m.start()], quote=False))
         pos = m.end()
         if m.group(1) is not None:
