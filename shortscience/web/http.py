@@ -11,9 +11,10 @@ def wants_json(request) -> bool:
 
 
 def next_url(request, default: str) -> str:
-    """The form's `next` (posted, or in the query string) if it stays on this site; else default."""
+    """The form's `next` (posted, or in the query string) if it is a path on this site; else
+    default. Only a path: redirect() reads a bare word ("abc") as a view name to reverse."""
     url = request.POST.get("next") or request.GET.get("next") or ""
-    if url and url_has_allowed_host_and_scheme(
+    if url.startswith("/") and url_has_allowed_host_and_scheme(
         url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return url
