@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from shortscience.accounts.models import ApiToken, AuthorClaim, User
 from shortscience.accounts.names import validate_display_name
+from shortscience.lib.text import clean, clean_line
 from shortscience.papers.models import Paper, PaperAuthor
 from shortscience.web import changes
 
@@ -17,6 +18,7 @@ def update_profile(user: User, *, display_name: str, bio: str, orcid: str) -> Us
     """A member changes what others see of them: their name is on every page that shows
     their signed work, and in the directory. Raises ValidationError for a name that
     impersonates another member or the site (accounts/names.py)."""
+    display_name, bio = clean_line(display_name), clean(bio)  # lib/text.py says why
     validate_display_name(display_name, user=user)
     with transaction.atomic():
         user.display_name, user.bio, user.orcid = display_name, bio, orcid
@@ -81,7 +83,7 @@ def create_api_token(user: User, *, name: str, scope: str) -> tuple[ApiToken, st
     """A new token for `user`: (the stored token, the secret), the secret to show once."""
     if scope not in ApiToken.Scope.values:
         raise ValueError(f"Unknown scope {scope!r}; use one of {', '.join(ApiToken.Scope.values)}.")
-    name = name.strip()[:100] or "token"
+    name = clean_line(name).strip()[:100] or "token"
     secret = ApiToken.new_secret()
     token = ApiToken.objects.create(
         user=user,

@@ -22,7 +22,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from shortscience.community.models import Comment, CommentRevision, Vote, visible_comment_q
-from shortscience.lib import markup
+from shortscience.lib import markup, text
 from shortscience.lib.progress import Progress
 from shortscience.papers.services import resolve_cites
 from shortscience.ranking.scores import wilson_lower_bound
@@ -167,7 +167,8 @@ def _check_can_vote(user, target: Summary | Comment) -> None:
 
 
 def validate_comment_body(body: str) -> str:
-    body = body.replace("\r\n", "\n")
+    # Posting, editing and the preview all come through here (lib/text.py says why).
+    body = text.clean(body.replace("\r\n", "\n"))
     if not body.strip():
         raise ValidationError("A comment cannot be empty.")
     if len(body) > settings.COMMENT_MAX_CHARS:

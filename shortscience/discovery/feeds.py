@@ -30,6 +30,7 @@ from django.utils.feedgenerator import Atom1Feed
 
 from shortscience.discovery.queries import absolute
 from shortscience.lib.markup.excerpt import mathml_only
+from shortscience.lib.text import clean
 from shortscience.papers.models import Keyword, Paper, Venue
 from shortscience.summaries.models import Summary
 from shortscience.web import changes, pages
@@ -39,9 +40,32 @@ FEED_LENGTH = 30
 MAX_KEYWORDS = 10
 
 
+def _fit(values: dict) -> dict:
+    """A feed's or an entry's values cleaned (lib/text.py): the services store text clean,
+    but a row from before them, or written past them, must not make the feed a 500, which
+    is what Django's XML writer answers for one control character."""
+    fit = {}
+    for name, value in values.items():
+        if isinstance(value, str):
+            value = clean(value)
+        elif name == "categories":
+            value = [clean(c) for c in value]
+        fit[name] = value
+    return fit
+
+
 class AtomWithContent(Atom1Feed):
     """Django's Atom feed writes only <summary>; readers show <content> in full. xml:base
-    resolves the site-relative links inside summaries (\\cite links, uploaded images)."""
+    resolves the site-relative links inside summaries (\\cite links, uploaded images).
+    Every text it writes is cleaned first (_fit)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.feed = _fit(self.feed)
+
+    def add_item(self, *args, **kwargs):
+        super().add_item(*args, **kwargs)
+        self.items[-1] = _fit(self.items[-1])
 
     def root_attributes(self):
         return {**super().root_attributes(), "xml:base": absolute("/")}

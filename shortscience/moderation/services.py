@@ -10,6 +10,7 @@ from django.utils import timezone
 from shortscience.accounts.permissions import is_moderator
 from shortscience.community.models import Comment
 from shortscience.community.services import comment_changed, recount_comments
+from shortscience.lib.text import clean
 from shortscience.moderation.models import ModerationAction, Report, kind_of
 from shortscience.summaries.models import Summary, refresh_paper_stats
 from shortscience.summaries.services import summary_changed
@@ -56,7 +57,9 @@ def owner_id(target) -> int:
 def _check(moderator, reason: str) -> str:
     if not is_moderator(moderator):
         raise PermissionDenied("Only moderators can do this.")
-    reason = (reason or "").strip()
+    # Every action's reason comes through here; it goes on the public log, a member's
+    # profile (a ban) and the merge log (lib/text.py says what cleaning removes).
+    reason = clean(reason or "").strip()
     if not reason:
         raise ValidationError("Say why: the reason goes on the public moderation log.")
     if len(reason) > REASON_MAX_CHARS:
@@ -95,7 +98,7 @@ def report(*, reporter, target, reason: str, note: str = "") -> Report:
         raise ValidationError("You cannot report your own work or yourself.")
     if reason not in Report.Reason.values:
         raise ValidationError("Choose a reason.")
-    note = (note or "").strip()
+    note = clean(note or "").strip()
     if len(note) > Report.NOTE_MAX_CHARS:
         raise ValidationError(f"A note can be at most {Report.NOTE_MAX_CHARS:,} characters.")
     already = ValidationError("You have reported this already; a moderator will look at it.")

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from shortscience.lib import markup
+from shortscience.lib import markup, text
 from shortscience.papers.models import Keyword, Paper
 from shortscience.papers.services import resolve_cites
 from shortscience.ranking import scores
@@ -27,7 +27,9 @@ def render_summary_body(body: str, *, paper_id: int, user_id: int) -> markup.Ren
 
 
 def validate_body(body: str) -> str:
-    body = body.replace("\r\n", "\n")
+    # Every summary write (the editor, the API, the notes import) comes through here via
+    # save_summary(): a control character stored made every feed showing it answer 500.
+    body = text.clean(body.replace("\r\n", "\n"))
     if not body.strip():
         raise ValidationError("A summary cannot be empty.")
     if len(body) > settings.SUMMARY_MAX_CHARS:

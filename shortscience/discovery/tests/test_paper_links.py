@@ -82,7 +82,9 @@ class PaperPageLinkTests(BaseTestCase):
                 self.client.force_login(viewer)
             r = self.client.get(self.url)
             self.assertContains(
-                r, '<span class="byline"><a href="/u/alice" title="@alice">Alice Aumann</a></span>', html=True
+                r,
+                '<span class="byline"><a href="/u/alice" title="@alice">Alice Aumann</a></span>',
+                html=True,
             )
 
     def test_the_query_count_does_not_grow_with_authors_keywords_or_signed_summaries(self):
@@ -131,7 +133,9 @@ class AnonymousBylineTests(BaseTestCase):
             r, """<span class="byline">Anonymous (the summary's author)</span>""", html=True
         )
         self.assertContains(
-            r, '<span class="byline"><a href="/u/bob" title="@bob">Bob Berners</a></span>', html=True
+            r,
+            '<span class="byline"><a href="/u/bob" title="@bob">Bob Berners</a></span>',
+            html=True,
         )
 
     def test_a_member_who_left_is_no_link(self):
@@ -139,7 +143,9 @@ class AnonymousBylineTests(BaseTestCase):
         make_comment(signed, self.charlie, "A comment kept.")
         delete_account(user=self.charlie, keep_content=True)
         html = self.client.get(signed.get_absolute_url()).content.decode()
-        self.assertIn('<span class="byline"><a href="/u/bob" title="@bob">Bob Berners</a></span>', html)
+        self.assertIn(
+            '<span class="byline"><a href="/u/bob" title="@bob">Bob Berners</a></span>', html
+        )
         self.assertIn('<span class="byline">[deleted]</span>', html)
         self.assertNotIn('href="/u/deleted-', html)
 
