@@ -187,10 +187,10 @@ def described(ids: list[int | None], fields: Iterable[str] = PAPER_FIELDS) -> li
     of them all."""
     wanted = set(fields)
     rows = Paper.objects.values_list(*_ROW_COLUMNS)
-    loaded = {r[0]: PaperRow(*r) for r in rows.filter(pk__in={pk for pk in ids if pk})}
+    loaded = {r[0]: PaperRow(*r) for r in rows.filter(pk__any_of={pk for pk in ids if pk})}
     merged = {p.merged_into_id for p in loaded.values() if p.merged_into_id} - set(loaded)
     if merged:
-        loaded.update((r[0], PaperRow(*r)) for r in rows.filter(pk__in=merged))
+        loaded.update((r[0], PaperRow(*r)) for r in rows.filter(pk__any_of=merged))
     found: list[PaperRow | None] = []
     for pk in ids:
         row = loaded.get(pk)

@@ -41,6 +41,11 @@ OPENREVIEW_RE = re.compile(r"^[A-Za-z0-9_\-]{6,20}$")
 # Compiled once: bulk imports normalize millions of identifiers.
 _ARXIV_PREFIX = re.compile(r"^arxiv:\s*", re.IGNORECASE)
 _DOI_PREFIX = re.compile(r"^doi:\s*", re.IGNORECASE)
+_DBLP_PREFIX = re.compile(r"^DBLP:")
+_URL_SCHEME = re.compile(r"^https?://", re.IGNORECASE)
+_ARXIV_PATH = re.compile(r"^/(?:abs|pdf|html|format)/(.+?)(?:\.pdf)?/?$")
+# /rec/KEY(.html|.xml|.bib), and the older /rec/bibtex/KEY, /rec/bib/KEY, /rec/xml/KEY
+_DBLP_PATH = re.compile(r"^/rec/(?:bibtex\d?/|bib\d?/|xml/)?(.+?)(?:\.(?:html|xml|bib))?$")
 
 
 @dataclass(frozen=True)
@@ -74,7 +79,7 @@ def parse_doi(text: str) -> Identifier | None:
 
 def parse_dblp(text: str) -> Identifier | None:
     text = text.strip()
-    text = re.sub(r"^DBLP:", "", text)
+    text = _DBLP_PREFIX.sub("", text)
     if not DBLP_RE.match(text):
         return None
     return Identifier(DBLP, text, text)
@@ -99,15 +104,14 @@ def _from_url(text: str) -> list[Identifier]:
         return []
     path = unquote(parts.path)
     if host.endswith("arxiv.org"):
-        m = re.match(r"^/(?:abs|pdf|html|format)/(.+?)(?:\.pdf)?/?$", path)
+        m = _ARXIV_PATH.match(path)
         found = parse_arxiv(m[1]) if m else None
         return [found] if found else []
     if host in ("doi.org", "dx.doi.org", "www.doi.org"):
         found = parse_doi(path.lstrip("/"))
         return [found] if found else []
     if host.endswith("dblp.org") or host.endswith("dblp.uni-trier.de"):
-        # /rec/KEY(.html|.xml|.bib), and the older /rec/bibtex/KEY, /rec/bib/KEY, /rec/xml/KEY
-        m = re.match(r"^/rec/(?:bibtex\d?/|bib\d?/|xml/)?(.+?)(?:\.(?:html|xml|bib))?$", path)
+        m = _DBLP_PATH.match(path)
         return candidates(m[1]) if m else []
     if host.endswith("openreview.net"):
         forum = parse_qs(parts.query).get("id", [""])[0]
@@ -128,7 +132,7 @@ def candidates(key: str) -> list[Identifier]:
     key = key.strip()
     if not key or len(key) > 500:
         return []
-    if re.match(r"^https?://", key, flags=re.IGNORECASE):
+    if _URL_SCHEME.match(key):
         return _from_url(key)
     found: list[Identifier] = []
     for parse in (parse_arxiv, parse_doi, parse_dblp):

@@ -11,6 +11,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 
 from shortscience.lib import identifiers, markup, records
+from shortscience.lib.lookups import in_list
 from shortscience.web.links import link
 
 
@@ -160,18 +161,21 @@ class PaperQuerySet(models.QuerySet):
                 wanted.setdefault((ident.kind, ident.value), []).append(key)
         if not wanted:
             return {}
-        # One IN list per kind (and per 500 values): a term per key made an expression
+        # One list per kind (and per 500 values): a term per key made an expression
         # tree SQLite refuses past about a thousand keys. Written as SQL: Django's lookups
         # prepared each of 500 values one by one, a tenth of the API's batch look-up.
         by_kind: dict[str, list[str]] = {}
         for kind, value in wanted:
             by_kind.setdefault(kind, []).append(value)
         terms, params = [], []
+        vendor = connections[self.db].vendor
         for kind, values in by_kind.items():
             for start in range(0, len(values), 500):
-                part = values[start : start + 500]
-                terms.append(f"(kind = %s AND value IN ({', '.join(['%s'] * len(part))}))")
-                params += [kind, *part]
+                member, member_params = in_list(
+                    vendor, "value", values[start : start + 500], "text"
+                )
+                terms.append(f"(kind = %s AND {member})")
+                params += [kind, *member_params]
         table = PaperIdentifier._meta.db_table
         with connections[self.db].cursor() as cursor:
             cursor.execute(
@@ -450,15 +454,15 @@ def names_and_identifiers(
     authorship, author = PaperAuthor._meta.db_table, Author._meta.db_table
     ident = PaperIdentifier._meta.db_table
 
-    def sql(marks: str) -> str:
+    def sql(member) -> str:
         return (
             f"SELECT 0, pa.paper_id, pa.position, a.name, '' FROM {authorship} pa "
-            f"JOIN {author} a ON a.id = pa.author_id WHERE pa.paper_id IN ({marks}) "
+            f"JOIN {author} a ON a.id = pa.author_id WHERE {member('pa.paper_id')} "
             f"UNION ALL SELECT 1, i.paper_id, i.id, i.kind, i.value FROM {ident} i "
-            f"WHERE i.paper_id IN ({marks})"
+            f"WHERE {member('i.paper_id')}"
         )
 
-    for which, paper_id, _order, a, b in _rows_for_papers(ids, batch, sql, 2, DEFAULT_DB_ALIAS):
+    for which, paper_id, _order, a, b in _rows_for_papers(ids, batch, sql, DEFAULT_DB_ALIAS):
         if which == 0:
             out[paper_id][0].append(a)
         else:
@@ -466,14 +470,23 @@ def names_and_identifiers(
     return out
 
 
-def _rows_for_papers(ids: list[int], batch: int, sql, parts: int, using: str):
-    """The rows of `sql(marks)` (a UNION ALL of `parts` selects, each filtering on
-    `IN (marks)`), per `batch` ids, each batch in the order of its rows' leading columns."""
+def _rows_for_papers(ids: list[int], batch: int, sql, using: str):
+    """The rows of `sql(member)` (a UNION ALL of selects, each filtering with
+    `member(column)`: the column is one of the ids), per `batch` ids, each batch in the
+    order of its rows' leading columns."""
+    vendor = connections[using].vendor
     for start in range(0, len(ids), batch):
         chunk = ids[start : start + batch]
-        marks = ", ".join(["%s"] * len(chunk))
+        params: list = []
+
+        def member(column: str, chunk=chunk, params=params) -> str:
+            text, values = in_list(vendor, column, chunk, "bigint")
+            params.extend(values)
+            return text
+
+        statement = sql(member)
         with connections[using].cursor() as cursor:
-            cursor.execute(sql(marks), chunk * parts)
+            cursor.execute(statement, params)
             rows = cursor.fetchall()
         rows.sort(key=lambda r: r[:4])
         yield from rows
@@ -494,20 +507,20 @@ def load_details(papers: list[Paper], batch: int = 200) -> None:
     paper_of_keyword = through.get_field("paper").column
     keyword_of_paper = through.get_field("keyword").column
 
-    def sql(marks: str) -> str:
+    def sql(member) -> str:
         # One row shape for the three: (which, paper, order, id, three text columns).
         return (
             f"SELECT 0, pa.paper_id, pa.position, a.id, a.name, a.normalized_name, a.orcid "
             f"FROM {authorship} pa JOIN {author} a ON a.id = pa.author_id "
-            f"WHERE pa.paper_id IN ({marks}) "
+            f"WHERE {member('pa.paper_id')} "
             f"UNION ALL SELECT 1, pk.{paper_of_keyword}, 0, k.id, k.name, '', '' "
             f"FROM {through.db_table} pk JOIN {keyword} k ON k.id = pk.{keyword_of_paper} "
-            f"WHERE pk.{paper_of_keyword} IN ({marks}) "
+            f"WHERE {member('pk.' + paper_of_keyword)} "
             f"UNION ALL SELECT 2, i.paper_id, 0, i.id, i.kind, i.value, i.display "
-            f"FROM {ident} i WHERE i.paper_id IN ({marks})"
+            f"FROM {ident} i WHERE {member('i.paper_id')}"
         )
 
-    for which, paper_id, _position, pk, a, b, c in _rows_for_papers(ids, batch, sql, 3, using):
+    for which, paper_id, _position, pk, a, b, c in _rows_for_papers(ids, batch, sql, using):
         details = by_id[paper_id]._details
         if which == 0:
             row = Author.from_db(using, ["id", "name", "normalized_name", "orcid"], [pk, a, b, c])
