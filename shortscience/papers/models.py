@@ -153,19 +153,47 @@ class PaperQuerySet(models.QuerySet):
         return {key: papers[pk] for key, pk in found.items() if pk in papers}
 
     def resolve_key_ids(self, keys: Iterable[str]) -> dict[str, int]:
-        """Map each key to the id of the paper it names, in one query whatever the number."""
+        """Map each key to the id of the paper it names: one query for any number of keys,
+        two when some name no paper by their specific readings."""
         read = {key: identifiers.candidates(key) for key in keys}
-        wanted: dict[tuple[str, str], list[str]] = {}
+        # Every key can also be an old ShortScience key (candidates() lists LEGACY last), but
+        # that reading counts only when the others name no paper: asked for up front, it
+        # doubled the index probes of a batch of arXiv ids (bench/api_batch.py).
+        first = {
+            (i.kind, i.value)
+            for readings in read.values()
+            for i in readings
+            if i.kind != identifiers.LEGACY or len(readings) == 1
+        }
+        found = self._paper_ids_of(first)
+        left = {
+            (i.kind, i.value)
+            for readings in read.values()
+            if len(readings) > 1 and not any((i.kind, i.value) in found for i in readings)
+            for i in readings
+            if i.kind == identifiers.LEGACY
+        }
+        if left:
+            found.update(self._paper_ids_of(left))
+        result: dict[str, int] = {}
+        # candidates() lists the most specific reading first; keep the first hit per key.
         for key, readings in read.items():
             for ident in readings:
-                wanted.setdefault((ident.kind, ident.value), []).append(key)
+                paper_id = found.get((ident.kind, ident.value))
+                if paper_id is not None:
+                    result[key] = paper_id
+                    break
+        return result
+
+    def _paper_ids_of(self, wanted: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """(kind, value) -> paper id, for the identifiers among `wanted` that exist."""
         if not wanted:
             return {}
         # One list per kind (and per 500 values): a term per key made an expression
         # tree SQLite refuses past about a thousand keys. Written as SQL: Django's lookups
         # prepared each of 500 values one by one, a tenth of the API's batch look-up.
         by_kind: dict[str, list[str]] = {}
-        for kind, value in wanted:
+        for kind, value in sorted(wanted):
             by_kind.setdefault(kind, []).append(value)
         terms, params = [], []
         vendor = connections[self.db].vendor
@@ -181,17 +209,7 @@ class PaperQuerySet(models.QuerySet):
             cursor.execute(
                 f"SELECT kind, value, paper_id FROM {table} WHERE {' OR '.join(terms)}", params
             )
-            rows = cursor.fetchall()
-        by_ident = {(kind, value): paper_id for kind, value, paper_id in rows}
-        result: dict[str, int] = {}
-        # candidates() lists the most specific reading first; keep the first hit per key.
-        for key, readings in read.items():
-            for ident in readings:
-                paper_id = by_ident.get((ident.kind, ident.value))
-                if paper_id is not None:
-                    result[key] = paper_id
-                    break
-        return result
+            return {(kind, value): paper_id for kind, value, paper_id in cursor.fetchall()}
 
 
 class Paper(models.Model):

@@ -29,11 +29,20 @@ class ResolveKeysTests(BaseTestCase):
             {keys[0]: self.attention, keys[1]: self.resnet, keys[2]: self.attention},
         )
 
-    def test_fifteen_hundred_keys_are_resolved_in_one_query(self):
-        keys = [f"2101.{n:05d}" for n in range(1500)] + ["1706.03762"]
+    def test_fifteen_hundred_keys_are_resolved_in_one_query_and_one_more_for_the_unknown(self):
         with self.assertNumQueries(1):
+            found = Paper.objects.resolve_key_ids(["1706.03762", "1512.03385"] * 750)
+        self.assertEqual(set(found.values()), {self.attention.pk, self.resnet.pk})
+        keys = [f"2101.{n:05d}" for n in range(1500)] + ["1706.03762"]
+        with self.assertNumQueries(2):  # the second: are the unknown ones old ShortScience keys?
             found = Paper.objects.resolve_key_ids(keys)
         self.assertEqual(found, {"1706.03762": self.attention.pk})
+
+    def test_an_old_shortscience_key_is_found_when_no_specific_reading_names_a_paper(self):
+        old = make_paper("Old Key Paper", identifiers={"legacy": "1111.22222"})
+        found = Paper.objects.resolve_key_ids(["1111.22222", "1706.03762", "oldkey2015"])
+        # 1111.22222 reads as an arXiv id nobody has: its legacy reading names the paper.
+        self.assertEqual(found, {"1111.22222": old.pk, "1706.03762": self.attention.pk})
 
     def test_a_summary_citing_twelve_hundred_papers_saves_and_links_the_known_ones(self):
         # ~550 distinct keys once broke SQLite ("Expression tree is too large").
