@@ -352,6 +352,13 @@ X_FRAME_OPTIONS = "DENY"
 # Markup: the longest summary accepted. The KaTeX engine reads NODE_BINARY and
 # KATEX_TIMEOUT_SECONDS itself (lib/katex.py), being framework-free.
 SUMMARY_MAX_CHARS = env_int("SUMMARY_MAX_CHARS", 100_000)
+# The CPU time one text may cost to render (lib/markup/budget.py), the math aside: a 100 KB
+# summary costs 0.06-0.13 s, 100 KB of nested brackets 2-4 s. A text over it is refused
+# (summaries, comments, previews: with the request's own ~70 ms, in under 0.3 s) or shown as
+# plain text (abstracts and titles, which must import).
+MARKUP_BUDGET_SECONDS = env_float("MARKUP_BUDGET_SECONDS", 0.2)
+if not MARKUP_BUDGET_SECONDS > 0:
+    raise ConfigError(f"MARKUP_BUDGET_SECONDS={MARKUP_BUDGET_SECONDS} is not a positive number")
 
 # Discussion (community/services.py): the longest comment, how long its author may edit it,
 # and how deep replies nest (a reply to a comment at the cap becomes its sibling).

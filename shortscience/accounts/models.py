@@ -51,8 +51,14 @@ class TokenBucket(models.Model):
         return cls.take(key, capacity, seconds)[0]
 
     @classmethod
-    def take(cls, key: str, capacity: int, seconds: int) -> tuple[bool, float]:
-        """Spend one action if there is one: (allowed, actions left in the bucket after)."""
+    def take(
+        cls, key: str, capacity: float, seconds: int, amount: float = 1, *, debt: bool = False
+    ) -> tuple[bool, float]:
+        """Spend `amount` if the bucket holds it: (allowed, what is left in the bucket after).
+
+        With `debt`, spend it anyway, below zero if need be: for a cost known only once the
+        work is done (the CPU time of a render), which the next action then waits out.
+        """
         now = timezone.now()
         with transaction.atomic():
             # select_for_update serializes concurrent requests for the same key on
@@ -61,14 +67,26 @@ class TokenBucket(models.Model):
                 key=key, defaults={"tokens": capacity, "updated": now}
             )
             if not created:
-                elapsed = (now - bucket.updated).total_seconds()
-                bucket.tokens = min(capacity, bucket.tokens + elapsed * capacity / seconds)
+                bucket.tokens = cls._refilled(bucket, now, capacity, seconds)
                 bucket.updated = now
-            allowed = bucket.tokens >= 1
+            allowed = debt or bucket.tokens >= amount
             if allowed:
-                bucket.tokens -= 1
+                bucket.tokens -= amount
             bucket.save(update_fields=["tokens", "updated"])
             return allowed, bucket.tokens
+
+    @classmethod
+    def level(cls, key: str, capacity: float, seconds: int) -> float:
+        """What the bucket holds now (a full one if it was never used), changing nothing."""
+        bucket = cls.objects.filter(key=key).first()
+        if bucket is None:
+            return capacity
+        return cls._refilled(bucket, timezone.now(), capacity, seconds)
+
+    @staticmethod
+    def _refilled(bucket: TokenBucket, now, capacity: float, seconds: int) -> float:
+        elapsed = (now - bucket.updated).total_seconds()
+        return min(capacity, bucket.tokens + elapsed * capacity / seconds)
 
 
 class AuthorClaim(models.Model):

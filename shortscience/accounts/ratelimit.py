@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import math
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import wraps
@@ -18,11 +21,23 @@ from django.http import HttpResponse
 from django.utils import timezone
 
 from shortscience.accounts.models import TokenBucket
+from shortscience.lib import katex
 
 # policy name -> (actions, per seconds)
 POLICIES: dict[str, tuple[int, int]] = {
-    # The editor previews as the writer types (debounced), so this one is generous.
-    "preview": (120, 60),
+    # The editor previews as the writer types: 300 ms after the last key, and at most once a
+    # second (editor.js), which is what refills the bucket, so typing never empties it. The
+    # 120 it holds are for the Preview buttons (comments, the editor without JavaScript) on
+    # top. A script gets one a second after those, where it had two.
+    "preview": (120, 120),
+    # Not actions: seconds of rendering (RENDER_POLICY below), every render of the member's
+    # counted (previews, saves, comments, the API). A preview of a typical summary costs
+    # ~25 ms (~6 ms of CPU, the rest KaTeX's), one of 50 formulas ~80 ms: at one preview a
+    # second (editor.js) typing spends at most half what the bucket refills, 1/6 s a second.
+    # A text refused for its cost (lib/markup/budget.py) spends ~0.27 s with its request, so
+    # a script posting them gets ~75 in a row, then one every ~1.6 s: a sixth of a core per
+    # account, where it had a whole one for as long as it liked.
+    "render": (20, 120),
     "summary": (30, 3600),
     # Look-ups at arXiv, Crossref, DBLP and OpenReview on a visitor's behalf.
     "fetch": (20, 600),
@@ -97,29 +112,85 @@ class Allowance:
     retry_after: int  # until the next action is allowed (0 when it is now)
 
 
+def _bucket(request, policy: str, user) -> str:
+    if user is not None and user.is_authenticated and policy not in PER_IP:
+        return f"{policy}:user:{user.pk}"
+    return f"{policy}:ip:{client_ip(request)}"
+
+
 def spend(request, policy: str, user) -> Allowance:
     """Spend one of `user`'s (or, logged out, the client IP's) actions under `policy`; the
     pages and the API share the buckets, so a script gets no more than a person."""
     capacity, seconds = limit_for(user, policy)
-    if user is not None and user.is_authenticated and policy not in PER_IP:
-        who = f"user:{user.pk}"
-    else:
-        who = f"ip:{client_ip(request)}"
-    allowed, left = TokenBucket.take(f"{policy}:{who}", capacity, seconds)
-    per_action = seconds / capacity
+    allowed, left = TokenBucket.take(_bucket(request, policy, user), capacity, seconds)
+    return _allowance(allowed, left, capacity, seconds, needed=1)
+
+
+def _allowance(allowed: bool, left: float, capacity: int, seconds: int, needed: float):
+    per_unit = seconds / capacity
     return Allowance(
         allowed=allowed,
         limit=capacity,
         remaining=max(0, math.floor(left)),
-        reset_seconds=math.ceil((capacity - left) * per_action),
-        retry_after=0 if allowed else max(1, math.ceil((1 - left) * per_action)),
+        reset_seconds=math.ceil((capacity - left) * per_unit),
+        retry_after=0 if allowed else max(1, math.ceil((needed - left) * per_unit)),
     )
 
 
-def too_many_requests() -> HttpResponse:
-    return HttpResponse(
-        "Too many requests; please wait a minute.", status=429, content_type="text/plain"
-    )
+# The "render" bucket holds seconds: a render's cost is its thread's CPU time and KaTeX's
+# time, known only when it is done. So a render is allowed while the bucket holds anything
+# and its cost is taken after, below zero if need be (by at most one render: its budget,
+# 0.2 s of CPU, its request's own work and its formulas); the next waits until it is repaid.
+RENDER_POLICY = "render"
+
+
+def render_allowance(request, user) -> Allowance:
+    """Whether `user` may render now (reads the bucket, spends nothing)."""
+    capacity, seconds = limit_for(user, RENDER_POLICY)
+    left = TokenBucket.level(_bucket(request, RENDER_POLICY, user), capacity, seconds)
+    return _allowance(left > 0, left, capacity, seconds, needed=0.001)
+
+
+@contextmanager
+def charging_render(request, user) -> Iterator[None]:
+    """Take what the block costs from `user`'s "render" bucket, refused or not: this
+    thread's CPU time and KaTeX's time for it (ask render_allowance first)."""
+    cpu, math_time = time.thread_time(), katex.seconds_spent()
+    try:
+        yield
+    finally:
+        cost = time.thread_time() - cpu + katex.seconds_spent() - math_time
+        capacity, seconds = limit_for(user, RENDER_POLICY)
+        TokenBucket.take(_bucket(request, RENDER_POLICY, user), capacity, seconds, cost, debt=True)
+
+
+def too_many_requests(message: str = "Too many requests; please wait a minute.") -> HttpResponse:
+    return HttpResponse(message, status=429, content_type="text/plain")
+
+
+RENDER_SPENT = (
+    "You have used a lot of typesetting time in the last minutes; please wait {seconds} s "
+    "and try again."
+)
+
+
+def render_limited(view):
+    """View decorator for the views that render a member's text on POST: 429 while their
+    "render" bucket is spent, and what the view costs taken from it."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method != "POST":
+            return view(request, *args, **kwargs)
+        allowance = render_allowance(request, request.user)
+        if not allowance.allowed:
+            response = too_many_requests(RENDER_SPENT.format(seconds=allowance.retry_after))
+            response["Retry-After"] = str(allowance.retry_after)
+            return response
+        with charging_render(request, request.user):
+            return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 def rate_limited(policy: str):

@@ -4,6 +4,9 @@ X-RateLimit-* headers on every write and Retry-After on a 429."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.http import HttpRequest, HttpResponse
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
@@ -68,6 +71,18 @@ def spend(request: HttpRequest, response: HttpResponse, policy: str) -> None:
         response[name] = value
     if not allowance.allowed:
         raise RateLimited(allowance)
+
+
+@contextmanager
+def rendering(request: HttpRequest) -> Iterator[None]:
+    """The pages' render_limited for the token's member: RateLimited (429) while their
+    "render" bucket is spent, else what the block costs is taken from it."""
+    user = request.auth.user
+    allowance = ratelimit.render_allowance(request, user)
+    if not allowance.allowed:
+        raise RateLimited(allowance)
+    with ratelimit.charging_render(request, user):
+        yield
 
 
 def limit_headers(allowance: ratelimit.Allowance) -> dict[str, str]:

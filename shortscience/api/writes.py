@@ -9,7 +9,7 @@ from ninja import Header, Status
 from ninja.errors import HttpError
 
 from shortscience.api import records, schemas
-from shortscience.api.auth import WRITE, spend
+from shortscience.api.auth import WRITE, rendering, spend
 from shortscience.api.routes import router
 from shortscience.community import services as community
 from shortscience.community.access import comment_for
@@ -83,14 +83,15 @@ def create_summary(request: HttpRequest, response: HttpResponse, body: schemas.S
     user = request.auth.user
     spend(request, response, "summary")
     try:
-        summary = summaries.save_summary(
-            paper=paper,
-            user=user,
-            body=body.body_markdown,
-            visibility=body.visibility or Summary.Visibility.PUBLIC,
-            is_anonymous=bool(body.anonymous),
-            expected=summaries.NEW,
-        )
+        with rendering(request):
+            summary = summaries.save_summary(
+                paper=paper,
+                user=user,
+                body=body.body_markdown,
+                visibility=body.visibility or Summary.Visibility.PUBLIC,
+                is_anonymous=bool(body.anonymous),
+                expected=summaries.NEW,
+            )
     except summaries.SummaryConflict as e:
         raise HttpError(
             409, f"You have a summary of this paper already (id {e.summary.pk}); edit it with PUT."
@@ -128,16 +129,17 @@ def edit_summary(
         raise HttpError(412, _STALE)
     spend(request, response, "summary")
     try:
-        saved = summaries.save_summary(
-            paper=summary.paper,
-            user=request.auth.user,
-            body=body.body_markdown,
-            visibility=body.visibility or summary.visibility,
-            is_anonymous=summary.is_anonymous if body.anonymous is None else body.anonymous,
-            # If-Match held when read; this holds it under the row's lock, past any save
-            # that came in between.
-            expected=summary.edited,
-        )
+        with rendering(request):
+            saved = summaries.save_summary(
+                paper=summary.paper,
+                user=request.auth.user,
+                body=body.body_markdown,
+                visibility=body.visibility or summary.visibility,
+                is_anonymous=summary.is_anonymous if body.anonymous is None else body.anonymous,
+                # If-Match held when read; this holds it under the row's lock, past any
+                # save that came in between.
+                expected=summary.edited,
+            )
     except summaries.SummaryConflict as e:
         raise HttpError(412, _STALE) from e
     return _answer(response, summary_for(request.auth.user, saved.pk))
@@ -161,7 +163,8 @@ def post_comment(
         if parent.summary_id != summary.pk:
             raise HttpError(400, "That comment is on another summary.")
     spend(request, response, "comment")
-    comment = community.post_comment(user, summary, body.body_markdown, parent=parent)
+    with rendering(request):
+        comment = community.post_comment(user, summary, body.body_markdown, parent=parent)
     return Status(201, records.comment(comment_for(user, comment.pk)))
 
 

@@ -180,9 +180,18 @@ def validate_comment_body(body: str) -> str:
 
 
 def render_comment_body(body: str, *, prefix: str) -> markup.Rendered:
+    """The body rendered; ValidationError for a body over the markup budget."""
     # Footnote ids carry the comment's id (or, before it has one, a random token) so that
     # two comments on one page do not share "fn1".
-    return markup.render(body, resolve_cites=resolve_cites, id_prefix=f"c{prefix}-")
+    try:
+        return markup.render(
+            body,
+            resolve_cites=resolve_cites,
+            id_prefix=f"c{prefix}-",
+            budget=settings.MARKUP_BUDGET_SECONDS,
+        )
+    except markup.TooCostly as e:
+        raise ValidationError(str(e)) from e
 
 
 def post_comment(user, summary: Summary, body: str, parent: Comment | None = None) -> Comment:

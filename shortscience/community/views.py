@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shortscience.accounts.permissions import is_moderator
-from shortscience.accounts.ratelimit import rate_limited
+from shortscience.accounts.ratelimit import rate_limited, render_limited
 from shortscience.community import services
 from shortscience.community.access import comment_for
 from shortscience.community.models import Comment
@@ -93,6 +93,7 @@ def _posted_comment(request, field: str, summary) -> Comment | None:
 @login_required
 @require_POST
 @rate_limited("comment")
+@render_limited
 def post_comment(request, pk: int):
     summary = summary_for(request.user, pk)
     try:
@@ -131,6 +132,7 @@ def post_comment(request, pk: int):
 @login_required
 @require_POST
 @rate_limited("preview")
+@render_limited
 @never_cache
 def preview_comment(request, pk: int):
     """A comment as it would read, saved nowhere: the form's Preview button. Without
@@ -149,12 +151,12 @@ def preview_comment(request, pk: int):
     context = {"summary": summary, "paper": summary.paper, "parent": parent, "comment": comment}
     try:
         text = services.validate_comment_body(body)
+        html = services.render_comment_body(text, prefix="preview").html
     except ValidationError as e:
         if wants_json(request):
             return _refused(request, e)
         context.update(body=body, errors=e.messages)
         return render(request, "community/comment_form.html", context, status=400)
-    html = services.render_comment_body(text, prefix="preview").html
     if wants_json(request):
         return JsonResponse({"ok": True, "html": html})
     context.update(body=body, preview=html)
@@ -164,6 +166,7 @@ def preview_comment(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 @rate_limited("comment")
+@render_limited
 def edit_comment(request, pk: int):
     comment = comment_for(request.user, pk)
     if not comment.can_edit(request.user):

@@ -21,6 +21,7 @@ import select
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from shortscience.lib.env import ConfigError, env_str
@@ -232,7 +233,7 @@ class KatexEngine:
         if not items:
             return []
         items = [(str(tex), bool(display)) for tex, display in items]
-        with self._lock:
+        with self._lock, _timed():
             for attempt in range(2):
                 try:
                     return self._exchange(items)
@@ -250,6 +251,25 @@ class KatexEngine:
                         message = "the KaTeX worker crashed on this document"
                         return [error_span(tex, message) for tex, _ in items]
         raise AssertionError("unreachable")
+
+
+_spent = threading.local()
+
+
+def seconds_spent() -> float:
+    """The time KaTeX has worked for this thread's documents so far (from the moment the
+    worker is ours, not counting the wait for it): the machine's time that a render costs
+    beyond the thread's own CPU time. accounts/ratelimit.py charges it to the writer."""
+    return getattr(_spent, "seconds", 0.0)
+
+
+@contextlib.contextmanager
+def _timed() -> Iterator[None]:
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        _spent.seconds = seconds_spent() + time.perf_counter() - start
 
 
 _default_engine: KatexEngine | None = None

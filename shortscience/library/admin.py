@@ -2,9 +2,9 @@
 
 from django.contrib import admin, messages
 
-from shortscience.lib import markup
 from shortscience.library.services import MergeConflict, merge_papers, undo_merge
 from shortscience.papers.models import MergeLog, Paper, PaperAuthor, PaperIdentifier
+from shortscience.papers.services import typeset_abstract, typeset_title
 from shortscience.summaries.admin import DeletesSummaries
 from shortscience.web.admin import ChangesEverything
 
@@ -38,9 +38,9 @@ class PaperAdmin(DeletesSummaries, ChangesEverything, admin.ModelAdmin):
         # The stored HTML follows the text the form edits (neither *_html field is in it).
         # Rendered inside the admin's transaction: admin edits are rare, a KaTeX round trip
         # is milliseconds, and only a title with "$" or a changed abstract asks for one.
-        obj.title_html = markup.render_title(obj.title)
+        obj.title_html = typeset_title(obj.title)
         if not change or "abstract" in form.changed_data:
-            obj.abstract_html = markup.render_abstract(obj.abstract) if obj.abstract else ""
+            obj.abstract_html = typeset_abstract(obj.abstract)
         super().save_model(request, obj, form, change)
 
     @admin.action(description="Merge the selected papers into the oldest of them")

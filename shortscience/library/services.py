@@ -7,11 +7,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from shortscience.lib import identifiers, markup
+from shortscience.lib import identifiers
 from shortscience.lib.records import ImportFailed, PaperRecord
 from shortscience.papers import search_index
 from shortscience.papers.models import Keyword, MergeLog, Paper, PaperIdentifier, Venue
-from shortscience.papers.services import fetch_records
+from shortscience.papers.services import fetch_records, typeset_abstract, typeset_title
 from shortscience.summaries.models import Summary, SummaryChange, refresh_paper_stats
 from shortscience.web import changes
 
@@ -96,9 +96,9 @@ def upsert_paper(record: PaperRecord) -> tuple[Paper, str]:
     """
     if not record.title.strip():
         raise ImportFailed("The record has no title.")
-    abstract_html = markup.render_abstract(record.abstract) if record.abstract else ""
+    abstract_html = typeset_abstract(record.abstract)
     title = record.title.strip()
-    title_html = markup.render_title(title)
+    title_html = typeset_title(title)
     with transaction.atomic():
         found = find_existing(record)
         paper = found[0] if found else None

@@ -12,13 +12,13 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_http_methods
 
 from shortscience.accounts.ratelimit import allow
-from shortscience.lib import identifiers, markup
+from shortscience.lib import identifiers
 from shortscience.lib.http import FetchError
 from shortscience.lib.records import ImportFailed, PaperRecord
 from shortscience.library import services
 from shortscience.library.forms import AddPaperForm
 from shortscience.papers.models import Paper
-from shortscience.papers.services import fetch_records
+from shortscience.papers.services import fetch_records, typeset_title
 from shortscience.summaries.models import Summary
 
 # At most this many BibTeX entries from one paste; a library goes through import_papers.
@@ -155,5 +155,5 @@ def _look_up(request, text: str) -> tuple[int, dict]:
 
 def _title_display(title: str) -> SafeString:
     """Paper.title_display for a record not saved yet."""
-    html = markup.render_title(title)
+    html = typeset_title(title)
     return mark_safe(html) if html else escape(title)  # noqa: S308 - sanitized by render_title

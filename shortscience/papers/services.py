@@ -4,6 +4,9 @@ Writing records into the library (upsert, merge, bulk import) is the library app
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
+from django.conf import settings
 from django.db.models import Prefetch, prefetch_related_objects
 
 from shortscience.lib import identifiers, markup
@@ -26,22 +29,58 @@ def resolve_cites(keys: list[str]) -> dict[str, markup.CiteTarget]:
     }
 
 
-def rerender_abstract(paper: Paper) -> bool:
-    html = markup.render_abstract(paper.abstract) if paper.abstract else ""
+# Abstracts and titles come from importers, which must not fail on them: one that would
+# cost more than the markup budget to typeset is stored as its text instead.
+
+
+def typeset_abstract(text: str) -> str:
+    """An abstract's stored HTML (what importers, the admin and rerender_markup store)."""
+    return _abstract(text)[0]
+
+
+def typeset_title(title: str) -> str:
+    """A title's stored HTML; "" shows the title's text (Paper.title_display)."""
+    return _title(title)[0]
+
+
+def _abstract(text: str) -> tuple[str, bool]:
+    """(the HTML, whether it is the plain text for being over the budget)"""
+    if not text:
+        return "", False
+    try:
+        return markup.render_abstract(text, budget=settings.MARKUP_BUDGET_SECONDS), False
+    except markup.TooCostly:
+        return markup.plain_html(text), True
+
+
+def _title(title: str) -> tuple[str, bool]:
+    try:
+        return markup.render_title(title, budget=settings.MARKUP_BUDGET_SECONDS), False
+    except markup.TooCostly:
+        return "", True
+
+
+class Rerendered(NamedTuple):
+    changed: bool  # what the stored HTML shows changed
+    as_text: bool  # the text is over the markup budget now: stored as plain text
+
+
+def rerender_abstract(paper: Paper) -> Rerendered:
+    html, as_text = _abstract(paper.abstract)
     if html == paper.abstract_html:
-        return False
+        return Rerendered(False, as_text)
     Paper.objects.filter(pk=paper.pk).update(abstract_html=html)
-    return True
+    return Rerendered(True, as_text)
 
 
-def rerender_title(paper: Paper) -> bool:
-    """Typeset the title's math again (or for the first time); True when that changed it."""
-    html = markup.render_title(paper.title)
+def rerender_title(paper: Paper) -> Rerendered:
+    """Typeset the title's math again (or for the first time)."""
+    html, as_text = _title(paper.title)
     if html == paper.title_html:
-        return False
+        return Rerendered(False, as_text)
     Paper.objects.filter(pk=paper.pk).update(title_html=html)
     paper.title_html = html
-    return True
+    return Rerendered(True, as_text)
 
 
 def fetch_records(ident: identifiers.Identifier) -> list[PaperRecord]:

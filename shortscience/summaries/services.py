@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from shortscience.lib import markup, text
 from shortscience.papers.models import Keyword, Paper
-from shortscience.papers.services import resolve_cites
+from shortscience.papers.services import Rerendered, resolve_cites
 from shortscience.ranking import scores
 from shortscience.ranking.viewcount import views_today
 from shortscience.summaries import search_index
@@ -21,9 +21,19 @@ from shortscience.web import changes, tasks
 
 
 def render_summary_body(body: str, *, paper_id: int, user_id: int) -> markup.Rendered:
+    """The body rendered; ValidationError for a body over the markup budget, which every
+    save, the preview and the API answer with its message."""
     # The footnote id prefix is known before the row exists (one summary per user per
     # paper), so the first save renders exactly what every later re-render produces.
-    return markup.render(body, resolve_cites=resolve_cites, id_prefix=f"s{paper_id}-{user_id}-")
+    try:
+        return markup.render(
+            body,
+            resolve_cites=resolve_cites,
+            id_prefix=f"s{paper_id}-{user_id}-",
+            budget=settings.MARKUP_BUDGET_SECONDS,
+        )
+    except markup.TooCostly as e:
+        raise ValidationError(str(e)) from e
 
 
 def validate_body(body: str) -> str:
@@ -182,20 +192,30 @@ def _set_rendering(summary: Summary, rendered: markup.Rendered) -> None:
     summary.body_text = rendered.text
 
 
-def rerender(summary: Summary) -> bool:
-    """Re-render a stored summary after a markup rule changed; True if anything it shows
+def rerender(summary: Summary) -> Rerendered:
+    """Re-render a stored summary after a markup rule changed: whether anything it shows
     (its HTML, its excerpts, its text) changed. rerender_markup, which calls it for every
-    summary, says what changed; the search index is rewritten here, with the row."""
-    rendered = render_summary_body(summary.body, paper_id=summary.paper_id, user_id=summary.user_id)
+    summary, says what changed; the search index is rewritten here, with the row.
+
+    A body saved before the markup budget (or near it) may cost more now: it is stored as
+    its plain text, which the run reports, rather than stop the run or drop the summary."""
+    as_text = False
+    try:
+        rendered = render_summary_body(
+            summary.body, paper_id=summary.paper_id, user_id=summary.user_id
+        )
+    except ValidationError:
+        rendered = markup.render_plain(summary.body)
+        as_text = True
     before = {name: getattr(summary, name) for name in _RENDERED_FIELDS}
     _set_rendering(summary, rendered)
     after = {name: getattr(summary, name) for name in _RENDERED_FIELDS}
     if after == before:
-        return False
+        return Rerendered(False, as_text)
     with transaction.atomic():
         Summary.objects.filter(pk=summary.pk).update(**after)
         if after["body_text"] != before["body_text"]:
             search_index.index_summaries([summary.pk])
         if summary.is_public:
             SummaryChange.note([summary.pk])
-    return True
+    return Rerendered(True, as_text)

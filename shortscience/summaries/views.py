@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from shortscience.accounts.ratelimit import rate_limited
+from shortscience.accounts.ratelimit import rate_limited, render_limited
 from shortscience.papers.models import Paper
 from shortscience.summaries import services
 from shortscience.summaries.access import own_summary_for, summary_for
@@ -58,16 +58,23 @@ def unshare(request, pk: int):
 @login_required
 @require_POST
 @rate_limited("summary")
+@render_limited
 def publish(request, pk: int):
     """Make the visitor's own private summary (a draft) public, as it stands."""
     summary = own_summary_for(request.user, pk)
-    summary = services.save_summary(
-        paper=summary.paper,
-        user=request.user,
-        body=summary.body,
-        visibility=Summary.Visibility.PUBLIC,
-        is_anonymous=summary.is_anonymous,
-    )
+    try:
+        summary = services.save_summary(
+            paper=summary.paper,
+            user=request.user,
+            body=summary.body,
+            visibility=Summary.Visibility.PUBLIC,
+            is_anonymous=summary.is_anonymous,
+        )
+    except ValidationError as e:  # a draft saved before the markup budget, over it now
+        message = " ".join(e.messages)
+        if wants_json(request):
+            return JsonResponse({"error": message}, status=400)
+        return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
     if wants_json(request):
         return JsonResponse({"visibility": summary.visibility, "url": summary.get_absolute_url()})
     messages.success(request, "Your summary is published.")
@@ -83,6 +90,7 @@ def source(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 @rate_limited("summary")
+@render_limited
 def edit(request, paper_pk: int):
     """Write or refine the visitor's own summary of a paper (one per user per paper)."""
     paper = Paper.objects.get_with_details(pk=paper_pk)
@@ -96,9 +104,12 @@ def edit(request, paper_pk: int):
             data = form.cleaned_data
             if "preview" in request.POST:
                 # The no-JavaScript preview: the same renderer as publishing, nothing saved.
-                preview = services.render_summary_body(
-                    data["body"], paper_id=paper.pk, user_id=request.user.pk
-                ).html
+                try:
+                    preview = services.render_summary_body(
+                        data["body"], paper_id=paper.pk, user_id=request.user.pk
+                    ).html
+                except ValidationError as e:
+                    form.add_error("body", e)
             else:
                 try:
                     summary = services.save_summary(
@@ -126,6 +137,8 @@ def edit(request, paper_pk: int):
         request,
         "summaries/edit.html",
         {"paper": paper, "summary": summary, "form": form, "preview": preview},
+        # A refused text comes back with the reason, to fix and send again.
+        status=400 if form.errors else 200,
     )
 
 
@@ -178,8 +191,10 @@ def _diff_lines(a: str, b: str) -> list[tuple[str, str]]:
 @login_required
 @require_POST
 @rate_limited("preview")
+@render_limited
 def preview(request):
-    """The rendered HTML fragment of `text`: exactly what publishing would store."""
+    """The rendered HTML fragment of `text`: exactly what publishing would store; 400 with
+    the reason as text for a text that would take too long to render."""
     text = request.POST.get("text", "")
     if len(text) > settings.SUMMARY_MAX_CHARS:
         return HttpResponseBadRequest(
@@ -187,11 +202,14 @@ def preview(request):
             content_type="text/plain",
         )
     paper_id = request.POST.get("paper", "0")
-    rendered = services.render_summary_body(
-        text.replace("\r\n", "\n"),
-        paper_id=int(paper_id) if paper_id.isdigit() else 0,
-        user_id=request.user.pk,
-    )
+    try:
+        rendered = services.render_summary_body(
+            text.replace("\r\n", "\n"),
+            paper_id=int(paper_id) if paper_id.isdigit() else 0,
+            user_id=request.user.pk,
+        )
+    except ValidationError as e:
+        return HttpResponseBadRequest(" ".join(e.messages), content_type="text/plain")
     response = HttpResponse(rendered.html, content_type="text/html; charset=utf-8")
     response["Cache-Control"] = "no-store"
     return response

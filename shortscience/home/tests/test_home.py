@@ -26,7 +26,9 @@ class HomePageTests(BaseTestCase):
         r = self.client.get("/")
         self.assertContains(r, "2 public summaries")
         self.assertContains(r, "Generative Adversarial Nets", count=2)
-        self.assertContains(r, 'by <a href="/u/alice" title="@alice">Alice Aumann</a>')  # bylines link to profiles
+        self.assertContains(
+            r, 'by <a href="/u/alice" title="@alice">Alice Aumann</a>'
+        )  # bylines link to profiles
         self.assertContains(r, "by Anonymous")
         self.assertContains(r, "minimax")
         self.assertNotContains(r, "secret draft")

@@ -10,6 +10,10 @@ meant for users), and user HTML is kept out of KaTeX's way (see sanitize.py for 
 
 Framework-free on purpose: no Django import, so the importers, the management commands
 and the benchmarks can all use it.
+
+Each render function takes a `budget`: seconds of this thread's CPU time the text may cost
+(the caller reads it from settings.MARKUP_BUDGET_SECONDS). A text that would cost more
+raises TooCostly part way, instead of holding a worker for seconds; budget.py says how.
 """
 
 from __future__ import annotations
@@ -20,10 +24,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from shortscience.lib.markup import excerpt, parser
+from shortscience.lib.markup.budget import Deadline, TooCostly
 from shortscience.lib.markup.excerpt import html_text
 from shortscience.lib.markup.sanitize import Marks, finish, make_cleaner
 
-__all__ = ["CiteTarget", "Rendered", "html_text", "render", "render_abstract", "render_title"]
+__all__ = [
+    "CiteTarget",
+    "Rendered",
+    "TooCostly",
+    "html_text",
+    "plain_html",
+    "render",
+    "render_abstract",
+    "render_plain",
+    "render_title",
+]
 
 
 @dataclass(frozen=True)
@@ -51,36 +66,65 @@ def render(
     *,
     resolve_cites: Callable[[list[str]], dict[str, CiteTarget]] | None = None,
     id_prefix: str = "",
+    budget: float | None = None,
 ) -> Rendered:
     """Render a summary (or comment) body to stored HTML.
 
     resolve_cites gets every \\cite key of the document in one call (one query for the
     caller), and is not called at all when there is none. id_prefix goes in front of the
-    footnote ids so that two summaries on one page do not share "fn1".
+    footnote ids so that two summaries on one page do not share "fn1". Over `budget`
+    seconds of CPU: TooCostly.
     """
     if not _ID_PREFIX.fullmatch(id_prefix):
         raise ValueError(f"id_prefix must be letters, digits, '-' or '_': {id_prefix!r}")
+    deadline = Deadline(budget)
     text = _valid_unicode(text)
     marks = Marks()
-    ctx = parser.Context(marks=marks, cleaner=make_cleaner(marks))
+    ctx = parser.Context(marks=marks, cleaner=make_cleaner(marks), deadline=deadline)
     env = {"ss": ctx}
     tokens = _md.parse(text, env)
+    deadline.check()
     keys = parser.prepare(tokens, ctx)
     if keys and resolve_cites is not None:
-        ctx.cites = dict(resolve_cites(list(keys)))
+        # One look-up whatever the number of keys, and not markup's work: not counted (on
+        # PostgreSQL its time is the server's anyway, never this thread's).
+        with deadline.paused():
+            ctx.cites = dict(resolve_cites(list(keys)))
     raw = _md.renderer.render(tokens, _md.options, env)
     math_html = ctx.render_math()
+    # Between the steps that cannot stop part way (the sanitizer is one call into Rust).
+    deadline.check()
     body = finish(ctx.cleaner.clean(raw), marks, math_html, id_prefix)
+    deadline.check()
     short = excerpt.excerpt(
-        excerpt.pieces(tokens, ctx.cites, full=False), math_html, marks.math_placeholder
+        deadline.metered(excerpt.pieces(tokens, ctx.cites, full=False)),
+        math_html,
+        marks.math_placeholder,
     )
+    full = deadline.metered(excerpt.pieces(tokens, ctx.cites, full=True))
     return Rendered(
         html=body,
         excerpt=short.text,
         cite_keys=keys,
         # Cleaned as a body is, the formulas put in after (sanitize.py says why).
         excerpt_html=finish(ctx.cleaner.clean(short.html), marks, short.mathml, ""),
-        text=excerpt.plain_text(excerpt.pieces(tokens, ctx.cites, full=True), math_html),
+        text=excerpt.plain_text(full, math_html),
+    )
+
+
+def render_plain(text: str) -> Rendered:
+    """`text` as a render() of plain text would give it: no Markdown and no math, its
+    excerpts and search text its words as written. For a stored text that would cost more
+    than the budget now (rerender_markup), cheap for any text."""
+    text = _valid_unicode(text)
+    words = [excerpt.Piece("text", text)]
+    short = excerpt.excerpt(iter(words), [], lambda i: "")
+    return Rendered(
+        html=plain_html(text),
+        excerpt=short.text,
+        cite_keys=[],
+        excerpt_html=short.html,  # escaped text: nothing in it to clean
+        text=excerpt.plain_text(iter(words), []),
     )
 
 
@@ -99,35 +143,51 @@ PLAIN_TEXT_MATH = re.compile(r"\\\\|\\\$|\$\$(.+?)\$\$|\$((?:[^$\\]|\\.)+?)\$", 
 _BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
 
 
-def render_abstract(text: str) -> str:
+def render_abstract(text: str, *, budget: float | None = None) -> str:
     """Plain text with math (as in arXiv abstracts: $..$ and $$..$$): escape the text, typeset the math,
-    blank lines make paragraphs. No Markdown. Returns sanitized HTML."""
+    blank lines make paragraphs. No Markdown. Returns sanitized HTML. Over `budget`
+    seconds of CPU: TooCostly (plain_html is what to show instead)."""
     # Abstracts are TeX, not Markdown: every unescaped $ is math (arXiv's "$\sim$10%" has a
     # digit after the closing $, which Pandoc's rules would refuse).
     text = _valid_unicode(text)
     marks = Marks()
-    ctx = parser.Context(marks=marks, cleaner=make_cleaner(marks))
+    ctx = parser.Context(marks=marks, cleaner=make_cleaner(marks), deadline=Deadline(budget))
     paragraphs = []
     for para in _BLANK_LINE.split(text.replace("\r\n", "\n").strip()):
+        ctx.deadline.tick()
         out = _typeset(para, ctx, display=True)
         if out.strip():
             paragraphs.append("<p>" + out.strip() + "</p>")
     raw = "\n".join(paragraphs)
-    return finish(ctx.cleaner.clean(raw), marks, ctx.render_math(), "")
+    math_html = ctx.render_math()
+    ctx.deadline.check()
+    return finish(ctx.cleaner.clean(raw), marks, math_html, "")
 
 
-def render_title(text: str) -> str:
+def plain_html(text: str) -> str:
+    """`text` as HTML without markup or math: escaped, blank lines make paragraphs. What is
+    shown of a text that would cost too much to render (TooCostly)."""
+    paragraphs = _BLANK_LINE.split(_valid_unicode(text).replace("\r\n", "\n").strip())
+    return "\n".join(
+        f"<p>{html.escape(p.strip(), quote=False)}</p>" for p in paragraphs if p.strip()
+    )
+
+
+def render_title(text: str, *, budget: float | None = None) -> str:
     """A paper's title with its math typeset, by the abstracts' rules ($..$ is math, \\$ a
     dollar, no Markdown), inline: no paragraph, and $$..$$ set inline too (a title is one
     line). Returns sanitized HTML, or "" for a title without a "$", which is shown as its
-    text: most titles, and no KaTeX round trip for them."""
+    text: most titles, and no KaTeX round trip for them. Over `budget` seconds of CPU:
+    TooCostly (show the text, as for "")."""
     text = _valid_unicode(" ".join(text.split()))
     if "$" not in text:
         return ""
     marks = Marks()
-    ctx = parser.Context(marks=marks, cleaner=make_cleaner(marks))
+    ctx = parser.Context(marks=marks, cleaner=make_cleaner(marks), deadline=Deadline(budget))
     raw = _typeset(text, ctx, display=False)
-    return finish(ctx.cleaner.clean(raw), marks, ctx.render_math(), "")
+    math_html = ctx.render_math()
+    ctx.deadline.check()
+    return finish(ctx.cleaner.clean(raw), marks, math_html, "")
 
 
 def _typeset(text: str, ctx: parser.Context, *, display: bool) -> str:
@@ -136,6 +196,7 @@ def _typeset(text: str, ctx: parser.Context, *, display: bool) -> str:
     out = []
     pos = 0
     for m in PLAIN_TEXT_MATH.finditer(text):
+        ctx.deadline.tick()
         out.append(html.escape(text[pos : m.start()], quote=False))
         pos = m.end()
         if m.group(1) is not None:

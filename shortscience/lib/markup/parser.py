@@ -17,10 +17,13 @@ from markdown_it.renderer import RendererHTML
 from mdit_py_plugins.footnote import footnote_plugin
 
 from shortscience.lib import katex
+from shortscience.lib.markup.budget import Deadline
 from shortscience.lib.markup.rules import math_plugin
 from shortscience.lib.markup.sanitize import Marks, clamp_math_lengths
 
 if TYPE_CHECKING:
+    from markdown_it.rules_block import StateBlock
+    from markdown_it.rules_inline import StateInline
     from markdown_it.token import Token
     from markdown_it.utils import EnvType, OptionsDict
 
@@ -55,8 +58,10 @@ class Context:
     # One per placeholder: (index into math, is a block) or ready-made HTML.
     slots: list[tuple[int, bool] | str] = field(default_factory=list)
     raw_html_budget: int = MAX_RAW_HTML_TAGS
+    deadline: Deadline = field(default_factory=Deadline)
 
     def add_math(self, tex: str, *, display: bool, block: bool) -> str:
+        self.deadline.tick()
         placeholder = self.marks.math_placeholder(len(self.slots))
         if len(self.math) >= MAX_FORMULAS or self.math_chars + len(tex) > MAX_MATH_CHARS:
             self.slots.append(katex.error_span(tex, "Too much math in one document"))
@@ -68,6 +73,10 @@ class Context:
 
     def render_math(self) -> list[str]:
         """The HTML for every placeholder, from one KaTeX round trip."""
+        with self.deadline.paused():  # bounded by MAX_FORMULAS instead (budget.py says why)
+            return self._render_math()
+
+    def _render_math(self) -> list[str]:
         rendered = katex.render_many(self.math) if self.math else []
         out = []
         for slot in self.slots:
@@ -96,12 +105,38 @@ def _ctx(env: EnvType) -> Context:
 
 class _Renderer(RendererHTML):
     def renderInline(self, tokens: Sequence[Token], options: OptionsDict, env: EnvType) -> str:
-        html = super().renderInline(tokens, options, env)
+        # RendererHTML.renderInline's loop, with a tick per token: a paragraph can hold
+        # tens of thousands of them.
+        tick = _ctx(env).deadline.tick
+        out = []
+        for i, token in enumerate(tokens):
+            tick()
+            rule = self.rules.get(token.type)
+            out.append(
+                rule(tokens, i, options, env) if rule else self.renderToken(tokens, i, options, env)
+            )
+        html = "".join(out)
         if any(t.type == "html_inline" and t.meta.get("allowed") for t in tokens):
             # Close what the paragraph's raw HTML left open here, so no unclosed tag can
             # reach (and be re-opened in) every later block; see MAX_RAW_HTML_TAGS.
             html = _ctx(env).cleaner.clean(html)
         return html
+
+
+def _tick_block(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    _ctx(state.env).deadline.tick()
+    return False
+
+
+def _tick_inline(state: StateInline, silent: bool) -> bool:
+    # Runs before every inline rule is tried at a position, in the link rule's look-ahead
+    # (skipToken) too, which is where nested brackets spend their time.
+    _ctx(state.env).deadline.tick()
+    return False
+
+
+def _tick_inline2(state: StateInline) -> None:
+    _ctx(state.env).deadline.tick()
 
 
 def _render_math(
@@ -233,6 +268,16 @@ def build() -> MarkdownIt:
     md.add_render_rule("footnote_block_open", _render_footnote_block_open)
     md.add_render_rule("footnote_open", _render_footnote_open)
     md.add_render_rule("footnote_anchor", _render_footnote_anchor)
+    # First in each chain, so that the budget is checked as the parse goes (budget.py).
+    # In the paragraph's chain too: a paragraph of 50,000 lines asks it about every line.
+    md.block.ruler.before(
+        md.block.ruler.get_all_rules()[0],
+        "deadline",
+        _tick_block,
+        {"alt": ["paragraph", "reference", "blockquote", "list"]},
+    )
+    md.inline.ruler.before(md.inline.ruler.get_all_rules()[0], "deadline", _tick_inline)
+    md.inline.ruler2.before(md.inline.ruler2.get_all_rules()[0], "deadline", _tick_inline2)
     # Rulers compile their rule chains on first use, and a thread that reads a chain while
     # another is compiling it can see it empty; compile them now, before any thread exists.
     for ruler in (md.core.ruler, md.block.ruler, md.inline.ruler, md.inline.ruler2):

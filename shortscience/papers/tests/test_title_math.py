@@ -195,10 +195,10 @@ class TitleRerenderTests(BaseTestCase):
 
     def test_rerender_title_writes_only_a_change(self):
         paper = make_paper(TITLE)
-        self.assertFalse(rerender_title(paper))
+        self.assertFalse(rerender_title(paper).changed)
         Paper.objects.filter(pk=paper.pk).update(title_html="")
         paper.refresh_from_db()
-        self.assertTrue(rerender_title(paper))
+        self.assertTrue(rerender_title(paper).changed)
         paper.refresh_from_db()
         self.assertIn("<math", paper.title_html)
 

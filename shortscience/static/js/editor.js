@@ -12,11 +12,16 @@
   var timer = null;
   var inFlight = null;
   var lastSent = null;
+  // At most one preview a second, so that no typist comes near the server's limit on
+  // previews (accounts/ratelimit.py: 120, refilled one a second).
+  var MIN_INTERVAL = 1000;
+  var lastSentAt = 0;
 
   function refresh() {
     var text = input.value;
     if (text === lastSent) return;
     lastSent = text;
+    lastSentAt = Date.now();
     if (inFlight) inFlight.abort();
     inFlight = new AbortController();
     var body = new URLSearchParams();
@@ -30,6 +35,16 @@
       signal: inFlight.signal,
     })
       .then(function (response) {
+        if (response.status === 400) {
+          // Refused (a text that would take too long to typeset): the reason, as text, where
+          // the preview goes.
+          return response.text().then(function (reason) {
+            var note = document.createElement("p");
+            note.className = "placeholder";
+            note.textContent = reason;
+            return note.outerHTML;
+          });
+        }
         if (!response.ok) throw new Error(response.status + " " + response.statusText);
         return response.text();
       })
@@ -45,7 +60,7 @@
 
   input.addEventListener("input", function () {
     clearTimeout(timer);
-    timer = setTimeout(refresh, 300);
+    timer = setTimeout(refresh, Math.max(300, lastSentAt + MIN_INTERVAL - Date.now()));
   });
   if (input.value.trim()) refresh();
 

@@ -93,11 +93,11 @@ class SummaryEditorTests(BaseTestCase):
     def test_an_empty_or_oversized_body_is_refused_and_nothing_changes(self):
         self.client.force_login(self.alice)
         r = self.post("   ")
-        self.assertEqual(r.status_code, 200)
-        self.assertContains(r, "errorlist")
+        self.assertEqual(r.status_code, 400)
+        self.assertContains(r, "errorlist", status_code=400)
         with self.settings(SUMMARY_MAX_CHARS=1000):
             r = self.post("x" * 1001)
-        self.assertContains(r, "at most 1,000 characters")
+        self.assertContains(r, "at most 1,000 characters", status_code=400)
         self.assertFalse(Summary.objects.exists())
 
     def test_the_form_needs_a_csrf_token(self):

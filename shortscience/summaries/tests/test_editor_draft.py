@@ -53,8 +53,8 @@ class EditorDraftHookTests(BaseTestCase):
     def test_a_refused_save_marks_the_text_as_not_saved(self):
         self.client.force_login(self.alice)
         r = self.client.post(self.url, {"body": "Text.", "visibility": "nonsense", "publish": "1"})
-        self.assertEqual(r.status_code, 200)
-        self.assertContains(r, " data-unsaved>")
+        self.assertEqual(r.status_code, 400)
+        self.assertContains(r, " data-unsaved>", status_code=400)
 
     def test_the_script_warns_before_leaving_and_keeps_a_copy_in_local_storage(self):
         with open(finders.find("js/editor.js"), encoding="utf-8") as f:

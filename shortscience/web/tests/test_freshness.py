@@ -555,7 +555,7 @@ class FreshnessTests(PageCacheTestCase):
         first, second = sorted([self.paper, self.other], key=lambda paper: paper.pk)
         rendered = []
 
-        def render_abstract(text):
+        def render_abstract(text, **options):
             if rendered:
                 raise KeyboardInterrupt
             rendered.append(text)

@@ -14,6 +14,9 @@ abstracts and titles, their papers' pages and the lists of papers.
 
 --missing-abstracts does only what a bulk import leaves behind: abstracts not typeset yet,
 and titles with a "$" not typeset yet (papers migration 0009 left every stored title so).
+
+A text that would cost more than MARKUP_BUDGET_SECONDS to render (saved before there was a
+budget) is stored as its plain text, not refused: the run goes on, and says how many.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from django.db.models import Q
 
 from shortscience.lib.progress import Progress
 from shortscience.papers.models import Paper
-from shortscience.papers.services import rerender_abstract, rerender_title
+from shortscience.papers.services import Rerendered, rerender_abstract, rerender_title
 from shortscience.summaries.models import Summary
 from shortscience.summaries.services import rerender
 from shortscience.web import changes
@@ -52,10 +55,17 @@ class Command(BaseCommand):
     def handle(self, *args, missing_abstracts: bool = False, **options):
         self.summaries_changed = False
         self.papers_changed: list[int] = []
+        self.as_text: dict[str, int] = {"summaries": 0, "abstracts": 0, "titles": 0}
         try:
             self._run(missing_abstracts)
         finally:
             self._say()
+        if any(self.as_text.values()):
+            counts = ", ".join(f"{n} {what}" for what, n in self.as_text.items() if n)
+            self.stdout.write(
+                f"Over the markup budget, stored as plain text: {counts}. Their authors can "
+                "split or simplify them; a larger MARKUP_BUDGET_SECONDS renders them again."
+            )
 
     def _say(self) -> None:
         if self.summaries_changed:
@@ -76,7 +86,9 @@ class Command(BaseCommand):
         )
         progress = Progress(summaries.count(), "summaries ", out=self.stderr)
         for n, summary in enumerate(summaries.iterator(chunk_size=SAY_EVERY), 1):
-            if rerender(summary):
+            result = rerender(summary)
+            self.as_text["summaries"] += result.as_text
+            if result.changed:
                 changed += 1
                 self.summaries_changed = True
             if n % SAY_EVERY == 0:
@@ -99,12 +111,14 @@ class Command(BaseCommand):
     def _titles(self, papers) -> int:
         return self._papers(papers, "title", rerender_title)
 
-    def _papers(self, papers, field: str, rerender: Callable[[Paper], bool]) -> int:
+    def _papers(self, papers, field: str, rerender: Callable[[Paper], Rerendered]) -> int:
         papers = papers.only("pk", field, f"{field}_html").order_by("pk")
         progress = Progress(papers.count(), f"{field}s ", out=self.stderr)
         changed = 0
         for n, paper in enumerate(papers.iterator(chunk_size=SAY_EVERY), 1):
-            if rerender(paper):
+            result = rerender(paper)
+            self.as_text[f"{field}s"] += result.as_text
+            if result.changed:
                 changed += 1
                 self.papers_changed.append(paper.pk)
             if n % SAY_EVERY == 0:
