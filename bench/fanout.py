@@ -36,7 +36,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from import_arxiv import cpu_name, fresh_database, run_on, write_section  # noqa: E402
+from import_arxiv import (  # noqa: E402
+    cpu_name,
+    fresh_database,
+    run_on,
+    served_env,
+    write_section,
+)
 from load import start_server, stop_server  # noqa: E402
 
 SEED = """
@@ -158,11 +164,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="ss-fanout-"))
-    env = dict(
-        os.environ,
-        DEBUG="0",
-        SECRET_KEY="benchmark-only-" * 4,
-        SITE_ROOT="http://127.0.0.1:8000",
+    env = served_env(
         STATIC_ROOT=str(workdir / "static"),
         # The site's mail goes nowhere: the worker's time is the fan-out and the sending.
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",

@@ -219,15 +219,33 @@ def peak_kib() -> int:
 # -- worker steps (run in a child process with DATABASE_URL set) --------------------------
 
 
-def _setup():
+# The site as served (DEBUG off, so Django keeps no log of every query), with settings the
+# production checks accept: one secret for every process of a run, so that the seeding
+# process and gunicorn share sessions.
+SERVED = {
+    "DEBUG": "0",
+    "SECRET_KEY": "benchmark-only-" * 4,
+    "SITE_ROOT": "http://127.0.0.1:8000",
+}
+
+
+def served_env(**extra: str) -> dict[str, str]:
+    """This process's environment for a child that runs the site as served, plus `extra`."""
+    return {**os.environ, **SERVED, **extra}
+
+
+def served_setup() -> None:
+    """Set up Django in this process as served (values the environment names win)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shortscience.settings")
-    # As on a served site: DEBUG off, so Django keeps no log of every query.
-    os.environ.setdefault("DEBUG", "0")
-    os.environ.setdefault("SECRET_KEY", "benchmark-only-" * 4)
-    os.environ.setdefault("SITE_ROOT", "http://127.0.0.1:8000")
+    for name, value in SERVED.items():
+        os.environ.setdefault(name, value)
     import django
 
     django.setup()
+
+
+def _setup():
+    served_setup()
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
@@ -423,13 +441,7 @@ def fresh_database(kind: str, workdir: Path, name: str) -> str:
 
 
 def run_step(step: str, path: Path, database_url: str) -> dict:
-    env = dict(
-        os.environ,
-        DATABASE_URL=database_url,
-        DEBUG="0",
-        SECRET_KEY="benchmark-only-" * 4,
-        SITE_ROOT="http://127.0.0.1:8000",
-    )
+    env = served_env(DATABASE_URL=database_url)
     out = subprocess.run(
         [sys.executable, __file__, "--step", step, "--file", str(path)],
         env=env,
@@ -541,14 +553,7 @@ def run_on(database_url: str, args: list[str], what: str, **env: str):
     child's error."""
     out = subprocess.run(
         [sys.executable, *args],
-        env=dict(
-            os.environ,
-            DATABASE_URL=database_url,
-            DEBUG="0",
-            SECRET_KEY="benchmark-only-" * 4,
-            SITE_ROOT="http://127.0.0.1:8000",
-            **env,
-        ),
+        env=served_env(DATABASE_URL=database_url, **env),
         cwd=ROOT,
         capture_output=True,
         text=True,

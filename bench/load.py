@@ -125,14 +125,12 @@ print(json.dumps({{"paper": paper_mix, "venue": venue_mix, "search": queries, "s
 
 
 def start_server(database_url: str, port: int, workers: int, cache_url: str) -> subprocess.Popen:
-    env = dict(
-        os.environ,
+    from import_arxiv import served_env
+
+    env = served_env(
         DATABASE_URL=database_url,
         CACHE_URL=cache_url,
         STATIC_ROOT=os.environ["STATIC_ROOT"],
-        DEBUG="0",
-        SECRET_KEY="benchmark-only-" * 4,
-        SITE_ROOT="http://127.0.0.1:8000",
         ALLOWED_HOSTS="127.0.0.1",
     )
     server = subprocess.Popen(
@@ -530,16 +528,13 @@ def main() -> None:
         raise SystemExit("wrk is needed: apt-get install wrk")
     pages = [page for page in PAGES if page == "trivial" or page in args.pages]
     workdir = Path(tempfile.mkdtemp(prefix="ss-load-"))
+    from import_arxiv import served_env
+
     # As on a served site: DEBUG off, static files collected (hashed names, WhiteNoise).
     os.environ["STATIC_ROOT"] = str(workdir / "static")
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-        env=dict(
-            os.environ,
-            DEBUG="0",
-            SECRET_KEY="benchmark-only-" * 4,
-            SITE_ROOT="http://127.0.0.1:8000",
-        ),
+        env=served_env(),
         cwd=ROOT,
         check=True,
     )

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import os
 import random
 import subprocess
 import sys
@@ -33,7 +32,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from import_arxiv import CATEGORIES, FIRST, LAST, WORDS, fresh_database  # noqa: E402
+from import_arxiv import (  # noqa: E402
+    CATEGORIES,
+    FIRST,
+    LAST,
+    WORDS,
+    fresh_database,
+    served_env,
+    served_setup,
+)
 
 FUNCTION_WORDS = [
     "the",
@@ -162,13 +169,7 @@ def generate(n: int, path: Path, seed: int = 7) -> None:
 
 
 def build(path: Path, summaries: int, seed: int = 13) -> dict:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shortscience.settings")
-    os.environ.setdefault("DEBUG", "0")
-    os.environ.setdefault("SECRET_KEY", "benchmark-only-" * 4)
-    os.environ.setdefault("SITE_ROOT", "http://127.0.0.1:8000")
-    import django
-
-    django.setup()
+    served_setup()
     from io import StringIO
 
     from django.core.management import call_command
@@ -278,13 +279,7 @@ def make(kind: str, papers: int, summaries: int, workdir: Path) -> dict:
         generate(papers, jsonl)
         print(f"generated {papers:,} papers in {time.perf_counter() - t:.0f}s", file=sys.stderr)
     url = fresh_database(kind, workdir, f"search-{papers}" if kind == "sqlite" else PG_DATABASE)
-    env = dict(
-        os.environ,
-        DATABASE_URL=url,
-        DEBUG="0",
-        SECRET_KEY="benchmark-only-" * 4,
-        SITE_ROOT="http://127.0.0.1:8000",
-    )
+    env = served_env(DATABASE_URL=url)
     out = subprocess.run(
         [
             sys.executable,

@@ -52,7 +52,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from import_arxiv import cpu_name, fresh_database, run_on, write_section  # noqa: E402
+from import_arxiv import (  # noqa: E402
+    cpu_name,
+    fresh_database,
+    run_on,
+    served_env,
+    write_section,
+)
 from load import start_server, stop_server  # noqa: E402
 
 from shortscience.lib.tests.markup_samples import (  # noqa: E402
@@ -323,11 +329,7 @@ def main() -> None:
         os.environ["MARKUP_BUDGET_SECONDS"] = str(args.budget)  # the server's and the seed's
 
     workdir = Path(tempfile.mkdtemp(prefix="ss-render-budget-"))
-    env = dict(
-        os.environ,
-        DEBUG="0",
-        SECRET_KEY="benchmark-only-" * 4,
-        SITE_ROOT="http://127.0.0.1:8000",
+    env = served_env(
         ALLOWED_HOSTS="127.0.0.1",
         STATIC_ROOT=str(workdir / "static"),
     )

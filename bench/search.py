@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from import_arxiv import cpu_name, run_on, write_section  # noqa: E402
+from import_arxiv import cpu_name, run_on, served_setup, write_section  # noqa: E402
 
 QUERIES = 200
 TITLE_SAMPLE = 20_000
@@ -65,13 +65,7 @@ def query_mix(titles: list[str], n: int, seed: int = 5) -> list[str]:
 
 
 def measure(n_queries: int, repeats: int) -> dict:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shortscience.settings")
-    os.environ.setdefault("DEBUG", "0")
-    os.environ.setdefault("SECRET_KEY", "benchmark-only-" * 4)
-    os.environ.setdefault("SITE_ROOT", "http://127.0.0.1:8000")
-    import django
-
-    django.setup()
+    served_setup()
     from django.db import connection
 
     from shortscience.papers.models import Paper

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from import_arxiv import cpu_name, run_on, write_section  # noqa: E402
+from import_arxiv import cpu_name, run_on, served_env, write_section  # noqa: E402
 
 
 def measure(repeat: int) -> dict:
@@ -113,12 +113,7 @@ def main() -> None:
         os.environ["STATIC_ROOT"] = tempfile.mkdtemp(prefix="ss-uncached-static-")
         subprocess.run(
             [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-            env=dict(
-                os.environ,
-                DEBUG="0",
-                SECRET_KEY="benchmark-only-" * 4,
-                SITE_ROOT="http://127.0.0.1:8000",
-            ),
+            env=served_env(),
             cwd=ROOT,
             check=True,
         )
