@@ -5,6 +5,22 @@
 (function () {
   "use strict";
 
+  // The form posted with fetch, asking for JSON: the answer's JSON (which says "ok" and,
+  // when refused, "error"), or a rejection for anything else (a log-in page, a rate limit's
+  // text, the network), where the caller falls back to the plain form.
+  function postForJSON(url, form) {
+    return fetch(url, {
+      method: "POST",
+      body: new FormData(form),
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+    }).then(function (response) {
+      var type = response.headers.get("Content-Type") || "";
+      if (type.indexOf("application/json") === -1) throw new Error(response.status);
+      return response.json();
+    });
+  }
+
   function update(widget, vote) {
     var score = widget.querySelector(".score");
     if (score) {
@@ -32,18 +48,9 @@
     }
     event.preventDefault();
     widget.classList.add("busy");
-    fetch(form.action, {
-      method: "POST",
-      body: new FormData(form),
-      headers: { Accept: "application/json" },
-      credentials: "same-origin",
-    })
-      .then(function (response) {
-        var type = response.headers.get("Content-Type") || "";
-        if (!response.ok || type.indexOf("application/json") === -1) throw new Error(response.status);
-        return response.json();
-      })
+    postForJSON(form.action, form)
       .then(function (vote) {
+        if (!vote.ok) throw new Error(vote.error);
         widget.classList.remove("busy");
         update(widget, vote);
       })
@@ -83,17 +90,7 @@
     event.preventDefault();
     if (!form.reportValidity()) return;
     button.disabled = true;
-    fetch(button.formAction, {
-      method: "POST",
-      body: new FormData(form),
-      headers: { Accept: "application/json" },
-      credentials: "same-origin",
-    })
-      .then(function (response) {
-        var type = response.headers.get("Content-Type") || "";
-        if (type.indexOf("application/json") === -1) throw new Error(response.status);
-        return response.json();
-      })
+    postForJSON(button.formAction, form)
       .then(function (answer) {
         button.disabled = false;
         showPreview(pane, answer.html, answer.ok ? "" : answer.error);
