@@ -24,7 +24,7 @@ from django.utils import timezone
 from shortscience.community.models import Comment, CommentRevision, Vote, visible_comment_q
 from shortscience.lib import markup, text
 from shortscience.lib.progress import Progress
-from shortscience.papers.services import resolve_cites
+from shortscience.papers.services import typeset_writing
 from shortscience.ranking.scores import wilson_lower_bound
 from shortscience.ranking.viewcount import views_today
 from shortscience.summaries.models import Summary, public_q
@@ -183,15 +183,7 @@ def render_comment_body(body: str, *, prefix: str) -> markup.Rendered:
     """The body rendered; ValidationError for a body over the markup budget."""
     # Footnote ids carry the comment's id (or, before it has one, a random token) so that
     # two comments on one page do not share "fn1".
-    try:
-        return markup.render(
-            body,
-            resolve_cites=resolve_cites,
-            id_prefix=f"c{prefix}-",
-            budget=settings.MARKUP_BUDGET_SECONDS,
-        )
-    except markup.TooCostly as e:
-        raise ValidationError(str(e)) from e
+    return typeset_writing(body, id_prefix=f"c{prefix}-")
 
 
 def post_comment(user, summary: Summary, body: str, parent: Comment | None = None) -> Comment:

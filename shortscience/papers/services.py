@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, prefetch_related_objects
 
 from shortscience.lib import identifiers, markup
@@ -31,6 +32,21 @@ def resolve_cites(keys: list[str]) -> dict[str, markup.CiteTarget]:
 
 # Abstracts and titles come from importers, which must not fail on them: one that would
 # cost more than the markup budget to typeset is stored as its text instead.
+
+
+def typeset_writing(body: str, *, id_prefix: str) -> markup.Rendered:
+    """What a member wrote (a summary, a comment), rendered with its \\cite links within
+    the markup budget; ValidationError, with the budget's message, for a text over it:
+    every save, preview and API write answers that as a 400."""
+    try:
+        return markup.render(
+            body,
+            resolve_cites=resolve_cites,
+            id_prefix=id_prefix,
+            budget=settings.MARKUP_BUDGET_SECONDS,
+        )
+    except markup.TooCostly as e:
+        raise ValidationError(str(e)) from e
 
 
 def typeset_abstract(text: str) -> str:

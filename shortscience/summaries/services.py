@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from shortscience.lib import markup, text
 from shortscience.papers.models import Keyword, Paper
-from shortscience.papers.services import Rerendered, resolve_cites
+from shortscience.papers.services import Rerendered, typeset_writing
 from shortscience.ranking import scores
 from shortscience.ranking.viewcount import views_today
 from shortscience.summaries import search_index
@@ -25,15 +25,7 @@ def render_summary_body(body: str, *, paper_id: int, user_id: int) -> markup.Ren
     save, the preview and the API answer with its message."""
     # The footnote id prefix is known before the row exists (one summary per user per
     # paper), so the first save renders exactly what every later re-render produces.
-    try:
-        return markup.render(
-            body,
-            resolve_cites=resolve_cites,
-            id_prefix=f"s{paper_id}-{user_id}-",
-            budget=settings.MARKUP_BUDGET_SECONDS,
-        )
-    except markup.TooCostly as e:
-        raise ValidationError(str(e)) from e
+    return typeset_writing(body, id_prefix=f"s{paper_id}-{user_id}-")
 
 
 def validate_body(body: str) -> str:
