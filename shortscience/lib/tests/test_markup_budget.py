@@ -7,6 +7,7 @@ millisecond, so "cost" is the number of reads the work makes, the same on every 
 
 from __future__ import annotations
 
+import gc
 import itertools
 from unittest import TestCase, mock
 
@@ -73,6 +74,27 @@ class DeadlineTests(TestCase):
         ):
             rendered = markup.render("Some $x$ and $y$.", budget=0.05)
         self.assertIn("<span>x</span>", rendered.html)
+
+    def test_a_full_garbage_collection_during_the_render_does_not_count(self):
+        # The collector's full pass costs what the whole heap costs (up to 0.43 s late in
+        # the test suite), whatever thread it lands in; the text is charged only its own work.
+        def slow_full_pass(phase, info):
+            if phase == "start" and info["generation"] == 2:
+                for _ in range(300):  # 300 ms of the fake clock, six times the budget
+                    budget.thread_time()
+
+        with ticking_clock():
+            deadline = budget.Deadline(0.05)
+            gc.callbacks.append(slow_full_pass)
+            try:
+                gc.collect()
+            finally:
+                gc.callbacks.remove(slow_full_pass)
+            deadline.check()  # not refused: the 300 ms were the collector's
+            for _ in range(60):  # 60 ms of the text's own work: over its 50
+                budget.thread_time()
+            with self.assertRaises(markup.TooCostly):
+                deadline.check()
 
     def test_without_a_budget_nothing_is_refused(self):
         with ticking_clock():
