@@ -74,10 +74,11 @@ class Context:
     def render_math(self) -> list[str]:
         """The HTML for every placeholder, from one KaTeX round trip."""
         with self.deadline.paused():  # bounded by MAX_FORMULAS instead (budget.py says why)
-            return self._render_math()
+            return self.place_math(katex.render_many(self.math) if self.math else [])
 
-    def _render_math(self) -> list[str]:
-        rendered = katex.render_many(self.math) if self.math else []
+    def place_math(self, rendered: list[str]) -> list[str]:
+        """The HTML for every placeholder, given KaTeX's HTML for each of `self.math` (from
+        one round trip for this document, or from one for many: render_abstracts)."""
         out = []
         for slot in self.slots:
             if isinstance(slot, str):
