@@ -8,10 +8,12 @@ import is counted unchanged without a write. The rarer cases (a record that chan
 that names two papers, duplicates inside one batch) go through upsert_paper() one by one,
 so both paths apply the same rules.
 
-Abstracts are stored as text here and typeset by a separate pass (`rerender_markup
---missing-abstracts`, which import_papers runs at the end): KaTeX for millions of
-abstracts is the slow part, and a separate pass can be interrupted and resumed. Titles
-with math wait for the same pass (title_html is "" until then: the title shows as text).
+New papers' abstracts and titles are typeset here, in the batch, and written once:
+most abstracts have no math and cost an escape (markup.render_abstracts), and the math of
+the others goes to KaTeX in a few requests per batch, not one each. With typeset=False
+(`import_papers --no-render`) they are stored as text for `rerender_markup
+--missing-abstracts` to typeset later (title_html and abstract_html are "" until then: the
+text shows as it is).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from shortscience.papers.models import (
     Venue,
     normalize_name,
 )
+from shortscience.papers.services import typeset_abstracts, typeset_title
 from shortscience.web import changes
 
 _CHUNK = 5000  # ids per IN (...) clause; well under SQLite's and PostgreSQL's limits
@@ -78,7 +81,8 @@ def _normalized_identifiers(record: PaperRecord) -> list[identifiers.Identifier]
 
 
 class BulkWriter:
-    def __init__(self) -> None:
+    def __init__(self, *, typeset: bool = True) -> None:
+        self.typeset = typeset
         self.tally: Counter[str] = Counter()
         self._venues: dict[str, int] = {}
         self._batches = 0
@@ -203,6 +207,11 @@ class BulkWriter:
         prepares every value of every row, which cost more than the inserts themselves."""
         ops = connection.ops
         now = ops.adapt_datetimefield_value(timezone.now())
+        if self.typeset:
+            abstracts = [html for html, _ in typeset_abstracts([r.abstract for r in records])]
+            titles = [typeset_title(r.title.strip()) if "$" in r.title else "" for r in records]
+        else:
+            abstracts = titles = [""] * len(records)
         paper_ids = _reserve_ids(Paper, len(records))
         _insert(
             Paper,
@@ -228,10 +237,10 @@ class BulkWriter:
                 (
                     pid,
                     r.title.strip(),
-                    "",  # typeset later, as the abstract: rerender_markup --missing-abstracts
+                    title_html,
                     _slug(r.title),
                     r.abstract,
-                    "",
+                    abstract_html,
                     r.year,
                     ops.adapt_datefield_value(r.published),
                     self._venue_id(r),
@@ -243,7 +252,9 @@ class BulkWriter:
                     now,
                     now,
                 )
-                for pid, r, key, digest in zip(paper_ids, records, keys, digests, strict=True)
+                for pid, r, key, digest, title_html, abstract_html in zip(
+                    paper_ids, records, keys, digests, titles, abstracts, strict=True
+                )
             ],
         )
 

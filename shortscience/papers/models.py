@@ -122,12 +122,24 @@ class Keyword(models.Model):
 # Not merged away, with at least one public summary: the lists' condition, and their
 # indexes' (Paper.Meta.indexes).
 SUMMARISED = Q(last_summary__isnull=False, merged_into__isnull=True)
+# Text not typeset yet, what `import_papers --no-render` leaves for `rerender_markup
+# --missing-abstracts`: the pass's conditions, and their indexes' (Paper.Meta.indexes), which
+# are empty once it has run, so that every import's closing check for them is instant
+# instead of a scan of the library.
+ABSTRACT_UNTYPESET = Q(abstract_html="") & ~Q(abstract="")
+TITLE_UNTYPESET = Q(title_html="", title__contains="$")
 
 
 class PaperQuerySet(models.QuerySet):
     def summarised(self):
         """Papers (not merged away) with at least one public summary."""
         return self.filter(SUMMARISED)
+
+    def untypeset_abstracts(self):
+        return self.filter(ABSTRACT_UNTYPESET)
+
+    def untypeset_titles(self):
+        return self.filter(TITLE_UNTYPESET)
 
     def with_details(self) -> list[Paper]:
         """The papers with everything a page about them shows of the paper itself: venue,
@@ -292,6 +304,11 @@ class Paper(models.Model):
                 ("paper_summarised_year", ["year", "-last_summary", "-id"]),
                 ("paper_summarised_venue_year", ["venue", "year"]),
             )
+        ] + [
+            models.Index(
+                fields=["id"], name="paper_abstract_untypeset", condition=ABSTRACT_UNTYPESET
+            ),
+            models.Index(fields=["id"], name="paper_title_untypeset", condition=TITLE_UNTYPESET),
         ]
 
     def __str__(self) -> str:

@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Prefetch, prefetch_related_objects
 
 from shortscience.lib import identifiers, markup
@@ -54,6 +55,17 @@ def typeset_abstract(text: str) -> str:
     return _abstract(text)[0]
 
 
+def typeset_abstracts(texts: list[str]) -> list[tuple[str, bool]]:
+    """typeset_abstract() of many, with their math in a few KaTeX requests instead of one
+    each (a bulk import's batch): (the HTML, whether it is the plain text for being over
+    the budget) for each."""
+    rendered = markup.render_abstracts(texts, budget=settings.MARKUP_BUDGET_SECONDS)
+    return [
+        (html, False) if html is not None else (markup.plain_html(text), True)
+        for text, html in zip(texts, rendered, strict=True)
+    ]
+
+
 def typeset_title(title: str) -> str:
     """A title's stored HTML; "" shows the title's text (Paper.title_display)."""
     return _title(title)[0]
@@ -61,12 +73,7 @@ def typeset_title(title: str) -> str:
 
 def _abstract(text: str) -> tuple[str, bool]:
     """(the HTML, whether it is the plain text for being over the budget)"""
-    if not text:
-        return "", False
-    try:
-        return markup.render_abstract(text, budget=settings.MARKUP_BUDGET_SECONDS), False
-    except markup.TooCostly:
-        return markup.plain_html(text), True
+    return typeset_abstracts([text])[0]
 
 
 def _title(title: str) -> tuple[str, bool]:
@@ -82,11 +89,27 @@ class Rerendered(NamedTuple):
 
 
 def rerender_abstract(paper: Paper) -> Rerendered:
-    html, as_text = _abstract(paper.abstract)
-    if html == paper.abstract_html:
-        return Rerendered(False, as_text)
-    Paper.objects.filter(pk=paper.pk).update(abstract_html=html)
-    return Rerendered(True, as_text)
+    return rerender_abstracts([paper])[0]
+
+
+def rerender_abstracts(papers: list[Paper]) -> list[Rerendered]:
+    """Typeset these papers' abstracts again (or for the first time), their math in a few
+    KaTeX requests, and write those whose HTML changed in one statement."""
+    results, changed = [], []
+    for paper, (html, as_text) in zip(
+        papers, typeset_abstracts([p.abstract for p in papers]), strict=True
+    ):
+        results.append(Rerendered(html != paper.abstract_html, as_text))
+        if html != paper.abstract_html:
+            paper.abstract_html = html
+            changed.append((html, paper.pk))
+    if changed:
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f'UPDATE "{Paper._meta.db_table}" SET "abstract_html" = %s WHERE "id" = %s',
+                changed,
+            )
+    return results
 
 
 def rerender_title(paper: Paper) -> Rerendered:

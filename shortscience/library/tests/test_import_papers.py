@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from django.test import TestCase
 
 from shortscience.papers.models import ImportCheckpoint, Paper, PaperIdentifier
+from shortscience.papers.services import typeset_abstract
 from shortscience.test import RecordedServer
 
 # The recorded responses and sample files live with the source parsers that read them.
@@ -42,6 +43,24 @@ class ImportArxivSnapshotTests(TestCase):
             "10.1023/a:1026654312961",
         )
         self.assertIn("/s", err)  # the progress line shows a rate
+
+    def test_each_abstract_is_stored_as_typesetting_it_alone_gives(self):
+        # The batches typeset their abstracts together (their math in a few KaTeX requests);
+        # each must come out as typeset_abstract() gives it, math and plain text alike.
+        self.run_import("--arxiv-snapshot", str(SAMPLE))
+        papers = list(Paper.objects.all())
+        self.assertGreaterEqual(sum("$" in p.abstract for p in papers), 2)
+        for paper in papers:
+            self.assertEqual(paper.abstract_html, typeset_abstract(paper.abstract), paper.title)
+
+    def test_what_an_import_without_typesetting_left_is_typeset_by_the_next_full_run(self):
+        self.run_import("--arxiv-snapshot", str(SAMPLE), "--no-render")
+        self.assertEqual(Paper.objects.untypeset_abstracts().count(), 10)
+        out, _ = self.run_import("--arxiv-snapshot", str(SAMPLE), "--restart")
+        self.assertIn("created 0, updated 0, unchanged 10", out)
+        self.assertFalse(Paper.objects.untypeset_abstracts().exists())
+        for paper in Paper.objects.all():
+            self.assertEqual(paper.abstract_html, typeset_abstract(paper.abstract))
 
     def test_a_second_run_is_all_unchanged_and_writes_nothing_new(self):
         self.run_import("--arxiv-snapshot", str(SAMPLE), "--no-render")

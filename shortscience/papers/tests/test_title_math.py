@@ -18,7 +18,7 @@ from shortscience.discovery.models import RelatedPaper
 from shortscience.lib.records import PaperRecord
 from shortscience.library.bulk import BulkWriter
 from shortscience.papers.models import Paper
-from shortscience.papers.services import rerender_title
+from shortscience.papers.services import rerender_title, typeset_title
 from shortscience.test import BaseTestCase, make_paper, make_summary
 
 TITLE = "Sparse Recovery with $\\ell_1$ Minimization"
@@ -167,7 +167,21 @@ class TitleMathTests(BaseTestCase):
 
 
 class TitleRerenderTests(BaseTestCase):
-    def test_a_bulk_imported_title_is_typeset_by_the_missing_abstracts_pass(self):
+    def test_a_bulk_import_typesets_a_titles_math_in_its_batch(self):
+        record = PaperRecord(
+            title=TITLE,
+            authors=["Ada Lovelace"],
+            year=2010,
+            source=Paper.Source.ARXIV,
+            identifiers={"arxiv": "1001.00001"},
+        )
+        BulkWriter().write([record])
+        self.assertEqual(Paper.objects.get().title_html, typeset_title(TITLE))
+        self.assertIn("<math", Paper.objects.get().title_html)
+
+    def test_a_title_left_by_a_bulk_import_without_typesetting_is_typeset_by_the_missing_abstracts_pass(
+        self,
+    ):
         record = PaperRecord(
             title=TITLE,
             authors=["Ada Lovelace"],
@@ -179,7 +193,7 @@ class TitleRerenderTests(BaseTestCase):
         plain = PaperRecord(
             title="Plain", authors=["Ada Lovelace"], year=2010, identifiers={"arxiv": "1001.00002"}
         )
-        BulkWriter().write([record, plain])
+        BulkWriter(typeset=False).write([record, plain])
         paper = Paper.objects.get(title=TITLE)
         self.assertEqual(paper.title_html, "")
         self.assertContains(

@@ -541,7 +541,8 @@ class FreshnessTests(PageCacheTestCase):
     def test_markup_rendered_again(self):
         def write():
             with mock.patch(
-                "shortscience.lib.markup.render_abstract", return_value="<p>A new rule.</p>"
+                "shortscience.lib.markup.render_abstracts",
+                lambda texts, **options: ["<p>A new rule.</p>"] * len(texts),
             ):
                 self.on_another_server(
                     call_command, "rerender_markup", stdout=StringIO(), stderr=StringIO()
@@ -555,15 +556,15 @@ class FreshnessTests(PageCacheTestCase):
         first, second = sorted([self.paper, self.other], key=lambda paper: paper.pk)
         rendered = []
 
-        def render_abstract(text, **options):
+        def render_abstracts(texts, **options):
             if rendered:
                 raise KeyboardInterrupt
-            rendered.append(text)
-            return "<p>A new rule.</p>"
+            rendered.extend(texts)
+            return ["<p>A new rule.</p>"] * len(texts)
 
         def write():
             with (
-                mock.patch("shortscience.lib.markup.render_abstract", render_abstract),
+                mock.patch("shortscience.lib.markup.render_abstracts", render_abstracts),
                 mock.patch(
                     "shortscience.summaries.management.commands.rerender_markup.SAY_EVERY", 1
                 ),

@@ -58,7 +58,7 @@ class Command(BaseCommand):
             start = date.fromordinal(last)
         end = _date(until) if until else None
         today = timezone.now().date()
-        writer = BulkWriter()
+        writer = BulkWriter(typeset=not no_render)
         progress = Progress(None, "arXiv OAI: ", out=self.stderr)
         batch = []
         try:

@@ -24,11 +24,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.core.management.base import BaseCommand
+from django.db import transaction
 from django.db.models import Q
 
 from shortscience.lib.progress import Progress
 from shortscience.papers.models import Paper
-from shortscience.papers.services import Rerendered, rerender_abstract, rerender_title
+from shortscience.papers.services import Rerendered, rerender_abstracts, rerender_title
 from shortscience.summaries.models import Summary
 from shortscience.summaries.services import rerender
 from shortscience.web import changes
@@ -76,8 +77,8 @@ class Command(BaseCommand):
 
     def _run(self, missing_abstracts: bool) -> None:
         if missing_abstracts:
-            self._abstracts(Paper.objects.exclude(abstract="").filter(abstract_html=""))
-            self._titles(Paper.objects.filter(title__contains="$", title_html=""))
+            self._abstracts(Paper.objects.untypeset_abstracts())
+            self._titles(Paper.objects.untypeset_titles())
             return
         changed = 0
         summaries = Summary.objects.only(
@@ -106,24 +107,31 @@ class Command(BaseCommand):
         )
 
     def _abstracts(self, papers) -> int:
-        return self._papers(papers, "abstract", rerender_abstract)
+        return self._papers(papers, "abstract", rerender_abstracts)
 
     def _titles(self, papers) -> int:
-        return self._papers(papers, "title", rerender_title)
+        return self._papers(papers, "title", lambda chunk: [rerender_title(p) for p in chunk])
 
-    def _papers(self, papers, field: str, rerender: Callable[[Paper], Rerendered]) -> int:
+    def _papers(
+        self, papers, field: str, rerender: Callable[[list[Paper]], list[Rerendered]]
+    ) -> int:
+        # By ranges of ids, each range's writes committed together: a read that stays open
+        # while rows are written one by one (as this pass once did) holds SQLite's WAL from
+        # being checkpointed, and the pass slowed from 2,234 to about 1,300 papers/s as it grew.
         papers = papers.only("pk", field, f"{field}_html").order_by("pk")
         progress = Progress(papers.count(), f"{field}s ", out=self.stderr)
         changed = 0
-        for n, paper in enumerate(papers.iterator(chunk_size=SAY_EVERY), 1):
-            result = rerender(paper)
-            self.as_text[f"{field}s"] += result.as_text
-            if result.changed:
-                changed += 1
-                self.papers_changed.append(paper.pk)
-            if n % SAY_EVERY == 0:
-                self._say()
-            progress.advance()
-        self._say()
+        last = 0
+        while chunk := list(papers.filter(pk__gt=last)[:SAY_EVERY]):
+            with transaction.atomic():
+                results = rerender(chunk)
+            for paper, result in zip(chunk, results, strict=True):
+                self.as_text[f"{field}s"] += result.as_text
+                if result.changed:
+                    changed += 1
+                    self.papers_changed.append(paper.pk)
+            self._say()
+            progress.advance(len(chunk))
+            last = chunk[-1].pk
         progress.finish()
         return changed
