@@ -1,16 +1,20 @@
-"""Measure bulk import of arXiv snapshot records, next to the ceiling measured in the same run.
+"""Measure the bulk import of arXiv snapshot records: the command a user runs, end to end.
 
-    .venv/bin/python bench/import_arxiv.py --records 100000 [--file snapshot.jsonl] [--db sqlite postgres]
+    .venv/bin/python bench/import_arxiv.py --records 1000000 [--math-share 0.3] [--file F]
+        [--db sqlite postgres] [--stages] [--no-write]
 
 Generates N records in the public snapshot's JSON Lines format (or reads a real file),
-then for each database, in a fresh database:
-  1. the importer: the same code path as `manage.py import_papers --arxiv-snapshot FILE
-     --no-render` (parse + BulkWriter, batches of 2000, one transaction each);
-  2. the ceiling: the same rows, already in memory, written by plain executemany (SQLite)
-     or COPY (PostgreSQL) into the same tables of an empty database;
-  3. a re-run of the importer over the same file (everything unchanged).
-Peak memory (VmHWM) is read from /proc for each step's process. Results go to
-docs/benchmarks.md between the import markers.
+then for each database, in a fresh database migrated beforehand (untimed):
+  1. the default command, `manage.py import_papers --arxiv-snapshot FILE` (typesetting
+     and search index included), timed from the start of its process to its exit, with
+     each stage's own rate from its progress lines, the file stage's rate over its first
+     and last 10% of records, and the process's peak memory;
+  2. the same command again over the same file (everything unchanged: it must add nothing).
+With --stages, also the importer stage alone next to the ceiling measured in the same run:
+  3. parse + BulkWriter without typesetting or index (`--no-render --no-index`'s path);
+  4. the ceiling: the same rows, already in memory, written by plain executemany (SQLite)
+     or COPY (PostgreSQL) into the same tables of an empty database.
+Results go to docs/benchmarks.md between the import markers.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import json
 import os
 import platform
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -169,7 +174,28 @@ CATEGORIES = [
 ]
 
 
-def generate(n: int, path: Path, seed: int = 7) -> None:
+# Formulas as abstracts write them (KaTeX's cost differs little between them).
+FORMULAS = [
+    "$O(n^2)$",
+    r"$\mathcal{O}(n \log n)$",
+    r"$\alpha$",
+    "$10^{-3}$",
+    r"$\sim 5\%$",
+    r"$\ell_1$",
+    r"$\epsilon$-optimal",
+    "$p < 0.05$",
+    "$$E = mc^2$$",
+    r"$\mathbb{R}^d$",
+    "$k$",
+    r"$\frac{1}{\sqrt{n}}$",
+]
+# The share of abstracts with math: 13 of the 107 in the recorded arXiv responses (a search
+# for "testing", mostly computer science), more in physics and mathematics; 30% is taken
+# for all of arXiv, each with 1 to 4 formulas.
+MATH_SHARE = 0.3
+
+
+def generate(n: int, path: Path, seed: int = 7, math_share: float = MATH_SHARE) -> None:
     rng = random.Random(seed)
     with open(path, "w", encoding="utf-8") as f:
         for i in range(n):
@@ -180,10 +206,11 @@ def generate(n: int, path: Path, seed: int = 7) -> None:
                 for _ in range(rng.choice((1, 2, 3, 3, 4, 5, 8)))
             ]
             title = " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 14))).capitalize()
-            abstract = " ".join(
-                rng.choice(WORDS) + (" $O(n^2)$" if rng.random() < 0.01 else "")
-                for _ in range(rng.randint(90, 220))
-            )
+            words = [rng.choice(WORDS) for _ in range(rng.randint(90, 220))]
+            if rng.random() < math_share:
+                for _ in range(rng.randint(1, 4)):
+                    words.insert(rng.randrange(len(words)), rng.choice(FORMULAS))
+            abstract = " ".join(words)
             versions = [
                 {"version": f"v{v + 1}", "created": f"Mon, {1 + v} Apr 20{yymm[:2]} 10:00:00 GMT"}
                 for v in range(rng.choice((1, 1, 2, 3)))
@@ -256,7 +283,7 @@ def step_import(path: Path) -> dict:
     from shortscience.library.bulk import BulkWriter
     from shortscience.papers.sources.arxiv import iter_snapshot as iter_arxiv_snapshot
 
-    writer = BulkWriter()
+    writer = BulkWriter(typeset=False)
     batch, n = [], 0
     start = time.perf_counter()
     for _, record in iter_arxiv_snapshot(path):
@@ -268,65 +295,7 @@ def step_import(path: Path) -> dict:
     writer.write(batch)
     n += len(batch)
     seconds = time.perf_counter() - start
-    result = {"records": n, "seconds": seconds, "peak_kib": peak_kib(), "tally": dict(writer.tally)}
-    from django.db import connection
-
-    if connection.vendor == "sqlite" and writer.tally.get("created"):
-        # The separate search-index pass, as import_papers runs it after the batches.
-        from io import StringIO
-
-        from django.core.management import call_command
-
-        start = time.perf_counter()
-        call_command("rebuild_search_index", stdout=StringIO(), stderr=StringIO())
-        result["index_seconds"] = time.perf_counter() - start
-    return result
-
-
-def step_fts_ceiling(path: Path) -> dict:
-    """Raw FTS5: the documents the search-index pass wrote (read back from the imported
-    database, untimed), inserted from memory by executemany into fresh FTS5 tables of the
-    same schemas, in one transaction: the same work as the pass, minus reading the papers."""
-    _setup()
-    from django.db import connection, transaction
-
-    from shortscience.lib import sqlite_bulk
-    from shortscience.papers import search_index
-
-    columns = ", ".join(search_index.COLUMNS)
-    titles = ", ".join(search_index.TITLE_COLUMNS)
-    with connection.cursor() as cursor:
-        sqlite_bulk.tune(cursor)
-        cursor.execute(f"SELECT rowid, {columns} FROM {search_index.TABLE}")
-        docs = cursor.fetchall()
-        cursor.execute(
-            f"CREATE VIRTUAL TABLE raw_fts USING fts5({columns}, "
-            "tokenize='unicode61 remove_diacritics 2')"
-        )
-        cursor.execute(
-            f"CREATE VIRTUAL TABLE raw_title_fts USING fts5({titles}, "
-            "tokenize='unicode61 remove_diacritics 2')"
-        )
-    short = [
-        (d[0], *(d[1 + search_index.COLUMNS.index(c)] for c in search_index.TITLE_COLUMNS))
-        for d in docs
-    ]
-    marks = ", ".join("?" * (len(search_index.COLUMNS) + 1))
-    title_marks = ", ".join("?" * (len(search_index.TITLE_COLUMNS) + 1))
-    start = time.perf_counter()
-    # In transactions of the pass's size: one transaction of a million documents was half as
-    # fast (FTS5 holds and merges more per commit), which would flatter the pass.
-    step = 25_000
-    for i in range(0, len(docs), step):
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.cursor.executemany(
-                f"INSERT INTO raw_fts (rowid, {columns}) VALUES ({marks})", docs[i : i + step]
-            )
-            cursor.cursor.executemany(
-                f"INSERT INTO raw_title_fts (rowid, {titles}) VALUES ({title_marks})",
-                short[i : i + step],
-            )
-    return {"records": len(docs), "seconds": time.perf_counter() - start, "peak_kib": peak_kib()}
+    return {"records": n, "seconds": seconds, "peak_kib": peak_kib(), "tally": dict(writer.tally)}
 
 
 def step_ceiling(path: Path) -> dict:
@@ -454,85 +423,193 @@ def run_step(step: str, path: Path, database_url: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+_PROGRESS = re.compile(
+    r"^(?P<label>.*?)(?P<count>[\d,]+)(?:/(?P<total>[\d,]+) \(\d+%\))? (?P<rate>[\d,.]+)/s"
+)
+
+
+def run_command(database_url: str, path: Path, *, again: bool = False) -> dict:
+    """`manage.py import_papers --arxiv-snapshot PATH` as a user runs it: wall time from the
+    start of the process to its exit, each stage's last progress line, the file stage's
+    progress lines as (seconds, records), and the process's peak RSS."""
+    env = served_env(DATABASE_URL=database_url)
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], env=env, cwd=ROOT, check=True)
+    # A run again reads the whole file (--restart: not resumed after the last checkpoint).
+    restart = ["--restart"] if again else []
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "manage.py", "import_papers", "--arxiv-snapshot", str(path), *restart],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    samples: list[tuple[float, int]] = []
+    stages: dict[str, dict] = {}
+    buffer = b""
+    assert proc.stderr is not None and proc.stdout is not None
+    while chunk := os.read(proc.stderr.fileno(), 65536):
+        now = time.perf_counter() - started
+        buffer += chunk
+        *lines, buffer = re.split(rb"[\r\n]", buffer)
+        for raw in lines:
+            m = _PROGRESS.match(raw.decode("utf-8", "replace"))
+            if not m:
+                continue
+            label = m["label"].strip().rstrip(":")
+            count = int(m["count"].replace(",", ""))
+            stages[label] = {"records": count, "rate": float(m["rate"].replace(",", ""))}
+            if label == path.name:
+                samples.append((now, count))
+    out = proc.stdout.read().decode()
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - started
+    if status != 0:
+        raise SystemExit(f"import_papers failed ({status}):\n{out[-2000:]}")
+    tally = re.search(r"created (\d+), updated (\d+), unchanged (\d+), skipped (\d+)", out)
+    created, updated, unchanged, skipped = (int(x) for x in tally.groups())
+    return {
+        "seconds": seconds,
+        "records": created + updated + unchanged + skipped,
+        "created": created,
+        "unchanged": unchanged,
+        "peak_kib": usage.ru_maxrss,
+        "stages": stages,
+        "samples": samples,
+    }
+
+
+def steadiness(samples: list[tuple[float, int]], total: int) -> tuple[float, float] | None:
+    """The file stage's rate over its first and its last 10% of records, from its progress
+    lines (one every half second)."""
+    if len(samples) < 4:
+        return None
+    t0, c0 = samples[0]
+    first = next((s for s in samples if s[1] >= total * 0.1), None)
+    last = next((s for s in samples if s[1] >= total * 0.9), None)
+    t_end, c_end = samples[-1]
+    if first is None or last is None or first[0] <= t0 or t_end <= last[0]:
+        return None
+    return (first[1] - c0) / (first[0] - t0), (c_end - last[1]) / (t_end - last[0])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument(
+        "--math-share",
+        type=float,
+        default=MATH_SHARE,
+        help="share of generated abstracts with math (default %(default)s)",
+    )
+    parser.add_argument(
         "--file", type=Path, help="a real snapshot file instead of generated records"
     )
     parser.add_argument(
         "--db", nargs="+", default=["sqlite", "postgres"], choices=["sqlite", "postgres"]
     )
-    parser.add_argument("--step", choices=["import", "ceiling", "fts"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--stages", action="store_true", help="also the importer stage alone and its ceiling"
+    )
+    parser.add_argument("--workdir", type=Path, help="where to keep the generated file")
+    parser.add_argument("--step", choices=["import", "ceiling"], help=argparse.SUPPRESS)
     parser.add_argument(
         "--no-write", action="store_true", help="print results, leave docs/benchmarks.md alone"
     )
     args = parser.parse_args()
     if args.step:
-        steps = {"import": step_import, "ceiling": step_ceiling, "fts": step_fts_ceiling}
+        steps = {"import": step_import, "ceiling": step_ceiling}
         result = steps[args.step](args.file)
         print(json.dumps(result))
         return
 
-    workdir = Path(tempfile.mkdtemp(prefix="ss-bench-"))
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="ss-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
     path = args.file
     if path is None:
-        path = workdir / "snapshot.jsonl"
-        t = time.perf_counter()
-        generate(args.records, path)
-        print(
-            f"generated {args.records:,} records ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t:.1f}s"
-        )
+        path = workdir / f"snapshot-{args.records}-math{args.math_share:g}.jsonl"
+        if not path.exists():
+            t = time.perf_counter()
+            generate(args.records, path, math_share=args.math_share)
+            print(
+                f"generated {args.records:,} records ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t:.1f}s"
+            )
     size_mb = path.stat().st_size / 1e6
-    rows = []
+    with open(path, encoding="utf-8") as f:
+        with_math = sum("$" in json.loads(line)["abstract"] for line in f)
+    results = []
     for kind in args.db:
         url = fresh_database(kind, workdir, "ss_bench_import")
-        first = run_step("import", path, url)
-        again = run_step("import", path, url)
+        first = run_command(url, path)
+        again = run_command(url, path, again=True)
+        steady = steadiness(first["samples"], first["records"])
+        results.append((kind, first, again, steady))
+        stage_text = ", ".join(
+            f"{label} {stage['rate']:,.0f}/s" for label, stage in first["stages"].items()
+        )
+        print(
+            f"{kind}: end to end {first['records'] / first['seconds']:,.0f} rec/s "
+            f"({first['seconds']:.1f} s, peak {first['peak_kib'] / 1024:.0f} MiB); stages: {stage_text}; "
+            f"first/last 10%: {steady}; re-run {again['seconds']:.1f} s, "
+            f"created {again['created']}, unchanged {again['unchanged']}"
+        )
+        if again["created"]:
+            raise SystemExit(f"{kind}: the re-run created {again['created']} papers")
+    stage_rows = run_stages(args, path) if args.stages else []
+
+    n = results[0][1]["records"]
+    lines = [
+        "## Bulk import: arXiv snapshot records, the command end to end",
+        "",
+        f"Measured {time.strftime('%Y-%m-%d')} on {cpu_name()}, {os.cpu_count()} cores; Python {platform.python_version()}.",
+        f"`bench/import_arxiv.py --records {n}{'' if args.file else f' --math-share {args.math_share:g}'}`: "
+        f"{n:,} records ({size_mb:.0f} MB of JSON Lines{', generated' if args.file is None else ''}; "
+        f"{with_math:,} abstracts, {100 * with_math / n:.0f}%, with math).",
+        "End to end = `manage.py import_papers --arxiv-snapshot FILE` as a user runs it, typesetting and search index included, "
+        "timed from the start of its process to its exit (the database migrated before, untimed). "
+        "Stages: the rate each printed on its progress line. Steady: the file stage's rate over its first and last 10% of records.",
+        "",
+        "| database | end to end rec/s | wall | file stage (parse, typeset, write) rec/s | search index papers/s | first 10% / last 10% rec/s | peak RSS | re-run with --restart (all unchanged) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for kind, first, again, steady in results:
+        file_stage = first["stages"].get(path.name, {}).get("rate", 0)
+        index = first["stages"].get("search index", {}).get("rate", 0)
+        steady_text = f"{steady[0]:,.0f} / {steady[1]:,.0f}" if steady else "n/a"
+        lines.append(
+            f"| {kind} | **{first['records'] / first['seconds']:,.0f}** | {first['seconds']:.1f} s | "
+            f"{file_stage:,.0f} | {index:,.0f} | {steady_text} | {first['peak_kib'] / 1024:.0f} MiB | "
+            f"{again['seconds']:.1f} s, {again['created']} created |"
+        )
+    lines += stage_rows
+    if not args.no_write:
+        write_section(ROOT / "docs" / "benchmarks.md", "import", "\n".join(lines))
+
+
+def run_stages(args, path: Path) -> list[str]:
+    """The importer stage alone (no typesetting, no index) next to its ceiling."""
+    workdir = Path(tempfile.mkdtemp(prefix="ss-bench-"))
+    rows = [
+        "",
+        "The importer stage alone (parse + BulkWriter in batches of 2000, no typesetting, no index) next to its ceiling, "
+        "the same rows prepared in memory and written by plain `executemany` (SQLite) or `COPY` (PostgreSQL) into the same empty tables:",
+        "",
+        "| database | importer rec/s | ceiling rec/s | importer / ceiling | peak RSS |",
+        "|---|---|---|---|---|",
+    ]
+    for kind in args.db:
+        first = run_step("import", path, fresh_database(kind, workdir, "ss_bench_stage"))
         ceiling = run_step("ceiling", path, fresh_database(kind, workdir, "ss_bench_ceiling"))
         rate = first["records"] / first["seconds"]
         ceiling_rate = ceiling["records"] / ceiling["seconds"]
-        rows.append((kind, first, again, ceiling, rate, ceiling_rate))
-        if kind == "sqlite":
-            # On the imported database, after the two import runs: the pass's own documents.
-            fts = run_step("fts", path, url)
-            index_rate = first["records"] / first["index_seconds"]
-            fts_rate = fts["records"] / fts["seconds"]
-            fts_line = (
-                f"Search index (SQLite FTS5): the import's separate pass indexed {index_rate:,.0f} papers/s; "
-                f"raw FTS5 inserts of the same documents from memory ran at {fts_rate:,.0f}/s "
-                f"({100 * index_rate / fts_rate:.0f}% of it)."
-            )
-            print(fts_line)
-        print(
-            f"{kind}: import {rate:,.0f} rec/s ({first['seconds']:.1f}s, peak {first['peak_kib'] / 1024:.0f} MiB), "
-            f"re-run {again['records'] / again['seconds']:,.0f} rec/s {again['tally']}, "
-            f"ceiling {ceiling_rate:,.0f} rec/s ({100 * rate / ceiling_rate:.0f}% of it)"
-        )
-    cpu = cpu_name()
-    lines = [
-        "## Bulk import: arXiv snapshot records",
-        "",
-        f"Measured {time.strftime('%Y-%m-%d')} on {cpu}, {os.cpu_count()} cores; Python {platform.python_version()}.",
-        f"`bench/import_arxiv.py --records {first['records']}`: {first['records']:,} records "
-        f"({size_mb:.0f} MB of JSON Lines{', generated' if args.file is None else ''}).",
-        "Importer = parse + BulkWriter (batches of 2000), abstracts and search index left for their passes; ceiling = the same rows,",
-        "prepared in memory, by plain `executemany` (SQLite) or `COPY` (PostgreSQL) into the same empty tables.",
-        "",
-        "| database | importer rec/s | ceiling rec/s | importer / ceiling | re-run (all unchanged) rec/s | importer peak RSS |",
-        "|---|---|---|---|---|---|",
-    ]
-    for kind, first, again, _ceiling, rate, ceiling_rate in rows:
-        lines.append(
+        print(f"{kind}: importer stage {rate:,.0f} rec/s, ceiling {ceiling_rate:,.0f} rec/s")
+        rows.append(
             f"| {kind} | {rate:,.0f} | {ceiling_rate:,.0f} | {100 * rate / ceiling_rate:.0f}% | "
-            f"{again['records'] / again['seconds']:,.0f} | {first['peak_kib'] / 1024:.0f} MiB |"
+            f"{first['peak_kib'] / 1024:.0f} MiB |"
         )
-    if "sqlite" in args.db:
-        lines += ["", fts_line]
-    if not args.no_write:
-        write_section(ROOT / "docs" / "benchmarks.md", "import", "\n".join(lines))
+    return rows
 
 
 def cpu_name() -> str:

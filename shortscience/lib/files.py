@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import gc
 import gzip
-import queue
-import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, NamedTuple, TypeVar
-
-T = TypeVar("T")
+from typing import IO
 
 
 def open_maybe_gzip(path: str | Path) -> IO[bytes]:
@@ -41,62 +37,3 @@ def collector_spares_older_objects() -> Iterator[None]:
         yield
     finally:
         gc.unfreeze()
-
-
-class _Failed(NamedTuple):
-    error: BaseException
-
-
-_DONE = object()
-
-
-def read_ahead(items: Iterable[T], *, chunk: int = 500, chunks: int = 8) -> Iterator[T]:
-    """`items`, drawn by a thread of their own up to `chunk * chunks` ahead of the caller.
-
-    Reading and parsing a file is Python work; the bulk import's writes spend much of their
-    time where Python lets go of the interpreter lock (inside SQLite, in the database server,
-    waiting on KaTeX), so with the reading in a thread of its own the two overlap on a
-    machine's second core. The items cross in lists of `chunk` (one queue operation each,
-    not one per item). An exception in the reader is raised here, in the caller's thread;
-    when the caller stops early (an error, Ctrl-C), the reader stops at its next chunk.
-    """
-    handoff: queue.Queue = queue.Queue(maxsize=chunks)
-    stop = threading.Event()
-
-    def put(value: object) -> bool:
-        while not stop.is_set():
-            try:
-                handoff.put(value, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def read() -> None:
-        try:
-            pending: list[T] = []
-            for item in items:
-                pending.append(item)
-                if len(pending) >= chunk:
-                    if not put(pending):
-                        return
-                    pending = []
-            if put(pending):
-                put(_DONE)
-        except BaseException as e:  # handed to the caller, who decides
-            put(_Failed(e))
-        finally:
-            close = getattr(items, "close", None)  # a generator's open file, now
-            if close is not None:
-                close()
-
-    reader = threading.Thread(target=read, name="read-ahead", daemon=True)
-    reader.start()
-    try:
-        while (got := handoff.get()) is not _DONE:
-            if isinstance(got, _Failed):
-                raise got.error
-            yield from got
-    finally:
-        stop.set()
-        reader.join(timeout=5)
