@@ -39,7 +39,7 @@ from shortscience.papers.models import (
     Venue,
     normalize_name,
 )
-from shortscience.papers.services import typeset_abstracts, typeset_title
+from shortscience.papers.services import Typesetter, typeset_title
 from shortscience.web import changes
 
 _CHUNK = 5000  # ids per IN (...) clause; well under SQLite's and PostgreSQL's limits
@@ -83,6 +83,7 @@ def _normalized_identifiers(record: PaperRecord) -> list[identifiers.Identifier]
 class BulkWriter:
     def __init__(self, *, typeset: bool = True) -> None:
         self.typeset = typeset
+        self._typesetter = Typesetter()
         self.tally: Counter[str] = Counter()
         self._venues: dict[str, int] = {}
         self._batches = 0
@@ -90,6 +91,10 @@ class BulkWriter:
         if connection.vendor == "sqlite":
             with connection.cursor() as cursor:
                 sqlite_bulk.tune(cursor)
+
+    def close(self) -> None:
+        """Stop the typesetting process, if one was started."""
+        self._typesetter.close()
 
     def write(
         self, records: list[PaperRecord], *, checkpoint: tuple[str, int] | None = None
@@ -207,12 +212,17 @@ class BulkWriter:
         prepares every value of every row, which cost more than the inserts themselves."""
         ops = connection.ops
         now = ops.adapt_datetimefield_value(timezone.now())
-        if self.typeset:
-            abstracts = [html for html, _ in typeset_abstracts([r.abstract for r in records])]
-            titles = [typeset_title(r.title.strip()) if "$" in r.title else "" for r in records]
-        else:
-            abstracts = titles = [""] * len(records)
+        # The abstracts are handed over first, so that their math is typeset while the rows
+        # that do not need it are written; the papers' own rows go in last. Their foreign
+        # keys are checked at commit (deferred on both databases), when the papers are there.
+        typeset = self._typesetter.start([r.abstract for r in records]) if self.typeset else None
+        titles = [
+            typeset_title(r.title.strip()) if self.typeset and "$" in r.title else ""
+            for r in records
+        ]
         paper_ids = _reserve_ids(Paper, len(records))
+        self._create_links(records, idents, paper_ids)
+        abstracts = [html for html, _ in typeset()] if typeset else [""] * len(records)
         _insert(
             Paper,
             (
@@ -258,6 +268,8 @@ class BulkWriter:
             ],
         )
 
+    def _create_links(self, records, idents, paper_ids) -> None:
+        """The new papers' authors, keywords and identifiers."""
         # Authors: one row per display name (bulk matching by ORCID or a source's
         # disambiguated name is left to upsert_paper, which the slow path uses).
         names = sorted({a.name for r in records for a in r.authors})

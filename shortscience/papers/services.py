@@ -4,6 +4,10 @@ Writing records into the library (upsert, merge, bulk import) is the library app
 
 from __future__ import annotations
 
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import NamedTuple
 
 from django.conf import settings
@@ -64,6 +68,60 @@ def typeset_abstracts(texts: list[str]) -> list[tuple[str, bool]]:
         (html, False) if html is not None else (markup.plain_html(text), True)
         for text, html in zip(texts, rendered, strict=True)
     ]
+
+
+class Typesetter:
+    """typeset_abstracts() for a bulk import, batch after batch: a batch's abstracts with
+    math go to a process of its own (started on first need), which typesets them on the
+    machine's other core while the importer writes the batch's other rows; `start()` hands
+    them over and returns what gives the results, waiting for them if need be. A batch with
+    fewer than IN_PROCESS_BELOW such abstracts is typeset here: not worth the trip.
+
+    The process is spawned, not forked: it imports only the markup pipeline (no Django, no
+    database connection of the importer's to inherit), and starts its own KaTeX worker.
+    Should it die, the batch is typeset here instead and the next one starts a new process."""
+
+    IN_PROCESS_BELOW = 50
+
+    def __init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+
+    def start(self, texts: list[str]) -> Callable[[], list[tuple[str, bool]]]:
+        with_math = [i for i, text in enumerate(texts) if markup.abstract_has_work(text)]
+        if len(with_math) >= self.IN_PROCESS_BELOW:
+            try:
+                return self._hand_over(texts, with_math)
+            except BrokenProcessPool:  # it died after the last batch
+                self.close()
+        done = typeset_abstracts(texts)
+        return lambda: done
+
+    def _hand_over(
+        self, texts: list[str], with_math: list[int]
+    ) -> Callable[[], list[tuple[str, bool]]]:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        math_texts = [texts[i] for i in with_math]
+        budget = settings.MARKUP_BUDGET_SECONDS
+        future = self._pool.submit(markup.render_abstracts, math_texts, budget=budget)
+
+        def finish() -> list[tuple[str, bool]]:
+            out = [(markup.plain_html(text), False) for text in texts]
+            try:
+                rendered = future.result()
+            except BrokenProcessPool:
+                self.close()
+                rendered = markup.render_abstracts(math_texts, budget=budget)
+            for i, html in zip(with_math, rendered, strict=True):
+                out[i] = (html, False) if html is not None else (out[i][0], True)
+            return out
+
+        return finish
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
 
 
 def typeset_title(title: str) -> str:

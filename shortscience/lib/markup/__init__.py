@@ -33,6 +33,7 @@ __all__ = [
     "CiteTarget",
     "Rendered",
     "TooCostly",
+    "abstract_has_work",
     "html_text",
     "plain_html",
     "render",
@@ -154,6 +155,12 @@ _NEEDS_TYPESETTING = ("$", "\\", "\r", "\x00")  # each found by a memchr-speed `
 MATH_PER_REQUEST = 500
 
 
+def abstract_has_work(text: str) -> bool:
+    """Whether render_abstract() has more to do than plain_html(): math, TeX escapes, or
+    what the sanitizer rewrites."""
+    return any(c in text for c in _NEEDS_TYPESETTING)
+
+
 def render_abstract(text: str, *, budget: float | None = None) -> str:
     """Plain text with math (as in arXiv abstracts: $..$ and $$..$$): escape the text, typeset the math,
     blank lines make paragraphs. No Markdown. Returns sanitized HTML. Over `budget`
@@ -171,7 +178,7 @@ def render_abstracts(texts: list[str], *, budget: float | None = None) -> list[s
     out: list[str | None] = [None] * len(texts)
     typeset: list[tuple[int, parser.Context, str]] = []
     for i, text in enumerate(texts):
-        if not any(c in text for c in _NEEDS_TYPESETTING):
+        if not abstract_has_work(text):
             out[i] = plain_html(text)
             continue
         text = _valid_unicode(text)
@@ -203,7 +210,8 @@ def _math_of(contexts: list[parser.Context]) -> list[list[str]]:
 
     def send() -> None:
         items = [m for ctx in group for m in ctx.math]
-        rendered = katex.render_many(items) if items else []
+        # Each abstract a document of its own: a \gdef in one does not reach the next.
+        rendered = katex.render_many(items, [len(ctx.math) for ctx in group]) if items else []
         at = 0
         for ctx in group:
             out.append(rendered[at : at + len(ctx.math)])

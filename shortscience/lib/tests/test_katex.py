@@ -74,6 +74,21 @@ class EngineTests(TestCase):
         self.assertNotIn('mathvariant="double-struck"', later)
         self.assertIn("#cc0000", later)  # KaTeX shows an undefined command in red
 
+    def test_documents_sharing_one_request_do_not_share_macros(self):
+        _, used, other_doc, empty_then_used = self.make_engine().render_many(
+            [
+                (r"\gdef\ssTestSet{\mathbb{R}}", False),
+                (r"\ssTestSet", False),
+                (r"\ssTestSet", False),
+                (r"\ssTestSet", False),
+            ],
+            [2, 1, 0, 1],
+        )
+        self.assertIn('mathvariant="double-struck"', used)
+        for later in (other_doc, empty_then_used):
+            self.assertNotIn('mathvariant="double-struck"', later)
+            self.assertIn("#cc0000", later)
+
     def test_it_restarts_a_worker_that_was_killed_between_documents(self):
         engine = self.make_engine()
         engine.render_many([("x", False)])

@@ -5,12 +5,13 @@ import shutil
 import tempfile
 from io import StringIO
 from pathlib import Path
+from unittest import mock
 
 from django.core.management import CommandError, call_command
 from django.test import TestCase
 
 from shortscience.papers.models import ImportCheckpoint, Paper, PaperIdentifier
-from shortscience.papers.services import typeset_abstract
+from shortscience.papers.services import Typesetter, typeset_abstract
 from shortscience.test import RecordedServer
 
 # The recorded responses and sample files live with the source parsers that read them.
@@ -52,6 +53,28 @@ class ImportArxivSnapshotTests(TestCase):
         self.assertGreaterEqual(sum("$" in p.abstract for p in papers), 2)
         for paper in papers:
             self.assertEqual(paper.abstract_html, typeset_abstract(paper.abstract), paper.title)
+
+    def test_abstracts_typeset_in_the_typesetting_process_are_stored_the_same(self):
+        # Every batch with math goes to the typesetting process here (in production, those
+        # with 50 abstracts with math or more).
+        with mock.patch.object(Typesetter, "IN_PROCESS_BELOW", 1):
+            self.run_import("--arxiv-snapshot", str(SAMPLE), "--batch-size", "4")
+        papers = list(Paper.objects.all())
+        self.assertEqual(len(papers), 10)
+        for paper in papers:
+            self.assertEqual(paper.abstract_html, typeset_abstract(paper.abstract), paper.title)
+
+    def test_a_typesetting_process_that_dies_leaves_its_batch_to_the_importer(self):
+        typesetter = Typesetter()
+        self.addCleanup(typesetter.close)
+        texts = ["A $x$ here.", "None here.", "And $y$."]
+        with mock.patch.object(Typesetter, "IN_PROCESS_BELOW", 1):
+            typesetter.start(["warm $z$ up"])()  # the process is up
+            (process,) = typesetter._pool._processes.values()
+            process.kill()
+            process.join()
+            finish = typesetter.start(texts)
+        self.assertEqual(finish(), [(typeset_abstract(t), False) for t in texts])
 
     def test_what_an_import_without_typesetting_left_is_typeset_by_the_next_full_run(self):
         self.run_import("--arxiv-snapshot", str(SAMPLE), "--no-render")

@@ -72,10 +72,12 @@ class Command(BaseCommand):
             progress.advance(len(batch))
         except (FetchError, ImportFailed) as e:
             progress.finish()
+            writer.close()
             raise CommandError(
                 f"Harvest stopped: {str(e).rstrip('.')}. What was written stays; re-run to continue."
             ) from e
         progress.finish()
+        writer.close()
         # The next harvest starts from the day this one reached: OAI-PMH datestamps are
         # days, so the overlap of one day is re-read and counted unchanged, never missed.
         ImportCheckpoint.objects.update_or_create(

@@ -20,7 +20,6 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from shortscience.lib import identifiers
-from shortscience.lib.files import read_ahead
 from shortscience.lib.http import FetchError
 from shortscience.lib.progress import Progress
 from shortscience.lib.records import ImportFailed, PaperRecord
@@ -82,21 +81,10 @@ class Command(BaseCommand):
         self.writer = BulkWriter(typeset=not no_render)
         self.skipped: Counter[str] = Counter()
         self.reported = 0
-        for item in items:
-            if os.path.isfile(item):
-                from shortscience.papers.sources import bibtex
-
-                self._import_file("bibtex", Path(item), bibtex.iter_file)
-            else:
-                self._import_identifier(item)
-        if arxiv_snapshot:
-            from shortscience.papers.sources import arxiv
-
-            self._import_file("arxiv-snapshot", Path(arxiv_snapshot), arxiv.iter_snapshot)
-        if dblp_xml:
-            from shortscience.papers.sources import dblp
-
-            self._import_file("dblp-xml", Path(dblp_xml), dblp.iter_dump)
+        try:
+            self._import_all(items, arxiv_snapshot, dblp_xml)
+        finally:
+            self.writer.close()
         # The separate, resumable passes: typeset what earlier runs with --no-render left
         # (the batches above typeset their own; a partial index finds the rest at once),
         # then index what the batches wrote.
@@ -120,6 +108,23 @@ class Command(BaseCommand):
         )
         for reason, count in self.skipped.most_common():
             self.stdout.write(f"  skipped {count}: {reason}")
+
+    def _import_all(self, items, arxiv_snapshot, dblp_xml) -> None:
+        for item in items:
+            if os.path.isfile(item):
+                from shortscience.papers.sources import bibtex
+
+                self._import_file("bibtex", Path(item), bibtex.iter_file)
+            else:
+                self._import_identifier(item)
+        if arxiv_snapshot:
+            from shortscience.papers.sources import arxiv
+
+            self._import_file("arxiv-snapshot", Path(arxiv_snapshot), arxiv.iter_snapshot)
+        if dblp_xml:
+            from shortscience.papers.sources import dblp
+
+            self._import_file("dblp-xml", Path(dblp_xml), dblp.iter_dump)
 
     def _skip(self, where: str, reason: str) -> None:
         # The tally groups reasons; past 20 distinct ones the rest share a line, so a file of
@@ -182,7 +187,7 @@ class Command(BaseCommand):
         )
         batch: list[PaperRecord] = []
         position = start
-        for position, item in read_ahead(reader(path)):
+        for position, item in reader(path):
             if position <= start:
                 continue
             if isinstance(item, ImportFailed):
