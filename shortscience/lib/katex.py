@@ -202,14 +202,17 @@ class KatexEngine:
         line, self._buffer = data[:newline], data[newline + 1 :]
         return json.loads(line)
 
-    def _exchange(self, items: list[tuple[str, bool]]) -> list[str]:
+    def _exchange(self, items: list[tuple[str, bool]], documents: list[int] | None) -> list[str]:
         if not self._alive():
             self._start()
         self._next_id += 1
         request_id = self._next_id
+        request: dict = {"id": request_id, "items": items}
+        if documents is not None:
+            request["documents"] = documents
         # ASCII JSON: a lone surrogate in a formula travels as a \u escape instead of
         # failing to encode (and being taken for a dead worker).
-        payload = json.dumps({"id": request_id, "items": items}) + "\n"
+        payload = json.dumps(request) + "\n"
         deadline = time.monotonic() + self.timeout
         self._write_all(payload.encode("utf-8"), deadline)
         while True:
@@ -223,8 +226,12 @@ class KatexEngine:
 
     # -- public ----------------------------------------------------------------------
 
-    def render_many(self, items: list[tuple[str, bool]]) -> list[str]:
-        """Render (tex, display) pairs to HTML+MathML, in order.
+    def render_many(
+        self, items: list[tuple[str, bool]], documents: list[int] | None = None
+    ) -> list[str]:
+        """Render (tex, display) pairs to HTML+MathML, in order: one document's formulas
+        (a \\gdef in one holds in the later ones), or, given `documents` (how many formulas
+        each has, in order), several documents' that share nothing.
 
         A formula KaTeX rejects becomes its katex-error span. A batch that times out or
         crashes the worker twice becomes error spans too: a hostile document must cost a
@@ -236,7 +243,7 @@ class KatexEngine:
         with self._lock, _timed():
             for attempt in range(2):
                 try:
-                    return self._exchange(items)
+                    return self._exchange(items, documents)
                 except _Timeout:
                     # Killing is the only way to stop a busy single-threaded worker; the
                     # next document pays the ~100 ms restart.
@@ -285,9 +292,9 @@ def get_engine() -> KatexEngine:
     return _default_engine
 
 
-def render_many(items: list[tuple[str, bool]]) -> list[str]:
-    """Render (tex, display) pairs with the process-wide engine."""
-    return get_engine().render_many(items)
+def render_many(items: list[tuple[str, bool]], documents: list[int] | None = None) -> list[str]:
+    """Render (tex, display) pairs with the process-wide engine (KatexEngine.render_many)."""
+    return get_engine().render_many(items, documents)
 
 
 def _after_fork_in_child() -> None:

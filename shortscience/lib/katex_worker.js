@@ -3,7 +3,8 @@
 // Protocol: JSON lines. The first line written is {"ready": true, "version": "..."} once KaTeX is
 // loaded, or {"fatal": "..."} (and exit code 2) when it cannot be. After that, every request line
 // {"id": n, "items": [[tex, display], ...]} gets exactly one answer line {"id": n, "html": [...]},
-// in order. One request carries all the formulas of one document, so a page costs one round trip.
+// in order. One request carries all the formulas of one document, so a page costs one round trip,
+// or those of several ({"documents": [formulas in each, ...]}), each with macros of its own.
 //
 // Usage: node katex_worker.js /path/to/node_modules/katex
 "use strict";
@@ -64,9 +65,24 @@ function handle(line) {
     return;
   }
   // One macro table per document: a \gdef in one formula is usable in the later ones, as in a
-  // LaTeX document, but nothing leaks between documents (or between users).
-  const macros = {};
-  const html = (req.items || []).map(([tex, display]) => renderOne(tex, display, macros));
+  // LaTeX document, but nothing leaks between documents (or between users). A request is one
+  // document, or several when it says how many formulas each has ("documents": [n, ...]; the
+  // abstracts of a bulk import share requests).
+  const items = req.items || [];
+  const sizes = Array.isArray(req.documents) ? req.documents : [items.length];
+  const html = [];
+  let macros = {};
+  let left = sizes.length ? sizes[0] : items.length;
+  let doc = 0;
+  for (const [tex, display] of items) {
+    while (left <= 0 && doc + 1 < sizes.length) {
+      doc += 1;
+      left = sizes[doc];
+      macros = {};
+    }
+    html.push(renderOne(tex, display, macros));
+    left -= 1;
+  }
   send({ id: req.id, html });
 }
 
