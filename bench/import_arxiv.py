@@ -446,10 +446,11 @@ def run_command(database_url: str, path: Path, *, again: bool = False) -> dict:
     )
     samples: list[tuple[float, int]] = []
     stages: dict[str, dict] = {}
-    buffer = b""
+    buffer = tail = b""
     assert proc.stderr is not None and proc.stdout is not None
     while chunk := os.read(proc.stderr.fileno(), 65536):
         now = time.perf_counter() - started
+        tail = (tail + chunk)[-4000:]
         buffer += chunk
         *lines, buffer = re.split(rb"[\r\n]", buffer)
         for raw in lines:
@@ -465,7 +466,9 @@ def run_command(database_url: str, path: Path, *, again: bool = False) -> dict:
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - started
     if status != 0:
-        raise SystemExit(f"import_papers failed ({status}):\n{out[-2000:]}")
+        raise SystemExit(
+            f"import_papers failed ({status}):\n{out[-2000:]}\n{tail.decode('utf-8', 'replace')}"
+        )
     tally = re.search(r"created (\d+), updated (\d+), unchanged (\d+), skipped (\d+)", out)
     created, updated, unchanged, skipped = (int(x) for x in tally.groups())
     return {
