@@ -574,15 +574,15 @@ def main() -> None:
         "timed from the start of its process to its exit (the database migrated before, untimed). "
         "Stages: the rate each printed on its progress line. Steady: the file stage's rate over its first and last 10% of records.",
         "",
-        "| database | end to end rec/s | wall | file stage (parse, typeset, write) rec/s | search index papers/s | first 10% / last 10% rec/s | peak RSS | re-run with --restart (all unchanged) |",
-        "|---|---|---|---|---|---|---|---|",
+        "| database | math in abstracts | end to end rec/s | wall | file stage (parse, typeset, write) rec/s | search index papers/s | first 10% / last 10% rec/s | peak RSS | re-run with --restart (all unchanged) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for kind, first, again, steady in results:
         file_stage = first["stages"].get(path.name, {}).get("rate", 0)
         index = first["stages"].get("search index", {}).get("rate", 0)
         steady_text = f"{steady[0]:,.0f} / {steady[1]:,.0f}" if steady else "n/a"
         lines.append(
-            f"| {kind} | **{first['records'] / first['seconds']:,.0f}** | {first['seconds']:.1f} s | "
+            f"| {kind} | {100 * with_math / n:.0f}% | **{first['records'] / first['seconds']:,.0f}** | {first['seconds']:.1f} s | "
             f"{file_stage:,.0f} | {index:,.0f} | {steady_text} | {first['peak_kib'] / 1024:.0f} MiB | "
             f"{again['seconds']:.1f} s, {again['created']} created |"
         )

@@ -5,6 +5,7 @@ from io import StringIO
 
 from django.core.management import call_command
 from django.db import connection
+from django.test import TransactionTestCase
 
 from shortscience.library.services import merge_papers, undo_merge
 from shortscience.papers import search_index
@@ -97,3 +98,29 @@ def _found(text: str) -> list:
     ids = ranked_paper_ids(text)
     papers = Paper.objects.in_bulk(ids)
     return [papers[pk] for pk in ids]
+
+
+@unittest.skipUnless(connection.vendor == "postgresql", "ranges at once are PostgreSQL's")
+class ParallelRebuildTests(TransactionTestCase):
+    # Committed rows, as in a real import: the other connections see only those.
+    def test_ranges_indexed_by_several_connections_at_once_find_every_paper(self):
+        papers = [make_paper(f"Parallel Paper Number {i}") for i in range(7)]
+        search_index.clear()
+        ImportCheckpoint.objects.filter(key=search_index.CHECKPOINT).delete()
+        self.assertEqual(_found("parallel"), [])
+        err = StringIO()
+        call_command(
+            "rebuild_search_index",
+            "--batch-size",
+            "2",
+            "--jobs",
+            "3",
+            stdout=StringIO(),
+            stderr=err,
+        )
+        self.assertEqual(sorted(p.pk for p in _found("parallel")), sorted(p.pk for p in papers))
+        self.assertEqual(
+            ImportCheckpoint.objects.get(key=search_index.CHECKPOINT).position,
+            max(p.pk for p in papers),
+        )
+        self.assertIn("7/7", err.getvalue().replace(",", ""))
