@@ -115,9 +115,10 @@ class Command(BaseCommand):
     def _papers(
         self, papers, field: str, rerender: Callable[[list[Paper]], list[Rerendered]]
     ) -> int:
-        # By ranges of ids, each range's writes committed together: a read that stays open
-        # while rows are written one by one (as this pass once did) holds SQLite's WAL from
-        # being checkpointed, and the pass slowed from 2,234 to about 1,300 papers/s as it grew.
+        # By ranges of ids, each range's writes committed together. This pass once kept one
+        # read open while it wrote row by row, each write its own transaction, and slowed from
+        # 2,234 to about 1,300 papers/s over a 50k import (issue 16); an open read also keeps
+        # SQLite's WAL from being checkpointed while the writes pile up in it.
         papers = papers.only("pk", field, f"{field}_html").order_by("pk")
         progress = Progress(papers.count(), f"{field}s ", out=self.stderr)
         changed = 0
