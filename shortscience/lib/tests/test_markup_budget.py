@@ -55,9 +55,15 @@ class DeadlineTests(TestCase):
         self.assertLess(clock.call_count, 30)
 
     def test_a_100_kb_summary_renders_within_the_default_budget(self):
-        # The real clock: 60-70 ms of the default 200 measured on a busy machine.
+        # The real clock: 60-70 ms of the default 200 measured on a busy machine. The heap
+        # frozen as a served worker's is (wsgi.py): this process holds every test's objects.
         text = (typical_summary() * 28)[:100_000]
-        rendered = markup.render(text, budget=0.2)
+        gc.collect()
+        gc.freeze()
+        try:
+            rendered = markup.render(text, budget=0.2)
+        finally:
+            gc.unfreeze()
         self.assertGreater(rendered.html.count('class="katex"'), 200)
 
     def test_the_time_spent_on_math_does_not_count(self):
@@ -74,27 +80,6 @@ class DeadlineTests(TestCase):
         ):
             rendered = markup.render("Some $x$ and $y$.", budget=0.05)
         self.assertIn("<span>x</span>", rendered.html)
-
-    def test_a_full_garbage_collection_during_the_render_does_not_count(self):
-        # The collector's full pass costs what the whole heap costs (up to 0.43 s late in
-        # the test suite), whatever thread it lands in; the text is charged only its own work.
-        def slow_full_pass(phase, info):
-            if phase == "start" and info["generation"] == 2:
-                for _ in range(300):  # 300 ms of the fake clock, six times the budget
-                    budget.thread_time()
-
-        with ticking_clock():
-            deadline = budget.Deadline(0.05)
-            gc.callbacks.append(slow_full_pass)
-            try:
-                gc.collect()
-            finally:
-                gc.callbacks.remove(slow_full_pass)
-            deadline.check()  # not refused: the 300 ms were the collector's
-            for _ in range(60):  # 60 ms of the text's own work: over its 50
-                budget.thread_time()
-            with self.assertRaises(markup.TooCostly):
-                deadline.check()
 
     def test_without_a_budget_nothing_is_refused(self):
         with ticking_clock():
