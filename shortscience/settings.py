@@ -130,6 +130,8 @@ MIDDLEWARE = [
     "shortscience.web.pages.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before the CSRF check, which reads a POST's body: a spent bucket's 429 without it.
+    "shortscience.accounts.middleware.RefuseSpentEarlyMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -190,6 +190,7 @@ def render_limited(view):
         with charging_render(request, request.user):
             return view(request, *args, **kwargs)
 
+    wrapper.render_limited = True  # read by RefuseSpentEarlyMiddleware (and kept by @wraps)
     return wrapper
 
 
@@ -203,6 +204,30 @@ def rate_limited(policy: str):
                 return too_many_requests()
             return view(request, *args, **kwargs)
 
+        wrapper.rate_limit_policy = policy  # read by RefuseSpentEarlyMiddleware
         return wrapper
 
     return decorator
+
+
+def has_left(request, policy: str, user) -> bool:
+    """Whether `policy`'s bucket holds an action now (reads it, spends nothing)."""
+    capacity, seconds = limit_for(user, policy)
+    return TokenBucket.level(_bucket(request, policy, user), capacity, seconds) >= 1
+
+
+def refusal_before_reading(request, view) -> HttpResponse | None:
+    """The 429 a rate-limited view's decorators will answer to this POST, found before
+    anything reads its body; None when they may let it through (they spend, this does not)."""
+    if request.method != "POST":
+        return None
+    policy = getattr(view, "rate_limit_policy", None)
+    if policy is not None and not has_left(request, policy, request.user):
+        return too_many_requests()
+    if getattr(view, "render_limited", False):
+        allowance = render_allowance(request, request.user)
+        if not allowance.allowed:
+            response = too_many_requests(RENDER_SPENT.format(seconds=allowance.retry_after))
+            response["Retry-After"] = str(allowance.retry_after)
+            return response
+    return None

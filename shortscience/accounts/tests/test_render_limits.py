@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from unittest import mock
 
+from django.test import Client
 from django.utils import timezone
 
 from shortscience.accounts.models import TokenBucket
@@ -110,6 +111,21 @@ class RenderBucketTests(BaseTestCase):
         self.assertEqual(summary.comments.count(), 0)
         # The editor page itself (a GET renders nothing) still opens.
         self.assertEqual(self.client.get(f"/paper/{self.paper.pk}/summary/edit").status_code, 200)
+
+    def test_a_spent_bucket_answers_429_before_the_csrf_check_reads_the_body(self):
+        # Without a CSRF token the view's decorators never run (403); a 429 here comes from
+        # the early refusal, which reads the buckets and not the form.
+        strict = Client(enforce_csrf_checks=True)
+        strict.force_login(self.alice)
+        self.assertEqual(strict.post("/markup/preview", {"text": "a"}).status_code, 403)
+        for bucket in (self.key, f"preview:user:{self.alice.pk}"):
+            with self.subTest(bucket):
+                TokenBucket.objects.all().delete()
+                TokenBucket.objects.create(key=bucket, tokens=-0.5, updated=timezone.now())
+                with mock.patch("django.http.request.QueryDict") as parse:
+                    r = strict.post("/markup/preview", {"text": "[" * 100_000})
+                self.assertEqual(r.status_code, 429)
+                parse.assert_not_called()
 
     def test_it_refills_and_another_member_has_their_own(self):
         self.spend_it()
