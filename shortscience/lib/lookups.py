@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Lookup
+from django.utils.deconstruct import deconstructible
 
 
 def in_list(vendor: str, column: str, values: list, sql_type: str) -> tuple[str, list]:
@@ -37,3 +38,26 @@ class AnyOf(Lookup):
         sql_type = self.lhs.output_field.cast_db_type(connection)
         sql, params = in_list(connection.vendor, lhs, values, sql_type)
         return sql, [*lhs_params, *params]
+
+
+@deconstructible(path="shortscience.lib.lookups.HasChar")
+class HasChar(models.Func):
+    """`Q(HasChar("title", "$"))`: the text contains the character, which is written into
+    the SQL rather than passed as a parameter. A partial index with this condition serves a
+    query with the same one on SQLite too: its planner matches a condition's terms as
+    written, and `title LIKE %s` with the pattern bound never matches the index's literal
+    (papers' TITLE_UNTYPESET)."""
+
+    conditional = True
+    output_field = models.BooleanField()
+
+    def __init__(self, expression, char: str):
+        if len(char) != 1 or char in "'\\%_":
+            raise ValueError(f"HasChar takes one plain character, not {char!r}")
+        self.char = char
+        super().__init__(expression)
+
+    def as_sql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        find = "strpos" if connection.vendor == "postgresql" else "instr"
+        return f"{find}({sql}, '{self.char}') > 0", params

@@ -11,7 +11,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 
 from shortscience.lib import identifiers, markup, records
-from shortscience.lib.lookups import in_list
+from shortscience.lib.lookups import HasChar, in_list
 from shortscience.web.links import link
 
 
@@ -127,7 +127,7 @@ SUMMARISED = Q(last_summary__isnull=False, merged_into__isnull=True)
 # are empty once it has run, so that every import's closing check for them is instant
 # instead of a scan of the library.
 ABSTRACT_UNTYPESET = Q(abstract_html="") & ~Q(abstract="")
-TITLE_UNTYPESET = Q(title_html="", title__contains="$")
+TITLE_UNTYPESET = Q(HasChar("title", "$"), title_html="")
 
 
 class PaperQuerySet(models.QuerySet):

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from shortscience.lib.lookups import HasChar
 from shortscience.papers.models import Paper
 from shortscience.test import BaseTestCase, make_paper
 
@@ -23,3 +24,25 @@ class AnyOfLookupTests(BaseTestCase):
             self.assertIn("= ANY(", sql)
         else:
             self.assertIn(" IN (", sql)
+
+
+class HasCharTests(BaseTestCase):
+    def test_it_finds_texts_with_the_character_through_the_partial_index_on_either_engine(self):
+        with_math = make_paper("Sparse Recovery with $\\ell_1$ Minimization")
+        make_paper("Plain Title")
+        Paper.objects.filter(pk=with_math.pk).update(title_html="")  # as --no-render leaves it
+        self.assertEqual(list(Paper.objects.untypeset_titles()), [with_math])
+        sql, params = Paper.objects.untypeset_titles().order_by("pk").query.sql_with_params()
+        with connection.cursor() as cursor:
+            if connection.vendor == "sqlite":
+                cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+                self.assertIn("paper_title_untypeset", str(cursor.fetchall()))
+            else:
+                cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table otherwise
+                cursor.execute(f"EXPLAIN {sql}", params)
+                self.assertIn("paper_title_untypeset", str(cursor.fetchall()))
+
+    def test_it_refuses_a_character_that_would_need_escaping_in_sql_or_like(self):
+        for char in ("'", "\\", "%", "_", "ab", ""):
+            with self.subTest(char), self.assertRaises(ValueError):
+                HasChar("title", char)
