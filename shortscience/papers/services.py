@@ -63,7 +63,11 @@ def typeset_abstracts(texts: list[str]) -> list[tuple[str, bool]]:
     """typeset_abstract() of many, with their math in a few KaTeX requests instead of one
     each (a bulk import's batch): (the HTML, whether it is the plain text for being over
     the budget) for each."""
-    rendered = markup.render_abstracts(texts, budget=settings.MARKUP_BUDGET_SECONDS)
+    return _as_stored(texts, markup.render_abstracts(texts, budget=settings.MARKUP_BUDGET_SECONDS))
+
+
+def _as_stored(texts: list[str], rendered: list[str | None]) -> list[tuple[str, bool]]:
+    """render_abstracts()'s answers as stored: a text over the budget as its plain text."""
     return [
         (html, False) if html is not None else (markup.plain_html(text), True)
         for text, html in zip(texts, rendered, strict=True)
@@ -106,15 +110,17 @@ class Typesetter:
         future = self._pool.submit(markup.render_abstracts, math_texts, budget=budget)
 
         def finish() -> list[tuple[str, bool]]:
-            out = [(markup.plain_html(text), False) for text in texts]
             try:
                 rendered = future.result()
             except BrokenProcessPool:
                 self.close()
                 rendered = markup.render_abstracts(math_texts, budget=budget)
-            for i, html in zip(with_math, rendered, strict=True):
-                out[i] = (html, False) if html is not None else (out[i][0], True)
-            return out
+            typeset = dict(zip(with_math, rendered, strict=True))
+            # The rest have no math: their plain HTML is what render_abstracts gives them.
+            return _as_stored(
+                texts,
+                [typeset[i] if i in typeset else markup.plain_html(t) for i, t in enumerate(texts)],
+            )
 
         return finish
 
@@ -144,10 +150,6 @@ def _title(title: str) -> tuple[str, bool]:
 class Rerendered(NamedTuple):
     changed: bool  # what the stored HTML shows changed
     as_text: bool  # the text is over the markup budget now: stored as plain text
-
-
-def rerender_abstract(paper: Paper) -> Rerendered:
-    return rerender_abstracts([paper])[0]
 
 
 def rerender_abstracts(papers: list[Paper]) -> list[Rerendered]:
