@@ -20,6 +20,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from shortscience.lib import identifiers
+from shortscience.lib.files import is_gzip
 from shortscience.lib.http import FetchError
 from shortscience.lib.progress import Progress
 from shortscience.lib.records import ImportFailed, PaperRecord
@@ -208,10 +209,7 @@ def _records_in(path: Path, kind: str) -> int | None:
     know: the lines of an uncompressed arXiv snapshot (one record each, ~1 s for 2 GB).
     None for the rest (a gzipped file would be decompressed twice; XML and BibTeX records
     span lines)."""
-    if kind != "arxiv-snapshot":
+    if kind != "arxiv-snapshot" or is_gzip(path):
         return None
     with open(path, "rb") as f:
-        if f.read(2) == b"\x1f\x8b":
-            return None
-        f.seek(0)
         return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
