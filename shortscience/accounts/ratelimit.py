@@ -174,6 +174,16 @@ RENDER_SPENT = (
 )
 
 
+def _render_refusal(request) -> HttpResponse | None:
+    """The 429 for a member whose "render" bucket is spent now; None while it holds any."""
+    allowance = render_allowance(request, request.user)
+    if allowance.allowed:
+        return None
+    response = too_many_requests(RENDER_SPENT.format(seconds=allowance.retry_after))
+    response["Retry-After"] = str(allowance.retry_after)
+    return response
+
+
 def render_limited(view):
     """View decorator for the views that render a member's text on POST: 429 while their
     "render" bucket is spent, and what the view costs taken from it."""
@@ -182,11 +192,8 @@ def render_limited(view):
     def wrapper(request, *args, **kwargs):
         if request.method != "POST":
             return view(request, *args, **kwargs)
-        allowance = render_allowance(request, request.user)
-        if not allowance.allowed:
-            response = too_many_requests(RENDER_SPENT.format(seconds=allowance.retry_after))
-            response["Retry-After"] = str(allowance.retry_after)
-            return response
+        if (refused := _render_refusal(request)) is not None:
+            return refused
         with charging_render(request, request.user):
             return view(request, *args, **kwargs)
 
@@ -225,9 +232,5 @@ def refusal_before_reading(request, view) -> HttpResponse | None:
     if policy is not None and not has_left(request, policy, request.user):
         return too_many_requests()
     if getattr(view, "render_limited", False):
-        allowance = render_allowance(request, request.user)
-        if not allowance.allowed:
-            response = too_many_requests(RENDER_SPENT.format(seconds=allowance.retry_after))
-            response["Retry-After"] = str(allowance.retry_after)
-            return response
+        return _render_refusal(request)
     return None
