@@ -71,18 +71,16 @@ function handle(line) {
   const items = req.items || [];
   const sizes = Array.isArray(req.documents) ? req.documents : [items.length];
   const html = [];
-  let macros = {};
-  let left = sizes.length ? sizes[0] : items.length;
-  let doc = 0;
-  for (const [tex, display] of items) {
-    while (left <= 0 && doc + 1 < sizes.length) {
-      doc += 1;
-      left = sizes[doc];
-      macros = {};
+  let at = 0;
+  for (const size of sizes) {
+    const macros = {};
+    for (const [tex, display] of items.slice(at, at + size)) {
+      html.push(renderOne(tex, display, macros));
     }
-    html.push(renderOne(tex, display, macros));
-    left -= 1;
+    at += size;
   }
+  // Formulas past the documents' sizes (a malformed request) go unrendered: the answer's
+  // length then differs from the request's, which the client takes for a broken worker.
   send({ id: req.id, html });
 }
 
