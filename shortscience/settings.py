@@ -128,6 +128,9 @@ MIDDLEWARE = [
     # Counts every paper page served, the page cache's answers too: so before it.
     "shortscience.ranking.middleware.PaperViewsMiddleware",
     "shortscience.web.pages.AnonymousPageCacheMiddleware",
+    # KaTeX's style attributes to a hashed <style> (web/csp.py); inside the page cache, so
+    # that a page is stored with its sheet and the policy that allows it.
+    "shortscience.web.csp.InlineStylesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Before the CSRF check, which reads a POST's body: a spent bucket's 429 without it.

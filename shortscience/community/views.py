@@ -16,6 +16,7 @@ from shortscience.community import services
 from shortscience.community.access import comment_for
 from shortscience.community.models import Comment
 from shortscience.summaries.access import summary_for
+from shortscience.web import csp
 from shortscience.web.http import next_url, wants_json
 
 
@@ -123,7 +124,12 @@ def post_comment(request, pk: int):
         )
     if wants_json(request):
         return JsonResponse(
-            {"ok": True, "id": comment.pk, "url": comment.thread_url(), "html": comment.body_html},
+            {
+                "ok": True,
+                "id": comment.pk,
+                "url": comment.thread_url(),
+                "html": csp.for_script(comment.body_html),
+            },
             status=201,
         )
     return redirect(comment.thread_url())
@@ -158,7 +164,7 @@ def preview_comment(request, pk: int):
         context.update(body=body, errors=e.messages)
         return render(request, "community/comment_form.html", context, status=400)
     if wants_json(request):
-        return JsonResponse({"ok": True, "html": html})
+        return JsonResponse({"ok": True, "html": csp.for_script(html)})
     context.update(body=body, preview=html)
     return render(request, "community/comment_form.html", context)
 
@@ -189,7 +195,9 @@ def edit_comment(request, pk: int):
             errors = e.messages
         else:
             if wants_json(request):
-                return JsonResponse({"ok": True, "id": comment.pk, "html": comment.body_html})
+                return JsonResponse(
+                    {"ok": True, "id": comment.pk, "html": csp.for_script(comment.body_html)}
+                )
             return redirect(comment.thread_url())
     return render(
         request,

@@ -18,7 +18,7 @@ from shortscience.summaries import services
 from shortscience.summaries.access import own_summary_for, summary_for
 from shortscience.summaries.forms import SummaryForm
 from shortscience.summaries.models import Summary
-from shortscience.web import pages
+from shortscience.web import csp, pages
 from shortscience.web.http import wants_json
 
 
@@ -210,6 +210,6 @@ def preview(request):
         )
     except ValidationError as e:
         return HttpResponseBadRequest(" ".join(e.messages), content_type="text/plain")
-    response = HttpResponse(rendered.html, content_type="text/html; charset=utf-8")
+    response = HttpResponse(csp.for_script(rendered.html), content_type="text/html; charset=utf-8")
     response["Cache-Control"] = "no-store"
     return response

@@ -43,3 +43,26 @@
     }
   }).observe(document.body, { childList: true, subtree: true });
 })();
+
+// Math that a page's script inserts (the editor's preview, a comment's, a comment posted in
+// place) comes with KaTeX's styles in data-style (web/csp.py, for_script): the page's
+// Content-Security-Policy lets no style attribute apply (style-src-attr 'none'). Set through
+// the CSSOM, which the policy does not govern, they position the math again.
+(function () {
+  "use strict";
+  function restyle(element) {
+    element.style.cssText = element.getAttribute("data-style");
+    element.removeAttribute("data-style");
+  }
+  new MutationObserver(function (records) {
+    for (var i = 0; i < records.length; i++) {
+      var added = records[i].addedNodes;
+      for (var j = 0; j < added.length; j++) {
+        if (added[j].nodeType !== 1) continue;
+        if (added[j].hasAttribute("data-style")) restyle(added[j]);
+        var styled = added[j].querySelectorAll("[data-style]");
+        for (var k = 0; k < styled.length; k++) restyle(styled[k]);
+      }
+    }
+  }).observe(document.body, { childList: true, subtree: true });
+})();

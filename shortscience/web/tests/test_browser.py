@@ -89,6 +89,15 @@ except ImportError:  # pragma: no cover - playwright is a dev dependency
     sync_playwright = None
 
 
+# How many of the formulas' struts under a selector have no height: KaTeX gives each one its
+# height in a style, and without it the strut is empty and flat.
+STRUTS_WITHOUT_HEIGHT = """where => {
+    const struts = [...document.querySelectorAll(where + " .katex-html .katex-strut")];
+    if (!struts.length) throw new Error("no formula under " + where);
+    return struts.filter(e => e.getBoundingClientRect().height === 0).length;
+}"""
+
+
 @unittest.skipUnless((CHROMIUM and sync_playwright) or REQUIRED, "Chromium is not installed")
 class ChromiumTestCase(StaticLiveServerTestCase):
     """A live server and one Chromium for the class (the browser tests of every app)."""
@@ -153,6 +162,12 @@ class BrowserWalkTests(ChromiumTestCase):
         self.assertGreater(box["height"], 10)
         font = formula.locator(".mord").first.evaluate("e => getComputedStyle(e).fontFamily")
         self.assertIn("KaTeX", font)
+        # KaTeX's positions come from the page's own sheet (web/csp.py), the policy allowing no
+        # inline style: a strut has its height, a stacked box its offset.
+        self.assertEqual(page.locator(".summary-body [style]").count(), 0)
+        self.assertEqual(page.evaluate(STRUTS_WITHOUT_HEIGHT, ".summary-body"), 0)
+        offset = page.locator(".summary-body .vlist > span[data-ks]").first
+        self.assertNotEqual(offset.evaluate("e => getComputedStyle(e).top"), "auto")
         # The MathML twin is there for screen readers but clipped away for sighted readers.
         mathml = page.locator(".summary-body .katex-mathml").first
         self.assertEqual(mathml.evaluate("e => getComputedStyle(e).position"), "absolute")
@@ -178,6 +193,9 @@ class BrowserWalkTests(ChromiumTestCase):
         )
         preview = page.locator("#preview .katex").first
         expect(preview).to_be_visible(timeout=10_000)
+        # The preview's positions arrive as data-style, which site.js applies.
+        self.assertEqual(page.evaluate(STRUTS_WITHOUT_HEIGHT, "#preview"), 0)
+        self.assertEqual(page.locator("#preview [data-style]").count(), 0)
         page.screenshot(path=str(SCREENSHOTS / "editor-preview.png"), full_page=False)
         page.click("button[name=publish]")
         page.wait_for_url("**/summary/*")

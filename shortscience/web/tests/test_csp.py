@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from pathlib import Path
 
@@ -20,14 +22,12 @@ def directives(response) -> dict[str, str]:
 
 
 class ContentSecurityPolicyTests(BaseTestCase):
-    def test_a_page_runs_only_the_sites_own_scripts_and_allows_inline_style_attributes_only(
-        self,
-    ):
+    def test_a_page_runs_only_the_sites_own_scripts_and_styles_and_no_inline_style(self):
         policy = directives(self.client.get("/about"))
         self.assertEqual(policy["script-src"], "'self'")
         self.assertEqual(policy["style-src"], "'self'")
         self.assertEqual(policy["style-src-elem"], "'self'")
-        self.assertEqual(policy["style-src-attr"], "'unsafe-inline'")
+        self.assertEqual(policy["style-src-attr"], "'none'")
         self.assertEqual(policy["img-src"], "'self' data: https:")
         self.assertEqual(policy["frame-ancestors"], "'none'")
         self.assertEqual(policy["base-uri"], "'none'")
@@ -56,6 +56,120 @@ class ContentSecurityPolicyTests(BaseTestCase):
         self.assertNotIn("Content-Security-Policy", self.client.get("/no-such-page"))
 
 
+def sheet_of(response) -> str:
+    sheets = re.findall(r"<style>(.*?)</style>", response.content.decode(), re.S)
+    assert len(sheets) == 1, sheets
+    return sheets[0]
+
+
+def hash_of(sheet: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(sheet.encode()).digest()).decode() + "'"
+
+
+class MathStylesTests(BaseTestCase):
+    """KaTeX positions math with style attributes; pages carry them in a sheet of their own,
+    allowed by its hash, so that the policy allows no inline style at all."""
+
+    def setUp(self):
+        super().setUp()
+        self.paper = make_paper("Styled Paper")
+        self.summary = make_summary(
+            self.paper, self.alice, "A fraction $\\frac{a}{b}$ and $$\\sum_i x_i^2$$"
+        )
+
+    def test_a_page_with_math_has_no_style_attribute_and_a_sheet_its_policy_allows(self):
+        self.assertIn(' style="', self.summary.body_html)
+        response = self.client.get(self.paper.get_absolute_url())
+        page = response.content.decode()
+        self.assertNotIn(" style=", page)
+        sheet = sheet_of(response)
+        policy = directives(response)
+        self.assertEqual(policy["style-src-elem"], f"'self' {hash_of(sheet)}")
+        self.assertEqual(policy["style-src"], f"'self' {hash_of(sheet)}")
+        self.assertEqual(policy["style-src-attr"], "'none'")
+        # Every style the summary's math had is in the sheet, for the elements that had it.
+        rules = dict(re.findall(r'\[data-ks="(\w+)"\]\{([^}]*)\}', sheet))
+        restored = re.sub(
+            r' data-ks="(\w+)"',
+            lambda m: ' style="' + rules[m.group(1)].replace("!important", "") + ';"',
+            page,
+        )
+        self.assertIn(self.summary.body_html, restored)
+
+    def test_a_members_page_and_a_cached_page_carry_their_own_sheet_and_its_hash(self):
+        self.client.force_login(self.bob)
+        member = self.client.get(self.paper.get_absolute_url())
+        self.assertNotIn(" style=", member.content.decode())
+        self.assertIn(hash_of(sheet_of(member)), directives(member)["style-src-elem"])
+
+    def test_text_that_reads_like_a_style_attribute_stays_text(self):
+        body = 'Write style="color:red}body{display:none" in a tag: `<b style="x">`.'
+        summary = make_summary(make_paper("Text Paper"), self.bob, body + " And $x$.")
+        response = self.client.get(summary.paper.get_absolute_url())
+        self.assertIn('style="color:red}body{display:none"', response.content.decode())
+        self.assertNotIn("display:none", sheet_of(response))
+        self.assertNotIn('"x"', sheet_of(response))
+
+    def test_html_for_a_script_to_insert_carries_its_styles_as_data(self):
+        self.client.force_login(self.bob)
+        preview = self.client.post(
+            "/markup/preview", {"text": "Math: $\\frac{a}{b}$", "paper": self.paper.pk}
+        )
+        self.assertEqual(preview.status_code, 200)
+        html = preview.content.decode()
+        self.assertIn(' data-style="', html)
+        self.assertNotIn(" style=", html)
+        comment = self.client.post(
+            f"/summary/{self.summary.pk}/comments/preview",
+            {"body": "Comment math $\\sqrt{x}$"},
+            HTTP_ACCEPT="application/json",
+        )
+        self.assertEqual(comment.status_code, 200, comment.content)
+        self.assertIn(' data-style="', comment.json()["html"])
+        self.assertNotIn(" style=", comment.json()["html"])
+        posted = self.client.post(
+            f"/summary/{self.summary.pk}/comments",
+            {"body": "Posted math $\\sqrt{y}$"},
+            HTTP_ACCEPT="application/json",
+        )
+        self.assertEqual(posted.status_code, 201, posted.content)
+        self.assertIn(' data-style="', posted.json()["html"])
+        self.assertNotIn(" style=", posted.json()["html"])
+
+
+class StylesToSheetTests(SimpleTestCase):
+    def test_each_distinct_style_becomes_one_rule_that_wins_as_the_attribute_did(self):
+        html, sheet = csp.styles_to_sheet(
+            '<p><span class="strut" style="height:1em;vertical-align:-0.2em;"></span>'
+            '<span style="top:-3em;"></span><span class="x" style="height:1em;vertical-align:-0.2em;">'
+            "</span></p>"
+        )
+        self.assertEqual(
+            html,
+            '<p><span class="strut" data-ks="0"></span><span data-ks="1"></span>'
+            '<span class="x" data-ks="0"></span></p>',
+        )
+        self.assertEqual(
+            sheet,
+            '[data-ks="0"]{height:1em!important;vertical-align:-0.2em!important}'
+            '[data-ks="1"]{top:-3em!important}',
+        )
+
+    def test_a_style_that_could_leave_its_rule_or_the_sheet_is_dropped(self):
+        for value in (
+            "color:red}body{display:none",
+            "x:</style><script>",
+            "a:b;c:url(&quot;x&quot;)",
+        ):
+            with self.subTest(value=value):
+                html, sheet = csp.styles_to_sheet(f'<span style="{value}">a</span>')
+                self.assertEqual((html, sheet), ("<span>a</span>", ""))
+
+    def test_style_inside_another_attributes_value_or_in_text_is_left_alone(self):
+        html = '<a title="a style=" href="/x">b style="top:1em"</a><img alt=" style=">'
+        self.assertEqual(csp.styles_to_sheet(html), (html, ""))
+
+
 class PolicyTests(SimpleTestCase):
     def run_middleware(self, response: HttpResponse) -> HttpResponse:
         middleware = ContentSecurityPolicyMiddleware(lambda request: response)
@@ -82,6 +196,9 @@ class CachedPageTests(PageCacheTestCase):
         self.assertEqual((miss["X-Cache"], hit["X-Cache"]), ("miss", "hit"))
         self.assertEqual(hit["Content-Security-Policy"], miss["Content-Security-Policy"])
         self.assertEqual(directives(hit)["script-src"], "'self'")
+        # The page's own sheet, kept with it, and the hash that allows it.
+        self.assertEqual(hit.content, miss.content)
+        self.assertIn(hash_of(sheet_of(hit)), directives(hit)["style-src-elem"])
 
 
 class TemplatesKeepToThePolicyTests(SimpleTestCase):
@@ -89,6 +206,7 @@ class TemplatesKeepToThePolicyTests(SimpleTestCase):
     static files (emails are not pages, and keep their inline styles)."""
 
     INLINE = {
+        "a style attribute": re.compile(r"<[a-z][^>]*\sstyle\s*=", re.IGNORECASE),
         "an inline script": re.compile(r"<script\b(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>"),
         "a style element": re.compile(r"<style\b"),
         "an event handler": re.compile(r"<[a-z][^>]*\son[a-z]+\s*=", re.IGNORECASE),
