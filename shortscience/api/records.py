@@ -4,7 +4,6 @@ in one place (only public summaries reach here; an anonymous summary has no auth
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from datetime import datetime
 from typing import NamedTuple
@@ -29,9 +28,6 @@ PAPER_FIELDS = (
     "abstract",
 )
 _IDENTIFIER_KINDS = (identifiers.ARXIV, identifiers.DOI, identifiers.DBLP, identifiers.OPENREVIEW)
-# This site's own ids: "123", "shortscience:123", or a paper page's URL on any host.
-_SITE_ID = re.compile(r"^(?:shortscience:)?(\d{1,18})$", re.IGNORECASE)
-_SITE_URL = re.compile(r"^https?://[^/]+/paper/(\d{1,18})(?:/|$|\?)", re.IGNORECASE)
 
 
 class PaperRow(NamedTuple):
@@ -155,29 +151,15 @@ def comment(c) -> dict:
 
 
 def paper_ids_by_keys(keys: list[str]) -> list[int | None]:
-    """The id of the paper each key names, in the keys' order (None for an unknown key):
-    any form `identifiers.candidates()` reads, this site's ids and paper URLs. One query
-    for any number of keys. A site id is not checked here: described() drops unknown ones."""
-    found: dict[str, int] = {}
-    others = []
-    for key in keys:
-        match = _SITE_ID.match(key.strip()) or _SITE_URL.match(key.strip())
-        if match:
-            found[key] = int(match[1])
-        else:
-            others.append(key)
-    found.update(Paper.objects.resolve_key_ids(others))
-    return [found.get(key) for key in keys]
+    """The id of the paper each key names, in the keys' order (papers.PaperQuerySet says
+    which keys it reads)."""
+    return Paper.objects.ids_for_keys(keys)
 
 
 def paper_by_key(key: str) -> Paper | None:
     """The paper a key names (the one it was merged into, if it was), as a model: for a
     write or a page of its summaries."""
-    (pk,) = paper_ids_by_keys([key])
-    found = Paper.objects.filter(pk=pk).first() if pk is not None else None
-    if found is not None and found.merged_into_id:
-        found = Paper.objects.filter(pk=found.merged_into_id).first()
-    return found
+    return Paper.objects.for_key(key)
 
 
 def described(ids: list[int | None], fields: Iterable[str] = PAPER_FIELDS) -> list[dict | None]:

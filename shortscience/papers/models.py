@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable
 from datetime import date
@@ -129,6 +130,10 @@ SUMMARISED = Q(last_summary__isnull=False, merged_into__isnull=True)
 ABSTRACT_UNTYPESET = Q(abstract_html="") & ~Q(abstract="")
 TITLE_UNTYPESET = Q(HasChar("title", "$"), title_html="")
 
+# This site's own ids: "123", "shortscience:123", or a paper page's URL on any host.
+_SITE_ID = re.compile(r"^(?:shortscience:)?(\d{1,18})$", re.IGNORECASE)
+_SITE_URL = re.compile(r"^https?://[^/]+/paper/(\d{1,18})(?:/|$|\?)", re.IGNORECASE)
+
 
 class PaperQuerySet(models.QuerySet):
     def summarised(self):
@@ -152,6 +157,31 @@ class PaperQuerySet(models.QuerySet):
     def get_with_details(self, **lookup) -> Paper | None:
         found = self.filter(**lookup).with_details()
         return found[0] if found else None
+
+    def ids_for_keys(self, keys: list[str]) -> list[int | None]:
+        """The id of the paper each key names, in the keys' order (None for an unknown key):
+        any form `identifiers.candidates()` reads, this site's ids ("123", "shortscience:123")
+        and its paper URLs on any host. One query for any number of keys. A site id is not
+        checked here: whoever reads the papers drops unknown ones."""
+        found: dict[str, int] = {}
+        others = []
+        for key in keys:
+            match = _SITE_ID.match(key.strip()) or _SITE_URL.match(key.strip())
+            if match:
+                found[key] = int(match[1])
+            else:
+                others.append(key)
+        found.update(self.resolve_key_ids(others))
+        return [found.get(key) for key in keys]
+
+    def for_key(self, key: str) -> Paper | None:
+        """The paper a key names (any form ids_for_keys() reads), or the one it was merged
+        into; None when none."""
+        (pk,) = self.ids_for_keys([key])
+        found = self.filter(pk=pk).first() if pk is not None else None
+        if found is not None and found.merged_into_id:
+            found = self.filter(pk=found.merged_into_id).first()
+        return found
 
     def by_identifier(self, key: str):
         """The paper that any identifier, URL or legacy key names, or None."""

@@ -235,7 +235,7 @@ class InterfaceTests(ApiTestCase):
 
     def test_a_crash_is_a_json_500_too(self):
         client = Client(raise_request_exception=False)
-        with mock.patch.object(records, "paper_ids_by_keys", side_effect=RuntimeError("boom")):
+        with mock.patch.object(records, "paper_by_key", side_effect=RuntimeError("boom")):
             response = client.get("/api/v1/papers/1706.03762")
         self.assertEqual(response.status_code, 500)
         self.assertEqual(response.json(), {"detail": "Internal Server Error."})
