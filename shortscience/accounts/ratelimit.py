@@ -55,6 +55,9 @@ POLICIES: dict[str, tuple[int, int]] = {
     "upload": (30, 3600),
     "claim": (10, 3600),
     "follow": (60, 3600),
+    # "I would read a summary of this", one paper at a time; the coverage check asks for many
+    # in one action, which spends one.
+    "request": (60, 3600),
     "token": (10, 3600),
 }
 
@@ -64,7 +67,7 @@ PER_IP = frozenset({"signup", "login", "password_reset"})
 # Writes that spam is made of: an account younger than NEW_ACCOUNT_DAYS gets half the bucket
 # (and so half the refill rate). Preview and fetch stay whole: they publish nothing.
 NEW_ACCOUNT_HALVED = frozenset(
-    {"summary", "comment", "vote", "report", "upload", "claim", "follow"}
+    {"summary", "comment", "vote", "report", "upload", "claim", "follow", "request"}
 )
 
 

@@ -13,7 +13,8 @@ from django.shortcuts import redirect, render
 
 from shortscience.community.threads import discussion, my_votes
 from shortscience.discovery.models import RelatedPaper
-from shortscience.notifications.services import is_following
+from shortscience.notifications.models import SummaryRequest
+from shortscience.notifications.services import has_requested, is_following
 from shortscience.papers.models import Paper, load_details
 from shortscience.summaries.access import shared_summary, summary_for
 from shortscience.summaries.models import Summary
@@ -78,6 +79,15 @@ def paper(request, pk: int, slug: str = ""):
             },
             "related": related,
             "following": is_following(request.user, paper),
+            # Asked for while the paper has no public summary (the one that appears ends them).
+            "requests": (
+                None
+                if paper.public_summary_count
+                else {
+                    "count": SummaryRequest.objects.open().filter(paper=paper).count(),
+                    "mine": has_requested(request.user, paper),
+                }
+            ),
         },
     )
 

@@ -14,6 +14,8 @@ urlpatterns = [
     path("author/<int:pk>/<str:slug>", views.author, name="author"),
     path("year/<int:year>", views.year, name="year"),
     path("random", views.random_summary, name="random"),
+    path("wanted", views.wanted, name="wanted"),
+    path("badge/<path:key>.svg", views.badge, name="badge"),
     # feeds
     path("feed.atom", feeds.SiteFeed(), name="feed"),
     path("rss.xml", feeds.SiteFeed(), name="legacy_feed"),

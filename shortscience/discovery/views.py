@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.contrib.sitemaps.views import sitemap as django_sitemap
 from django.core.paginator import Paginator
 from django.db.models import Max, Min
@@ -23,9 +24,12 @@ from shortscience.discovery.queries import (
     summarised_years,
 )
 from shortscience.discovery.sitemaps import SITEMAPS
+from shortscience.notifications.models import SummaryRequest
 from shortscience.papers.models import Author, Keyword, Paper, PaperAuthor, Venue
+from shortscience.ranking import scores as ranking
 from shortscience.summaries.models import Summary
 from shortscience.web import changes, pages
+from shortscience.web.paging import CappedPaginator
 
 BIBTEX_CONTENT_TYPE = "text/plain; charset=utf-8"
 
@@ -114,6 +118,65 @@ def year(request, year: int):
     page = paper_page(papers.order_by("-last_summary", "-pk"), request.GET.get("page"))
     _shows_papers(request, page)
     return render(request, "discovery/year.html", {"year": year, "page": page})
+
+
+# Widths of the badge's text at 11 px in Verdana (what shields.io-style badges are drawn in),
+# by character class; a badge a little too wide beats one whose text overflows.
+_NARROW, _WIDE = set("fijlrt1 .,:;'|!()[]"), set("mwMW@%")
+
+
+def _text_width(text: str) -> int:
+    return round(sum(4 if c in _NARROW else 11 if c in _WIDE else 7 for c in text))
+
+
+@require_GET
+def badge(request, key: str):
+    """An SVG badge with the number of public summaries of the paper `key` names (any
+    identifier form), or "no summary yet": for READMEs, lab pages and arXiv overlays. Kept
+    by the page cache like a page and revalidated by browsers and image proxies each time
+    (an ETag answers 304), so a new summary shows within the second, as on the site."""
+    paper = Paper.objects.for_key(key)
+    count = paper.public_summary_count if paper is not None else 0
+    value = f"{count} summar{'y' if count == 1 else 'ies'}" if count else "no summary yet"
+    label = settings.SITE_NAME
+    # Unknown papers become known by an import, which says the papers' list changed.
+    pages.shows(request, papers=[paper.pk] if paper is not None else [], lists=[changes.PAPERS])
+    left, right = _text_width(label) + 12, _text_width(value) + 12
+    response = render(
+        request,
+        "discovery/badge.svg",
+        {"label": label, "value": value, "count": count, "left": left, "right": right},
+        content_type="image/svg+xml; charset=utf-8",
+    )
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@require_GET
+def wanted(request):
+    """Papers people would read a summary of, most asked for first: where a writer looking
+    for what to write next starts. Counts only; who asked is the requesters' own business."""
+    field = request.GET.get("field", "")
+    if field not in ranking.FIELDS:
+        field = ""
+    page = CappedPaginator(SummaryRequest.objects.wanted(field), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    papers = {
+        p.pk: p for p in Paper.objects.filter(pk__in=[r["paper"] for r in page]).with_details()
+    }
+    rows = [(papers[r["paper"]], r["requests"], r["latest"]) for r in page if r["paper"] in papers]
+    pages.shows(request, papers=list(papers), lists=[changes.WANTED])
+    return render(
+        request,
+        "discovery/wanted.html",
+        {
+            "page": page,
+            "rows": rows,
+            "field": field,
+            "fields": [(code, label) for code, (label, _) in ranking.FIELDS.items()],
+        },
+    )
 
 
 @never_cache

@@ -44,6 +44,15 @@ def export_user_data(user: User) -> bytes:
             {"paper": c.paper.get_absolute_url(), "title": c.paper.title, "status": c.status}
             for c in user.claims.select_related("paper").order_by("pk")
         ],
+        "summary_requests": [
+            {
+                "paper": r.paper.get_absolute_url(),
+                "title": r.paper.title,
+                "created": _iso(r.created),
+                "ended": _iso(r.ended),
+            }
+            for r in user.summary_requests.select_related("paper").order_by("pk")
+        ],
     }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
@@ -201,5 +210,10 @@ def _delete_notification_data(user: User) -> None:
         OutboxEmail.objects.filter(to=user.email, sent_at__isnull=True).delete()
     # Through the related managers, so that the notifications app may name its fields freely.
     user.follows.all().delete()
+    # Open ones would keep counting on the papers' pages and /wanted for a closed account.
+    requested = list(user.summary_requests.open().values_list("paper_id", flat=True))
+    user.summary_requests.all().delete()
+    if requested:
+        changes.changed(papers=requested, lists=[changes.WANTED])
     user.notifications.all().delete()
     NotificationSettings.objects.filter(user=user).delete()

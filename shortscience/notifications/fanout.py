@@ -19,13 +19,14 @@ about until its transaction commits, so the second reads who the first told and 
 from __future__ import annotations
 
 from django.db.models import Q
+from django.utils import timezone
 
 from shortscience.accounts.models import AuthorClaim
 from shortscience.community.models import Comment
-from shortscience.notifications.models import Follow, Notification
+from shortscience.notifications.models import Follow, Notification, SummaryRequest
 from shortscience.notifications.services import deliver, thread_root
 from shortscience.summaries.models import Summary
-from shortscience.web import tasks
+from shortscience.web import changes, tasks
 
 Kind = Notification.Kind
 BATCH = 500
@@ -102,13 +103,21 @@ def summary_saved(summary_id: int, created: bool, became_public: bool, after: in
             paper_id=summary.paper_id, status=AuthorClaim.Status.APPROVED
         ).values_list("user_id", flat=True)
     )
+    # The summary ends every open request for its paper, and each requester hears of it
+    # (all in the first run: requests are few beside follows, one per member who asked).
+    requesters = _end_requests(summary) if after == 0 else []
+    first = claimants + requesters if after == 0 else []
     following, next_after = _followers(Follow.objects.filter(paper_id=summary.paper_id), after)
-    offered = (claimants if after == 0 else []) + following
+    offered = first + following
     # Private -> public -> private -> public tells nobody twice.
     told = set(
         Notification.objects.filter(
             summary=summary,
-            kind__in=[Kind.SUMMARY_OF_CLAIMED_PAPER, Kind.SUMMARY_ON_FOLLOWED_PAPER],
+            kind__in=[
+                Kind.SUMMARY_OF_CLAIMED_PAPER,
+                Kind.SUMMARY_REQUESTED,
+                Kind.SUMMARY_ON_FOLLOWED_PAPER,
+            ],
             recipient_id__in=offered,
         ).values_list("recipient_id", flat=True)
     )
@@ -116,8 +125,10 @@ def summary_saved(summary_id: int, created: bool, became_public: bool, after: in
     if after == 0:
         for user_id in claimants:
             recipients.setdefault(user_id, Kind.SUMMARY_OF_CLAIMED_PAPER)
+        for user_id in requesters:
+            recipients.setdefault(user_id, Kind.SUMMARY_REQUESTED)
     for user_id in following:
-        if user_id not in claimants:
+        if user_id not in first:
             recipients.setdefault(user_id, Kind.SUMMARY_ON_FOLLOWED_PAPER)
     for user_id in [summary.user_id, *told]:
         recipients.pop(user_id, None)
@@ -130,3 +141,14 @@ def summary_saved(summary_id: int, created: bool, became_public: bool, after: in
             became_public=became_public,
             after=next_after,
         )
+
+
+def _end_requests(summary: Summary) -> list[int]:
+    """End the open requests for the summary's paper (this public summary answers them);
+    who asked. The summary's own author is ended too, and told nothing (their own work)."""
+    requests = SummaryRequest.objects.open().filter(paper_id=summary.paper_id)
+    requesters = list(requests.values_list("user_id", flat=True))
+    if requesters:
+        requests.update(ended=timezone.now(), ended_by=summary)
+        changes.changed(papers=[summary.paper_id], lists=[changes.WANTED])
+    return requesters

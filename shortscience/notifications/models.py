@@ -82,6 +82,68 @@ class Follow(models.Model):
         return self.paper_id or self.summary_id or self.comment_id
 
 
+class SummaryRequestQuerySet(models.QuerySet):
+    def open(self):
+        """Requests still waiting: no public summary of their paper has been told of yet."""
+        return self.filter(ended__isnull=True)
+
+    def wanted(self, field: str = ""):
+        """Papers by open requests, most asked for first (then the latest asked): rows of
+        `paper` (an id), `requests` and `latest`. Papers that have a public summary, or were
+        merged away, are left out at once: their requests end when the worker tells the
+        requesters, but no list should wait for that."""
+        rows = self.open().filter(paper__public_summary_count=0, paper__merged_into__isnull=True)
+        if field:
+            rows = rows.filter(fields__contains=f" {field} ")
+        return (
+            rows.values("paper")
+            .annotate(requests=models.Count("pk"), latest=models.Max("created"))
+            .order_by("-requests", "-latest", "paper")
+        )
+
+
+class SummaryRequest(models.Model):
+    """A member would read a summary of a paper ("I would read a summary of this"): one per
+    member per paper, counted on the paper's page and on /wanted for writers looking for
+    what to write next, and ended when a public summary appears, which its requester is
+    told of. Who asked is the requester's own business: pages show counts only."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="summary_requests"
+    )
+    paper = models.ForeignKey(
+        "papers.Paper", on_delete=models.CASCADE, related_name="summary_requests"
+    )
+    # The paper's research fields when asked, " cs stat " (ranking/scores.py fields_tag),
+    # for /wanted's field filter without a join through the keywords.
+    fields = models.CharField(max_length=100, blank=True, default="")
+    created = models.DateTimeField(default=timezone.now)
+    # Set by the worker that told the requester of the public summary that ended it.
+    ended = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        "summaries.Summary", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = SummaryRequestQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "paper"], name="request_one_per_user_per_paper")
+        ]
+        indexes = [
+            models.Index(
+                fields=["paper"], condition=Q(ended__isnull=True), name="request_open_by_paper"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} asks for a summary of {self.paper_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.ended is None
+
+
 class NotificationQuerySet(models.QuerySet):
     def visible(self):
         """Drop notifications about content that was hidden, deleted or made private since:
@@ -117,6 +179,7 @@ class Notification(models.Model):
             "summary_of_claimed_paper",
             "New summaries of papers I authored",
         )
+        SUMMARY_REQUESTED = "summary_requested", "Summaries I asked for"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -185,6 +248,8 @@ class Notification(models.Model):
                 return f"{who} summarized {title}, a paper you follow"
             case self.Kind.SUMMARY_OF_CLAIMED_PAPER:
                 return f"{who} summarized your paper {title}"
+            case self.Kind.SUMMARY_REQUESTED:
+                return f"{who} summarized {title}, as you asked"
         return title
 
 
@@ -217,6 +282,7 @@ class NotificationSettings(models.Model):
     summary_of_claimed_paper = models.BooleanField(
         "New summaries of papers I authored", default=True
     )
+    summary_requested = models.BooleanField("Summaries I asked for", default=True)
     email_mode = models.CharField(max_length=10, choices=EmailMode.choices, default=EmailMode.DAILY)
     last_digest_at = models.DateTimeField(null=True, blank=True)
 
@@ -226,6 +292,7 @@ class NotificationSettings(models.Model):
         "comment_in_followed",
         "summary_on_followed_paper",
         "summary_of_claimed_paper",
+        "summary_requested",
     ]
 
     def __str__(self) -> str:

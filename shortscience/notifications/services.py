@@ -31,7 +31,11 @@ from shortscience.notifications.models import (
     Notification,
     NotificationSettings,
     OutboxEmail,
+    SummaryRequest,
 )
+from shortscience.papers.models import Keyword
+from shortscience.ranking import scores
+from shortscience.web import changes
 
 Kind = Notification.Kind
 UNSUBSCRIBE_SALT = "shortscience.notifications.unsubscribe"
@@ -82,6 +86,51 @@ def is_following(user, target) -> bool:
         return False
     field, obj = _target_field(target)
     return Follow.objects.filter(user=user, **{field: obj}).exists()
+
+
+# -- Summary requests ----------------------------------------------------------------------
+
+
+class CannotRequest(Exception):
+    """A summary request that makes no sense (the paper has a public summary already)."""
+
+
+def request_summary(user, paper) -> SummaryRequest:
+    """`user` would read a summary of `paper`: their request, open (a request they withdrew
+    or that ended with a summary since removed is opened again). Refused for a paper with a
+    public summary: read it, or write another."""
+    with transaction.atomic():
+        if paper.public_summary_count:
+            raise CannotRequest("This paper has a summary already: read it, or write another.")
+        categories = Keyword.objects.filter(papers=paper.pk).values_list("name", flat=True)
+        request, created = SummaryRequest.objects.get_or_create(
+            user=user, paper=paper, defaults={"fields": scores.fields_tag(categories)}
+        )
+        reopened = not created and not request.is_open
+        if reopened:
+            request.ended = request.ended_by = None
+            request.created = timezone.now()
+            request.fields = scores.fields_tag(categories)
+            request.save(update_fields=["ended", "ended_by", "created", "fields"])
+        if created or reopened:
+            # The count on the paper's page and its place on /wanted.
+            changes.changed(papers=[paper.pk], lists=[changes.WANTED])
+    return request
+
+
+def withdraw_request(user, paper) -> bool:
+    """`user` no longer asks for a summary of `paper`; True if an open request was removed."""
+    with transaction.atomic():
+        removed, _ = SummaryRequest.objects.open().filter(user=user, paper=paper).delete()
+        if removed:
+            changes.changed(papers=[paper.pk], lists=[changes.WANTED])
+    return bool(removed)
+
+
+def has_requested(user, paper) -> bool:
+    if not user.is_authenticated:
+        return False
+    return SummaryRequest.objects.open().filter(user=user, paper=paper).exists()
 
 
 def deliver(recipients: dict[int, str], *, paper, summary=None, comment=None) -> list:

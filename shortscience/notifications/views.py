@@ -93,6 +93,38 @@ def unfollow(request, kind: str, pk: int):
     return _follow_answer(request, kind, target, False)
 
 
+def _request_answer(request, paper, requested: bool):
+    if wants_json(request):
+        return JsonResponse({"paper": paper.pk, "requested": requested})
+    return HttpResponseRedirect(next_url(request, paper.get_absolute_url()), status=303)
+
+
+@_login_required_for_post
+@require_POST
+@rate_limited("request")
+def request_summary(request, pk: int):
+    """ "I would read a summary of this": counted on the paper's page and /wanted, and told
+    when a public summary appears."""
+    paper = get_object_or_404(Paper, pk=pk, merged_into__isnull=True)
+    try:
+        services.request_summary(request.user, paper)
+    except services.CannotRequest as e:
+        if wants_json(request):
+            return JsonResponse({"error": str(e)}, status=409)
+        messages.error(request, str(e))
+        return _request_answer(request, paper, False)
+    return _request_answer(request, paper, True)
+
+
+@_login_required_for_post
+@require_POST
+@rate_limited("request")
+def withdraw_request(request, pk: int):
+    paper = get_object_or_404(Paper, pk=pk)
+    services.withdraw_request(request.user, paper)
+    return _request_answer(request, paper, False)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def preferences(request):

@@ -46,7 +46,9 @@ log = logging.getLogger(__name__)
 SUMMARIES, PAPERS, MEMBERS, MODERATION = "summaries", "papers", "members", "moderation"
 # The open data page: a new release is a file, not a row, but visitors see it there.
 DUMPS = "dumps"
-LISTS = (SUMMARIES, PAPERS, MEMBERS, MODERATION, DUMPS)
+# /wanted: papers by open summary requests.
+WANTED = "wanted"
+LISTS = (SUMMARIES, PAPERS, MEMBERS, MODERATION, DUMPS, WANTED)
 EVERYTHING = "everything"
 
 # More tags than this in one transaction (a bulk command's batch) are said as EVERYTHING:

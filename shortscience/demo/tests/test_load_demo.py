@@ -5,6 +5,7 @@ from io import StringIO
 from django.core.management import call_command
 from django.test import TestCase
 
+from shortscience.notifications.models import SummaryRequest
 from shortscience.papers.models import Paper, PaperIdentifier
 from shortscience.summaries.models import Revision, Summary
 
@@ -22,10 +23,16 @@ class LoadDemoTests(TestCase):
         self.assertTrue(Summary.objects.filter(is_anonymous=True).exists())
         self.assertTrue(Paper.objects.filter(venue__kind="conference").exists())
         self.assertGreater(Paper.objects.values("year").distinct().count(), 5)
+        # A visitor of a fresh install sees papers people want summarised.
+        wanted = self.client.get("/wanted").content.decode()
+        self.assertIn("An Image is Worth 16x16 Words", wanted)
+        self.assertIn("<strong>4</strong> requests", wanted)
+        self.assertEqual(SummaryRequest.objects.open().count(), 7)
         self.load()
         self.assertEqual(
             (Paper.objects.count(), Summary.objects.count(), Revision.objects.count()), counts
         )
+        self.assertEqual(SummaryRequest.objects.count(), 7)
 
     def test_its_summaries_have_typeset_math_and_resolved_citations(self):
         self.load()

@@ -8,6 +8,7 @@ import json
 
 from django import template
 from django.conf import settings
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
@@ -106,3 +107,11 @@ def absolute_url(path: str) -> str:
 @register.simple_tag
 def author_url(author) -> str:
     return author_path(author)
+
+
+@register.simple_tag
+def badge_urls(paper: Paper) -> dict[str, str]:
+    """The paper's badge and page, absolute, for the snippets its page offers (by this
+    site's id: exact, and it follows a merge)."""
+    path = reverse("discovery:badge", args=[paper.pk])
+    return {"path": path, "image": absolute(path), "page": absolute(paper.get_absolute_url())}

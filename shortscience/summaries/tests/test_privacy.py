@@ -17,6 +17,7 @@ from django.utils import timezone
 from shortscience.api import dumps
 from shortscience.community.models import Vote
 from shortscience.community.services import cast_vote
+from shortscience.notifications.services import request_summary
 from shortscience.summaries.models import Summary
 from shortscience.test import (
     BaseTestCase,
@@ -55,6 +56,9 @@ class PrivacyWalkTests(BaseTestCase):
         self.other_paper = make_paper("Second Walk Paper")
         self.hidden = make_summary(self.other_paper, self.alice, f"{HIDDEN_TEXT} text.")
         update_summary(self.hidden, is_hidden=True)
+        # bob would read a summary of a third paper: pages count requests, never name them.
+        self.wanted_paper = make_paper("Wanted Walk Paper")
+        request_summary(self.bob, self.wanted_paper)
 
     def surfaces(self):
         yield "/"
@@ -97,6 +101,12 @@ class PrivacyWalkTests(BaseTestCase):
         yield f"/paper/{self.paper.pk}/bibtex"
         yield "/venue/bibtex?key=conf/nips&year=2017"
         yield "/moderation/log"
+        # summary requests and the badge
+        yield "/wanted"
+        yield self.wanted_paper.get_absolute_url()
+        for paper in (self.paper, self.wanted_paper):
+            yield f"/badge/{paper.pk}.svg"
+        yield f"/api/v1/papers/{self.wanted_paper.pk}"
         # the API
         for paper in (self.paper, self.other_paper):
             yield f"/api/v1/papers/{paper.pk}"

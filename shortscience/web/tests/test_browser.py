@@ -397,6 +397,9 @@ class BrowserWalkTests(ChromiumTestCase):
             ("users", reverse("members:directory")),
             ("search", reverse("search:search") + "?q=" + paper.title.split()[-1]),
             ("data", reverse("dumps:page")),
+            ("wanted", reverse("discovery:wanted")),
+            # No public summary: the page asks "would you read one?"
+            ("unsummarised", draft_paper.get_absolute_url()),
             ("login", "/accounts/login/"),
         ]
         member = [page for page in visitor if page[0] != "login"] + [

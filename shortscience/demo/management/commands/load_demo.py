@@ -24,6 +24,7 @@ from shortscience.community.models import Comment, Vote
 from shortscience.community.services import cast_vote, post_comment, refresh_reputation
 from shortscience.lib.records import PaperRecord
 from shortscience.library.services import upsert_paper
+from shortscience.notifications.services import request_summary
 from shortscience.papers.models import Paper
 from shortscience.summaries.models import Summary, refresh_paper_stats
 from shortscience.summaries.services import save_summary
@@ -195,6 +196,14 @@ class Command(BaseCommand):
         discussion = json.loads((DEMO_DIR / "discussion.json").read_text(encoding="utf-8"))
         new_votes, new_comments = load_discussion(discussion, summaries, users)
         refresh_reputation(users.values())
+        # Open summary requests, for /wanted and the papers' pages.
+        new_requests = 0
+        for item in json.loads((DEMO_DIR / "requests.json").read_text(encoding="utf-8")):
+            paper = papers[item["paper"]]
+            for username in item["users"]:
+                if not paper.summary_requests.filter(user=users[username]).exists():
+                    request_summary(users[username], paper)
+                    new_requests += 1
         if created_papers:
             # Related papers for the demo library (30 papers: a fraction of a second).
             call_command("compute_related", stdout=StringIO(), stderr=StringIO())
@@ -205,6 +214,7 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Demo content: {len(papers)} papers ({created_papers} new), {len(users)} users, "
                 f"{len(summary_files)} summaries ({created_summaries} new), "
-                f"{new_votes} new votes, {new_comments} new comments."
+                f"{new_votes} new votes, {new_comments} new comments, "
+                f"{new_requests} new summary requests."
             )
         )
