@@ -487,7 +487,13 @@ def main() -> None:
     parser.add_argument("--paths", type=int, default=2000, help="distinct URLs per page kind")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument(
-        "--warmup", type=int, default=10, help="seconds of the same requests before measuring"
+        "--warmup",
+        type=int,
+        # Long enough to render the mix once: 2,000 paper pages at 15-25 ms each on
+        # PostgreSQL take ~20 s of two cores. With 10 s the measured run was still filling
+        # the cache on PostgreSQL (read-only paper page 68-88% of trivial, 84-93% after 30).
+        default=30,
+        help="seconds of the same requests before measuring",
     )
     parser.add_argument(
         "--shared-cache",
