@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "shortscience.uploads",
     "shortscience.library",
     "shortscience.discovery",
+    "shortscience.lists",
     "shortscience.members",
     "shortscience.search",
     "shortscience.api",

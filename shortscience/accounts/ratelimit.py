@@ -58,6 +58,8 @@ POLICIES: dict[str, tuple[int, int]] = {
     # "I would read a summary of this", one paper at a time; the coverage check asks for many
     # in one action, which spends one.
     "request": (60, 3600),
+    # Reading lists: making and arranging them (a note, a move, a paper added: each one).
+    "lists": (300, 3600),
     "token": (10, 3600),
 }
 
@@ -67,7 +69,7 @@ PER_IP = frozenset({"signup", "login", "password_reset"})
 # Writes that spam is made of: an account younger than NEW_ACCOUNT_DAYS gets half the bucket
 # (and so half the refill rate). Preview and fetch stay whole: they publish nothing.
 NEW_ACCOUNT_HALVED = frozenset(
-    {"summary", "comment", "vote", "report", "upload", "claim", "follow", "request"}
+    {"summary", "comment", "vote", "report", "upload", "claim", "follow", "request", "lists"}
 )
 
 

@@ -44,6 +44,25 @@ def export_user_data(user: User) -> bytes:
             {"paper": c.paper.get_absolute_url(), "title": c.paper.title, "status": c.status}
             for c in user.claims.select_related("paper").order_by("pk")
         ],
+        "reading_lists": [
+            {
+                "title": rl.title,
+                "description": rl.description,
+                "visibility": rl.visibility,
+                "url": rl.get_absolute_url(),
+                "papers": [
+                    {
+                        "title": item.paper.title,
+                        "url": item.paper.get_absolute_url(),
+                        "note": item.note,
+                        "state": item.state,
+                        "added": _iso(item.added),
+                    }
+                    for item in rl.items.select_related("paper")
+                ],
+            }
+            for rl in user.reading_lists.order_by("pk")
+        ],
         "summary_requests": [
             {
                 "paper": r.paper.get_absolute_url(),
@@ -216,4 +235,8 @@ def _delete_notification_data(user: User) -> None:
     if requested:
         changes.changed(papers=requested, lists=[changes.WANTED])
     user.notifications.all().delete()
+    # A member's lists are their own curation, notes included: they go with the account.
+    if user.reading_lists.exists():
+        user.reading_lists.all().delete()
+        changes.changed(lists=[changes.READING_LISTS])
     NotificationSettings.objects.filter(user=user).delete()

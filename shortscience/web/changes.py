@@ -48,7 +48,9 @@ SUMMARIES, PAPERS, MEMBERS, MODERATION = "summaries", "papers", "members", "mode
 DUMPS = "dumps"
 # /wanted: papers by open summary requests.
 WANTED = "wanted"
-LISTS = (SUMMARIES, PAPERS, MEMBERS, MODERATION, DUMPS, WANTED)
+# /lists: the directory of public reading lists.
+READING_LISTS = "reading_lists"
+LISTS = (SUMMARIES, PAPERS, MEMBERS, MODERATION, DUMPS, WANTED, READING_LISTS)
 EVERYTHING = "everything"
 
 # More tags than this in one transaction (a bulk command's batch) are said as EVERYTHING:

@@ -5,6 +5,7 @@ from io import StringIO
 from django.core.management import call_command
 from django.test import TestCase
 
+from shortscience.lists.models import ReadingList
 from shortscience.notifications.models import SummaryRequest
 from shortscience.papers.models import Paper, PaperIdentifier
 from shortscience.summaries.models import Revision, Summary
@@ -28,11 +29,16 @@ class LoadDemoTests(TestCase):
         self.assertIn("An Image is Worth 16x16 Words", wanted)
         self.assertIn("<strong>4</strong> requests", wanted)
         self.assertEqual(SummaryRequest.objects.open().count(), 7)
+        self.assertIn("Transformers reading group", self.client.get("/lists").content.decode())
         self.load()
         self.assertEqual(
             (Paper.objects.count(), Summary.objects.count(), Revision.objects.count()), counts
         )
         self.assertEqual(SummaryRequest.objects.count(), 7)
+        self.assertEqual(
+            list(ReadingList.objects.values_list("visibility", "item_count").order_by("pk")),
+            [("public", 5), ("private", 2)],
+        )
 
     def test_its_summaries_have_typeset_math_and_resolved_citations(self):
         self.load()

@@ -17,6 +17,7 @@ from django.utils import timezone
 from shortscience.api import dumps
 from shortscience.community.models import Vote
 from shortscience.community.services import cast_vote
+from shortscience.lists.services import add_paper, create_list, update_item
 from shortscience.notifications.services import request_summary
 from shortscience.summaries.models import Summary
 from shortscience.test import (
@@ -59,6 +60,12 @@ class PrivacyWalkTests(BaseTestCase):
         # bob would read a summary of a third paper: pages count requests, never name them.
         self.wanted_paper = make_paper("Wanted Walk Paper")
         request_summary(self.bob, self.wanted_paper)
+        # alice's private reading list, its title and note holding the private marker.
+        self.private_list = create_list(
+            self.alice, title=f"{PRIVATE_TEXT} list", visibility="private"
+        )
+        listed, _ = add_paper(self.private_list, self.paper)
+        update_item(listed, note=f"{PRIVATE_TEXT} note")
 
     def surfaces(self):
         yield "/"
@@ -107,6 +114,12 @@ class PrivacyWalkTests(BaseTestCase):
         for paper in (self.paper, self.wanted_paper):
             yield f"/badge/{paper.pk}.svg"
         yield f"/api/v1/papers/{self.wanted_paper.pk}"
+        # reading lists: the directory, a search of it, the private list's own pages
+        yield "/lists"
+        yield "/lists?q=zebra"
+        base = self.private_list.get_absolute_url()
+        for suffix in ("", "/bibtex", "/ris", "/csl.json", "/feed.atom"):
+            yield base + suffix
         # the API
         for paper in (self.paper, self.other_paper):
             yield f"/api/v1/papers/{paper.pk}"

@@ -31,6 +31,8 @@ from django.urls import reverse
 
 from shortscience.accounts.permissions import MODERATORS_GROUP
 from shortscience.community.models import Comment, Vote
+from shortscience.lists.models import ReadingList
+from shortscience.lists.services import add_paper, create_list
 from shortscience.moderation.models import ModerationAction, Report
 from shortscience.notifications.services import follow
 from shortscience.papers.models import Paper
@@ -383,6 +385,12 @@ class BrowserWalkTests(ChromiumTestCase):
         other = paper.summaries.filter(visibility="public").exclude(user=self.writer).first()
         draft_paper = Paper.objects.exclude(summaries__isnull=False).first()
         draft = make_summary(draft_paper, self.writer, body=WIDE_SUMMARY, visibility="private")
+        # The writer's own list, with the owner's tools on every paper.
+        self.writer_list = create_list(
+            self.writer, title="Papers for the thesis", visibility="unlisted"
+        )
+        for listed in (paper, draft_paper):
+            add_paper(self.writer_list, listed, note="Section 3, and the appendix's proofs.")
         # The "Following" state of both kinds of follow button.
         follow(self.writer, paper)
         follow(self.writer, other)
@@ -398,6 +406,8 @@ class BrowserWalkTests(ChromiumTestCase):
             ("search", reverse("search:search") + "?q=" + paper.title.split()[-1]),
             ("data", reverse("dumps:page")),
             ("wanted", reverse("discovery:wanted")),
+            ("lists", reverse("lists:directory")),
+            ("list", ReadingList.objects.public().first().get_absolute_url()),
             # No public summary: the page asks "would you read one?"
             ("unsummarised", draft_paper.get_absolute_url()),
             ("login", "/accounts/login/"),
@@ -406,6 +416,7 @@ class BrowserWalkTests(ChromiumTestCase):
             ("other-summary", other.get_absolute_url()),
             ("draft", draft.get_absolute_url()),
             ("editor", reverse("summaries:edit", args=[paper.pk])),
+            ("own-list", self.writer_list.get_absolute_url()),
             ("settings", reverse("accounts:settings")),
         ]
         return {"visitor": visitor, "member": member}

@@ -24,6 +24,7 @@ from shortscience.community.models import Comment, Vote
 from shortscience.community.services import cast_vote, post_comment, refresh_reputation
 from shortscience.lib.records import PaperRecord
 from shortscience.library.services import upsert_paper
+from shortscience.lists.services import add_paper, create_list, update_item
 from shortscience.notifications.services import request_summary
 from shortscience.papers.models import Paper
 from shortscience.summaries.models import Summary, refresh_paper_stats
@@ -196,6 +197,22 @@ class Command(BaseCommand):
         discussion = json.loads((DEMO_DIR / "discussion.json").read_text(encoding="utf-8"))
         new_votes, new_comments = load_discussion(discussion, summaries, users)
         refresh_reputation(users.values())
+        # Reading lists: a public one in the directory, a private one for its owner.
+        new_lists = 0
+        for item in json.loads((DEMO_DIR / "lists.json").read_text(encoding="utf-8")):
+            owner = users[item["user"]]
+            if owner.reading_lists.filter(title=item["title"]).exists():
+                continue
+            reading_list = create_list(
+                owner,
+                title=item["title"],
+                description=item["description"],
+                visibility=item["visibility"],
+            )
+            for entry in item["papers"]:
+                listed, _ = add_paper(reading_list, papers[entry["paper"]], note=entry["note"])
+                update_item(listed, state=entry["state"])
+            new_lists += 1
         # Open summary requests, for /wanted and the papers' pages.
         new_requests = 0
         for item in json.loads((DEMO_DIR / "requests.json").read_text(encoding="utf-8")):
@@ -215,6 +232,6 @@ class Command(BaseCommand):
                 f"Demo content: {len(papers)} papers ({created_papers} new), {len(users)} users, "
                 f"{len(summary_files)} summaries ({created_summaries} new), "
                 f"{new_votes} new votes, {new_comments} new comments, "
-                f"{new_requests} new summary requests."
+                f"{new_requests} new summary requests, {new_lists} new reading lists."
             )
         )

@@ -1,0 +1,143 @@
+"""Every write to a reading list: one function each, in one transaction, saying what changed
+(the owner's pages, which show the list, and the directory of public lists)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from shortscience.lib.text import clean, clean_line
+from shortscience.lists.models import NOTE_MAX, TITLE_MAX, ListItem, ReadingList
+from shortscience.web import changes
+
+# Bounds on what one member can make the site store and render.
+MAX_LISTS_PER_MEMBER = 200
+MAX_ITEMS_PER_LIST = 5000
+
+
+def _title(text: str) -> str:
+    title = clean_line(text).strip()
+    if not title:
+        raise ValidationError("A list needs a title.")
+    if len(title) > TITLE_MAX:
+        raise ValidationError(f"A title has at most {TITLE_MAX} characters.")
+    return title
+
+
+def _note(text: str) -> str:
+    note = clean(text).strip()
+    if len(note) > NOTE_MAX:
+        raise ValidationError(f"A note has at most {NOTE_MAX:,} characters.")
+    return note
+
+
+def _visibility(value: str) -> str:
+    if value not in ReadingList.Visibility.values:
+        raise ValidationError("Choose private, unlisted or public.")
+    return value
+
+
+def _changed(reading_list: ReadingList) -> None:
+    """The list changed: its counts and time, and the pages that show it (its own, its
+    owner's profile, the directory)."""
+    ReadingList.objects.filter(pk=reading_list.pk).update(
+        updated=timezone.now(), item_count=reading_list.items.count()
+    )
+    changes.changed(members=[reading_list.owner_id], lists=[changes.READING_LISTS])
+
+
+def create_list(owner, *, title: str, description: str = "", visibility: str = "private"):
+    with transaction.atomic():
+        if owner.reading_lists.count() >= MAX_LISTS_PER_MEMBER:
+            raise ValidationError(f"A member can keep at most {MAX_LISTS_PER_MEMBER} lists.")
+        reading_list = ReadingList.objects.create(
+            owner=owner,
+            title=_title(title),
+            description=_note(description),
+            visibility=_visibility(visibility),
+        )
+        _changed(reading_list)
+    return reading_list
+
+
+def edit_list(reading_list: ReadingList, *, title: str, description: str, visibility: str):
+    with transaction.atomic():
+        reading_list.title = _title(title)
+        reading_list.description = _note(description)
+        reading_list.visibility = _visibility(visibility)
+        reading_list.save(update_fields=["title", "description", "visibility"])
+        _changed(reading_list)
+    return reading_list
+
+
+def delete_list(reading_list: ReadingList) -> None:
+    with transaction.atomic():
+        owner_id = reading_list.owner_id
+        reading_list.delete()
+        changes.changed(members=[owner_id], lists=[changes.READING_LISTS])
+
+
+def add_paper(reading_list: ReadingList, paper, *, note: str = "") -> tuple[ListItem, bool]:
+    """Put `paper` (or the paper it was merged into) at the end of the list; (item, added).
+    A paper already on the list stays where it is."""
+    with transaction.atomic():
+        ReadingList.objects.select_for_update().filter(pk=reading_list.pk).first()
+        paper_id = paper.merged_into_id or paper.pk
+        item = ListItem.objects.filter(reading_list=reading_list, paper_id=paper_id).first()
+        if item is not None:
+            return item, False
+        if reading_list.items.count() >= MAX_ITEMS_PER_LIST:
+            raise ValidationError(f"A list holds at most {MAX_ITEMS_PER_LIST:,} papers.")
+        last = reading_list.items.aggregate(last=Max("position"))["last"]
+        item = ListItem.objects.create(
+            reading_list=reading_list,
+            paper_id=paper_id,
+            position=0 if last is None else last + 1,
+            note=_note(note),
+        )
+        _changed(reading_list)
+    return item, True
+
+
+def update_item(item: ListItem, *, note: str | None = None, state: str | None = None) -> ListItem:
+    with transaction.atomic():
+        fields = []
+        if note is not None:
+            item.note = _note(note)
+            fields.append("note")
+        if state is not None:
+            if state not in ListItem.State.values:
+                raise ValidationError("A paper is to read or read.")
+            item.state = state
+            fields.append("state")
+        if fields:
+            item.save(update_fields=fields)
+            _changed(item.reading_list)
+    return item
+
+
+def move_item(item: ListItem, offset: int) -> None:
+    """Swap the paper with the one `offset` places away (-1: up, 1: down); at either end,
+    nothing moves."""
+    with transaction.atomic():
+        ReadingList.objects.select_for_update().filter(pk=item.reading_list_id).first()
+        items = item.reading_list.items.order_by("position", "pk")
+        if offset < 0:
+            other = items.filter(position__lt=item.position).last()
+        else:
+            other = items.filter(position__gt=item.position).first()
+        if other is None:
+            return
+        # Positions are distinct: add_paper() appends past the last under the list's lock.
+        item.position, other.position = other.position, item.position
+        ListItem.objects.bulk_update([item, other], ["position"])
+        _changed(item.reading_list)
+
+
+def remove_item(item: ListItem) -> None:
+    with transaction.atomic():
+        reading_list = item.reading_list
+        item.delete()
+        _changed(reading_list)

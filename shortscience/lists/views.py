@@ -1,0 +1,245 @@
+"""Reading lists' pages: the directory, a list, its settings, adding a paper, the exports."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from shortscience.accounts.ratelimit import rate_limited
+from shortscience.lists import exports, services
+from shortscience.lists.access import list_for, own_list_for
+from shortscience.lists.models import ListItem, ReadingList
+from shortscience.papers.models import Paper, load_details
+from shortscience.web import changes, pages
+from shortscience.web.paging import CappedPaginator
+
+PAGE_SIZE = 30
+SEARCH_MAX = 100
+
+
+@require_GET
+def directory(request):
+    """Public lists, most recently changed first; ?q= finds words of their titles and
+    descriptions. A member also sees their own lists, whatever their visibility."""
+    q = request.GET.get("q", "").strip()[:SEARCH_MAX]
+    found = ReadingList.objects.public().select_related("owner").order_by("-updated", "-pk")
+    for word in q.split()[:5]:
+        found = found.filter(Q(title__icontains=word) | Q(description__icontains=word))
+    page = CappedPaginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    mine = (
+        list(request.user.reading_lists.order_by("-updated", "-pk"))
+        if request.user.is_authenticated
+        else []
+    )
+    pages.shows(request, members=[rl.owner_id for rl in page], lists=[changes.READING_LISTS])
+    return render(request, "lists/directory.html", {"page": page, "q": q, "mine": mine})
+
+
+def _form_values(request) -> dict[str, str]:
+    return {
+        "title": request.POST.get("title", ""),
+        "description": request.POST.get("description", ""),
+        "visibility": request.POST.get("visibility", ReadingList.Visibility.PRIVATE),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@rate_limited("lists")
+def new(request):
+    """A new list; with ?paper=<id>, the list starts with that paper."""
+    paper = _paper_or_none(request.GET.get("paper") or request.POST.get("paper"))
+    values, errors = {"visibility": ReadingList.Visibility.PRIVATE}, []
+    if request.method == "POST":
+        values = _form_values(request)
+        try:
+            reading_list = services.create_list(request.user, **values)
+            if paper is not None:
+                services.add_paper(reading_list, paper)
+        except ValidationError as e:
+            errors = e.messages
+        else:
+            return redirect(reading_list)
+    return render(
+        request,
+        "lists/form.html",
+        {"values": values, "errors": errors, "paper": paper, "visibilities": _visibilities()},
+        status=400 if errors else 200,
+    )
+
+
+def _visibilities():
+    return ReadingList.Visibility.choices
+
+
+def _paper_or_none(raw: str | None) -> Paper | None:
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise Http404("No such paper.")
+    return get_object_or_404(Paper, pk=int(raw))
+
+
+@require_GET
+def detail(request, key: str):
+    reading_list = list_for(request.user, key)
+    items = list(reading_list.items.select_related("paper__venue"))
+    load_details([item.paper for item in items])
+    owner = reading_list.can_edit(request.user)
+    pages.shows(request, papers=[item.paper_id for item in items], members=[reading_list.owner_id])
+    response = render(
+        request,
+        "lists/detail.html",
+        {"list": reading_list, "items": items, "owner": owner, "states": ListItem.State},
+    )
+    if reading_list.visibility != ReadingList.Visibility.PUBLIC:
+        # Unlisted: found through its link only, never through a search engine.
+        response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@rate_limited("lists")
+def edit(request, key: str):
+    reading_list = own_list_for(request.user, key)
+    values = {
+        "title": reading_list.title,
+        "description": reading_list.description,
+        "visibility": reading_list.visibility,
+    }
+    errors = []
+    if request.method == "POST":
+        values = _form_values(request)
+        try:
+            services.edit_list(reading_list, **values)
+        except ValidationError as e:
+            errors = e.messages
+        else:
+            return redirect(reading_list)
+    return render(
+        request,
+        "lists/form.html",
+        {"list": reading_list, "values": values, "errors": errors, "visibilities": _visibilities()},
+        status=400 if errors else 200,
+    )
+
+
+@login_required
+@require_POST
+@rate_limited("lists")
+def delete(request, key: str):
+    reading_list = own_list_for(request.user, key)
+    services.delete_list(reading_list)
+    messages.success(request, f"The list \u201c{reading_list.title}\u201d is deleted.")
+    return redirect("lists:directory")
+
+
+@login_required
+@require_GET
+def choose(request):
+    """Add a paper to one of your lists: the page the paper page and search results link to."""
+    paper = _paper_or_none(request.GET.get("paper"))
+    if paper is None:
+        raise Http404("Which paper?")
+    lists = list(request.user.reading_lists.order_by("-updated", "-pk"))
+    holding = set(
+        ListItem.objects.filter(reading_list__in=lists, paper=paper).values_list(
+            "reading_list_id", flat=True
+        )
+    )
+    return render(
+        request, "lists/choose.html", {"paper": paper, "lists": lists, "holding": holding}
+    )
+
+
+@login_required
+@require_POST
+@rate_limited("lists")
+def add(request, key: str):
+    reading_list = own_list_for(request.user, key)
+    paper = _paper_or_none(request.POST.get("paper"))
+    if paper is None:
+        return HttpResponseBadRequest("Which paper?", content_type="text/plain")
+    try:
+        _, added = services.add_paper(reading_list, paper, note=request.POST.get("note", ""))
+    except ValidationError as e:
+        messages.error(request, " ".join(e.messages))
+        return redirect(reading_list)
+    verb = "added to" if added else "already on"
+    messages.success(
+        request, f"\u201c{paper.title_text}\u201d is {verb} \u201c{reading_list.title}\u201d."
+    )
+    return redirect(reading_list)
+
+
+@login_required
+@require_POST
+@rate_limited("lists")
+def item(request, key: str, pk: int):
+    """One action on one paper of your list: its note, its state, a move, its removal."""
+    reading_list = own_list_for(request.user, key)
+    found = get_object_or_404(ListItem, pk=pk, reading_list=reading_list)
+    found.reading_list = reading_list
+    action = request.POST.get("action", "")
+    try:
+        if action == "note":
+            services.update_item(found, note=request.POST.get("note", ""))
+        elif action == "state":
+            services.update_item(found, state=request.POST.get("state", ""))
+        elif action in ("up", "down"):
+            services.move_item(found, -1 if action == "up" else 1)
+        elif action == "remove":
+            services.remove_item(found)
+        else:
+            return HttpResponseBadRequest("Unknown action.", content_type="text/plain")
+    except ValidationError as e:
+        return HttpResponseBadRequest(" ".join(e.messages), content_type="text/plain")
+    anchor = "" if action == "remove" else f"#item-{found.pk}"
+    return redirect(reading_list.get_absolute_url() + anchor)
+
+
+def _export(request, key: str):
+    reading_list = list_for(request.user, key)
+    items = list(reading_list.items.select_related("paper__venue"))
+    load_details([i.paper for i in items])
+    pages.shows(request, papers=[i.paper_id for i in items], members=[reading_list.owner_id])
+    return reading_list, items
+
+
+def _download(body: str, content_type: str, name: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    return response
+
+
+@require_GET
+def export_bibtex(request, key: str):
+    reading_list, items = _export(request, key)
+    body = exports.bibtex_entries(i.paper for i in items)
+    return _download(body, "text/plain; charset=utf-8", f"list-{reading_list.key}.bib")
+
+
+@require_GET
+def export_ris(request, key: str):
+    reading_list, items = _export(request, key)
+    body = exports.ris((i.paper, i.note) for i in items)
+    return _download(
+        body, "application/x-research-info-systems; charset=utf-8", f"list-{reading_list.key}.ris"
+    )
+
+
+@require_GET
+def export_csl(request, key: str):
+    reading_list, items = _export(request, key)
+    body = exports.csl_json((i.paper, i.note) for i in items)
+    return _download(
+        body,
+        "application/vnd.citationstyles.csl+json; charset=utf-8",
+        f"list-{reading_list.key}.json",
+    )
