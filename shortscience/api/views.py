@@ -12,10 +12,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as ServiceRefused
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Max
 from django.db.models.functions import Now
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.urls import reverse
 from ninja import NinjaAPI, Query
 from ninja.errors import HttpError, ValidationError
@@ -48,7 +47,11 @@ class FastJSONRenderer(JSONRenderer):
     )
 
     def render(self, request, data, *, response_status: int) -> bytes:
-        return orjson.dumps(data, default=self._fallback.default, option=self._options)
+        return self.dumps(data)
+
+    @classmethod
+    def dumps(cls, data) -> bytes:
+        return orjson.dumps(data, default=cls._fallback.default, option=cls._options)
 
 
 api = NinjaAPI(
@@ -105,14 +108,17 @@ def rate_limited(request, error: auth.RateLimited):
     return response
 
 
-def _matches(keys: list[str], fields) -> JsonResponse:
+def _matches(keys: list[str], fields) -> HttpResponse:
     found = records.described(records.paper_ids_by_keys(keys), fields or records.PAPER_FIELDS)
     # Answered as is, past the schema's validation: records.paper() builds exactly the
     # declared shape, and validating 500 papers again took longer than finding them.
-    return JsonResponse(
-        [{"id": key, "paper": p} for key, p in zip(keys, found, strict=True)],
-        safe=False,
-        encoder=DjangoJSONEncoder,
+    # Written by orjson as ninja's own answers are (FastJSONRenderer): the standard encoder
+    # took ~3.5 ms of a 500-id call.
+    return HttpResponse(
+        FastJSONRenderer.dumps(
+            [{"id": key, "paper": p} for key, p in zip(keys, found, strict=True)]
+        ),
+        content_type="application/json",
     )
 
 
