@@ -48,7 +48,10 @@ def _changed(reading_list: ReadingList) -> None:
     changes.changed(members=[reading_list.owner_id], lists=[changes.READING_LISTS])
 
 
-def create_list(owner, *, title: str, description: str = "", visibility: str = "private"):
+def create_list(
+    owner, *, title: str, description: str = "", visibility: str = "private", paper=None
+):
+    """A new list of `owner`'s, holding `paper` when one is given (both or neither)."""
     with transaction.atomic():
         if owner.reading_lists.count() >= MAX_LISTS_PER_MEMBER:
             raise ValidationError(f"A member can keep at most {MAX_LISTS_PER_MEMBER} lists.")
@@ -58,6 +61,8 @@ def create_list(owner, *, title: str, description: str = "", visibility: str = "
             description=_note(description),
             visibility=_visibility(visibility),
         )
+        if paper is not None:
+            add_paper(reading_list, paper)
         _changed(reading_list)
     return reading_list
 

@@ -58,23 +58,22 @@ def new(request):
     if request.method == "POST":
         values = _form_values(request)
         try:
-            reading_list = services.create_list(request.user, **values)
-            if paper is not None:
-                services.add_paper(reading_list, paper)
+            reading_list = services.create_list(request.user, paper=paper, **values)
         except ValidationError as e:
             errors = e.messages
         else:
             return redirect(reading_list)
+    return _form_page(request, {"values": values, "paper": paper}, errors)
+
+
+def _form_page(request, context: dict, errors: list[str]):
+    """A list's form (new, or its settings), with what was sent and why it was refused."""
     return render(
         request,
         "lists/form.html",
-        {"values": values, "errors": errors, "paper": paper, "visibilities": _visibilities()},
+        {**context, "errors": errors, "visibilities": ReadingList.Visibility.choices},
         status=400 if errors else 200,
     )
-
-
-def _visibilities():
-    return ReadingList.Visibility.choices
 
 
 def _paper_or_none(raw: str | None) -> Paper | None:
@@ -122,12 +121,7 @@ def edit(request, key: str):
             errors = e.messages
         else:
             return redirect(reading_list)
-    return render(
-        request,
-        "lists/form.html",
-        {"list": reading_list, "values": values, "errors": errors, "visibilities": _visibilities()},
-        status=400 if errors else 200,
-    )
+    return _form_page(request, {"list": reading_list, "values": values}, errors)
 
 
 @login_required

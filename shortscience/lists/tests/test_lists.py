@@ -84,6 +84,14 @@ class ListServiceTests(BaseTestCase):
                 services.add_paper(rl, self.second)
         self.assertEqual(rl.items.count(), 1)
 
+    def test_a_new_list_with_its_first_paper_is_made_whole_or_not_at_all(self):
+        rl = services.create_list(self.alice, title="Started from a paper", paper=self.first)
+        self.assertEqual(self.order(rl), ["Deep Residual Learning"])
+        with mock.patch.object(services, "MAX_ITEMS_PER_LIST", 0):
+            with self.assertRaises(ValidationError):
+                services.create_list(self.alice, title="Cannot hold it", paper=self.first)
+        self.assertFalse(ReadingList.objects.filter(title="Cannot hold it").exists())
+
     def test_closing_an_account_takes_its_lists_and_the_export_holds_them(self):
         import zipfile
 
