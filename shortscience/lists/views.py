@@ -79,7 +79,7 @@ def _form_page(request, context: dict, errors: list[str]):
 def _paper_or_none(raw: str | None) -> Paper | None:
     if not raw:
         return None
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         raise Http404("No such paper.")
     return get_object_or_404(Paper, pk=int(raw))
 

@@ -205,7 +205,7 @@ def preview(request):
     try:
         rendered = services.render_summary_body(
             text.replace("\r\n", "\n"),
-            paper_id=int(paper_id) if paper_id.isdigit() else 0,
+            paper_id=int(paper_id) if paper_id.isascii() and paper_id.isdigit() else 0,
             user_id=request.user.pk,
         )
     except ValidationError as e:

@@ -227,6 +227,12 @@ class OwnerOnlyTests(BaseTestCase):
         self.assertEqual(self.client.post(add, {"paper": "abc"}).status_code, 404)
         self.assertEqual(self.client.post(add, {"paper": "99999999"}).status_code, 404)
         self.assertEqual(self.client.get("/lists/add", {"paper": "1.5"}).status_code, 404)
+        # "²".isdigit() is true, and int("²") raises.
+        self.assertEqual(self.client.get("/lists/add", {"paper": "²"}).status_code, 404)
+        self.assertEqual(self.client.get("/lists/new", {"paper": "²"}).status_code, 404)
+        self.assertEqual(self.client.post(add, {"paper": "²"}).status_code, 404)
+        preview = self.client.post("/markup/preview", {"text": "A $x$.", "paper": "²"})
+        self.assertEqual(preview.status_code, 200)
         self.assertEqual(self.client.post("/lists/new", {"title": ""}).status_code, 400)
         self.assertEqual(self.client.get("/lists/nosuchkey").status_code, 404)
         self.assertEqual(self.item.__class__.objects.get().note, "")

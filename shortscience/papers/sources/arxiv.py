@@ -102,7 +102,7 @@ def _year_from_id(arxiv_id: str) -> int | None:
     """arXiv ids start with the submission's YYMM ("0704.0001", "hep-th/9711200");
     arXiv began in 1991, so YY >= 91 is the 1900s."""
     digits = arxiv_id.rsplit("/", 1)[-1][:2]
-    if not digits.isdigit():
+    if not (digits.isascii() and digits.isdigit()):
         return None
     yy = int(digits)
     return 1900 + yy if yy >= 91 else 2000 + yy

@@ -704,7 +704,7 @@ def _dates(fields: dict[str, str]) -> tuple[int | None, int | None, date | None]
             if named_month != month:
                 day = None  # the date's day belongs to another month
             month, day = named_month, named_day or day
-    if fields.get("day", "").strip().isdigit() and len(fields["day"].strip()) <= 2:
+    if _is_number(fields.get("day", "").strip()) and len(fields["day"].strip()) <= 2:
         day = int(fields["day"].strip())
     published = None
     if year and month and day:
@@ -717,10 +717,15 @@ def _dates(fields: dict[str, str]) -> tuple[int | None, int | None, date | None]
     return year, month, published
 
 
+def _is_number(text: str) -> bool:
+    """Digits int() reads: str.isdigit() is also true of "²" and other digits it refuses."""
+    return text.isascii() and text.isdigit()
+
+
 def _month(text: str) -> tuple[int | None, int | None]:
     """(month, day) from "Aug", "August", "8", "10 January" or "jun-aug" (the first)."""
     text = text.strip()
-    if text.isdigit():
+    if _is_number(text):
         number = int(text)
         return (number, None) if 1 <= number <= 12 else (None, None)
     for word in re.findall(r"[A-Za-z]+", text):

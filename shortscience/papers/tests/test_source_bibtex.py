@@ -815,3 +815,12 @@ class SharedGplMaterialTests(SimpleTestCase):
         )
         self.assertGreater(len(records), 90)
         self.assertTrue(all(p.startswith("Line ") for p in problems))
+
+
+class UnicodeDigitTests(SimpleTestCase):
+    def test_a_superscript_digit_in_a_day_or_month_is_no_date_not_an_error(self):
+        # "²".isdigit() is true, and int("²") raises: such a field is read as no number.
+        (record,) = bibtex.parse(
+            "@article{k, title={A Title}, author={Ada Lovelace}, year={2020}, month={²}, day={²}}"
+        )
+        self.assertEqual((record.year, record.published), (2020, None))
