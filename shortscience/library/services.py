@@ -13,7 +13,7 @@ from shortscience.papers import search_index
 from shortscience.papers.models import Keyword, MergeLog, Paper, PaperIdentifier, Venue
 from shortscience.papers.services import fetch_records, typeset_abstract, typeset_title
 from shortscience.summaries.models import Summary, SummaryChange, refresh_paper_stats
-from shortscience.web import changes
+from shortscience.web import changes, tasks
 
 
 class MergeConflict(Exception):
@@ -192,6 +192,7 @@ def merge_papers(kept: Paper, merged: Paper, *, reason: str, by=None) -> MergeLo
         }
         merged.identifiers.update(paper=kept)
         Summary.objects.filter(pk__in=moved["summaries"]).update(paper=kept)
+        _move_requests(merged, kept)
         kept.keywords.add(*moved["keywords"])
         Paper.objects.filter(pk=merged.pk).update(merged_into=kept)
         merged.merged_into = kept
@@ -201,6 +202,18 @@ def merge_papers(kept: Paper, merged: Paper, *, reason: str, by=None) -> MergeLo
         log = MergeLog.objects.create(kept=kept, merged=merged, by=by, reason=reason, moved=moved)
         _note_moved(moved["summaries"])
         return log
+
+
+def _move_requests(merged: Paper, kept: Paper) -> None:
+    """Summary requests follow the merge (through the related manager: the notifications
+    app stands beside this one). A member who asked for both keeps one request. Open
+    requests on a paper that now has a public summary are answered by the worker."""
+    merged.summary_requests.filter(user__in=kept.summary_requests.values("user")).delete()
+    merged.summary_requests.update(paper=kept)
+    if kept.summary_requests.filter(ended__isnull=True).exists() and (
+        Summary.objects.filter(paper=kept).public().exists()
+    ):
+        tasks.enqueue("requests_to_answer", paper_id=kept.pk)
 
 
 def _note_moved(summary_ids: list[int]) -> None:
@@ -213,7 +226,7 @@ def _note_moved(summary_ids: list[int]) -> None:
 def _say_merged(*paper_ids: int) -> None:
     """Both papers' pages change (one redirects, the other gains summaries), and with them
     the lists of papers and of summaries (whose paper titles and links moved)."""
-    changes.changed(papers=paper_ids, lists=[changes.PAPERS, changes.SUMMARIES])
+    changes.changed(papers=paper_ids, lists=[changes.PAPERS, changes.SUMMARIES, changes.WANTED])
 
 
 def undo_merge(log: MergeLog) -> None:

@@ -41,7 +41,9 @@ class ListFeed(Feed):
 
     def __call__(self, request, *args, **kwargs):
         response = super().__call__(request, *args, **kwargs)
-        response["Cache-Control"] = "public, max-age=300"
+        # Revalidated each time (the ETag answers 304): a list made private must not live on
+        # in a proxy or a reader's cache, notes included.
+        response["Cache-Control"] = "no-cache"
         return response
 
     def title(self, reading_list: ReadingList) -> str:

@@ -128,7 +128,14 @@ def move_item(item: ListItem, offset: int) -> None:
     nothing moves."""
     with transaction.atomic():
         ReadingList.objects.select_for_update().filter(pk=item.reading_list_id).first()
-        items = item.reading_list.items.order_by("position", "pk")
+        # Read again under the lock: a move that committed meanwhile (a double click) has
+        # changed this item's position, and swapping the stale one would duplicate it.
+        reading_list = item.reading_list
+        item = ListItem.objects.filter(pk=item.pk).first()
+        if item is None:
+            return
+        item.reading_list = reading_list
+        items = reading_list.items.order_by("position", "pk")
         if offset < 0:
             other = items.filter(position__lt=item.position).last()
         else:

@@ -206,9 +206,11 @@ def _export(request, key: str):
     return reading_list, items
 
 
-def _download(body: str, content_type: str, name: str) -> HttpResponse:
+def _download(reading_list: ReadingList, body: str, content_type: str, suffix: str):
     response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'inline; filename="{name}"'
+    response["Content-Disposition"] = f'inline; filename="list-{reading_list.key}.{suffix}"'
+    if not reading_list.is_public:
+        response["X-Robots-Tag"] = "noindex"  # as its page: found through its link only
     return response
 
 
@@ -216,7 +218,7 @@ def _download(body: str, content_type: str, name: str) -> HttpResponse:
 def export_bibtex(request, key: str):
     reading_list, items = _export(request, key)
     body = exports.bibtex_entries(i.paper for i in items)
-    return _download(body, "text/plain; charset=utf-8", f"list-{reading_list.key}.bib")
+    return _download(reading_list, body, "text/plain; charset=utf-8", "bib")
 
 
 @require_GET
@@ -224,7 +226,7 @@ def export_ris(request, key: str):
     reading_list, items = _export(request, key)
     body = exports.ris((i.paper, i.note) for i in items)
     return _download(
-        body, "application/x-research-info-systems; charset=utf-8", f"list-{reading_list.key}.ris"
+        reading_list, body, "application/x-research-info-systems; charset=utf-8", "ris"
     )
 
 
@@ -233,7 +235,5 @@ def export_csl(request, key: str):
     reading_list, items = _export(request, key)
     body = exports.csl_json((i.paper, i.note) for i in items)
     return _download(
-        body,
-        "application/vnd.citationstyles.csl+json; charset=utf-8",
-        f"list-{reading_list.key}.json",
+        reading_list, body, "application/vnd.citationstyles.csl+json; charset=utf-8", "json"
     )

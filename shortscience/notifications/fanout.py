@@ -152,3 +152,29 @@ def _end_requests(summary: Summary) -> list[int]:
         requests.update(ended=timezone.now(), ended_by=summary)
         changes.changed(papers=[summary.paper_id], lists=[changes.WANTED])
     return requesters
+
+
+@tasks.handler("requests_to_answer")
+def requests_to_answer(paper_id: int) -> None:
+    """Open requests landed on a paper that has a public summary (a merge moved the one or
+    the other): its best public summary ends them, and each requester hears of it."""
+    summary = (
+        Summary.objects.public()
+        .filter(paper_id=paper_id)
+        .select_related("paper", "user")
+        .order_by("-wilson", "-edited", "-pk")
+        .first()
+    )
+    if summary is None:
+        return
+    told = set(
+        Notification.objects.filter(summary=summary, kind=Kind.SUMMARY_REQUESTED).values_list(
+            "recipient_id", flat=True
+        )
+    )
+    recipients = {
+        user_id: Kind.SUMMARY_REQUESTED
+        for user_id in _end_requests(summary)
+        if user_id != summary.user_id and user_id not in told
+    }
+    deliver(recipients, paper=summary.paper, summary=summary)

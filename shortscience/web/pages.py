@@ -167,6 +167,12 @@ class LocalPages:
 
 local_pages = LocalPages()
 
+# Part of every key: a release that changes what a stored page must carry raises it, and the
+# pages an older release stored are misses from the first request. 2: pages carry their own
+# Content-Security-Policy with the hash of their KaTeX sheet (web/csp.py); a page stored
+# before has inline styles, which the policy now set on every hit would refuse.
+PAGE_FORMAT = 2
+
 # Set on every response of this middleware for the benchmarks and the curious; not stored.
 _NOT_STORED = {"x-cache", "set-cookie"}
 
@@ -180,7 +186,7 @@ class AnonymousPageCacheMiddleware:
             return self.get_response(request)
         epoch, stamp = versions.stamp()
         digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()
-        key = f"page:{request.get_host()}:{digest}"
+        key = f"page:{PAGE_FORMAT}:{request.get_host()}:{digest}"
         kept = local_pages.get(key)
         if _fresh(kept):
             return self._from_cache(kept)

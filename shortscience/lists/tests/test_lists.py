@@ -330,3 +330,18 @@ class ListFreshnessTests(PageCacheTestCase):
         )
         self.assertEqual(self.client.get(url).status_code, 404)
         self.assertNotContains(self.client.get("/lists"), "Deep learning basics")
+
+
+class MoveRaceTests(BaseTestCase):
+    def test_a_move_read_before_another_committed_does_not_duplicate_positions(self):
+        papers = [make_paper(f"Paper {n}") for n in range(3)]
+        rl = a_list(self.alice, papers=papers)
+        stale = rl.items.get(paper=papers[1])  # read, then another move commits
+        services.move_item(rl.items.get(paper=papers[0]), 1)
+        services.move_item(stale, 1)
+        positions = list(rl.items.values_list("position", flat=True))
+        self.assertEqual(len(positions), len(set(positions)))
+        # Paper 1 moves one place down from where it is now, not from where it was read.
+        self.assertEqual(
+            list(rl.items.values_list("paper__title", flat=True)), ["Paper 0", "Paper 1", "Paper 2"]
+        )

@@ -174,3 +174,38 @@ class FreshnessTests(PageCacheTestCase):
             run_tasks()
         self.assertNotContains(self.client.get(wanted), "Cached Wanted")
         self.assertNotContains(self.client.get(url), "summary-request")
+
+
+class MergeTests(NotificationTestCase):
+    """A merge moves summaries between papers with an update: requests follow, and those
+    that now have a public summary are answered."""
+
+    def test_a_request_on_a_paper_merged_into_a_summarised_one_is_answered(self):
+        from shortscience.library.services import merge_papers
+
+        kept, merged = make_paper("Kept Paper"), make_paper("Merged Paper")
+        self.save_summary(kept, self.alice)
+        request_summary(self.bob, merged)
+        merge_papers(kept, merged, reason="duplicate")
+        run_tasks()
+        self.assertFalse(SummaryRequest.objects.open().exists())
+        self.assertEqual(SummaryRequest.objects.get().paper, kept)
+        note = Notification.objects.get(recipient=self.bob)
+        self.assertEqual((note.kind, note.paper), (Kind.SUMMARY_REQUESTED, kept))
+
+    def test_a_summary_moved_by_a_merge_answers_the_kept_papers_requests_once_each(self):
+        from shortscience.library.services import merge_papers
+
+        kept, merged = make_paper("Kept Paper"), make_paper("Merged Paper")
+        request_summary(self.bob, kept)
+        request_summary(self.bob, merged)  # asked for both: one request stays
+        request_summary(self.charlie, kept)
+        self.save_summary(merged, self.alice)  # ends bob's request on the merged paper
+        merge_papers(kept, merged, reason="duplicate")
+        run_tasks()
+        self.assertFalse(SummaryRequest.objects.open().exists())
+        self.assertEqual(SummaryRequest.objects.filter(user=self.bob).count(), 1)
+        told = sorted(Notification.objects.values_list("recipient__username", "kind"))
+        self.assertEqual(
+            told, [("bob", Kind.SUMMARY_REQUESTED), ("charlie", Kind.SUMMARY_REQUESTED)]
+        )

@@ -226,7 +226,7 @@ class OneRenderAtATimeTests(SimpleTestCase):
         """/venues stored, then stale, and another request rendering it."""
         self._get("/venues")
         versions.fresh.return_value = False
-        key = f"page:testserver:{hashlib.sha256(b'/venues').hexdigest()}"
+        key = f"page:{pages.PAGE_FORMAT}:testserver:{hashlib.sha256(b'/venues').hexdigest()}"
         cache.add(f"{key}:rendering", 1, 60)
         return key
 
@@ -248,7 +248,7 @@ class OneRenderAtATimeTests(SimpleTestCase):
 
     def test_a_waiter_renders_itself_when_the_renderer_takes_too_long(self):
         # A renderer that died holding the lock: the lock is there, no page ever comes.
-        key = f"page:testserver:{hashlib.sha256(b'/venues').hexdigest()}"
+        key = f"page:{pages.PAGE_FORMAT}:testserver:{hashlib.sha256(b'/venues').hexdigest()}"
         cache.add(f"{key}:rendering", 1, 60)
         with mock.patch.object(pages, "RENDER_WAIT_SECONDS", 0.05):
             response = self._get("/venues")
@@ -286,7 +286,7 @@ class LocalPagesTests(SimpleTestCase):
         return self.middleware(self.factory.get(path))
 
     def _kept(self, path: str) -> bool:
-        key = f"page:testserver:{hashlib.sha256(path.encode()).hexdigest()}"
+        key = f"page:{pages.PAGE_FORMAT}:testserver:{hashlib.sha256(path.encode()).hexdigest()}"
         return local_pages.get(key) is not None
 
     def test_a_page_served_once_is_served_again_without_the_shared_cache(self):
