@@ -132,6 +132,9 @@ MIDDLEWARE = [
     # KaTeX's style attributes to a hashed <style> (web/csp.py); inside the page cache, so
     # that a page is stored with its sheet and the policy that allows it.
     "shortscience.web.csp.InlineStylesMiddleware",
+    # A session's POST refused by a spent bucket a moment ago is refused again before the
+    # session and the member are read (accounts/middleware.py).
+    "shortscience.accounts.middleware.RefusedRecentlyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Before the CSRF check, which reads a POST's body: a spent bucket's 429 without it.

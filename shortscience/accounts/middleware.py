@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+import math
+import time
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.http import HttpResponse
 
 from shortscience.accounts.auth import ban_message
 from shortscience.accounts.ratelimit import refusal_before_reading
@@ -21,6 +26,49 @@ class BannedUserMiddleware:
             logout(request)
             messages.error(request, message)
         return self.get_response(request)
+
+
+class RefusedRecentlyMiddleware:
+    """A POST from a session whose last POST to the same path was refused by a spent bucket
+    less than the bucket's wait ago gets that refusal again, before the session, the member
+    and the bucket are read (before SessionMiddleware): the bucket cannot have refilled
+    meanwhile, since only time refills it. A script posting in a loop once refused costs
+    each worker a dictionary look-up, where the three reads kept ~1.6 cores busy at ~350
+    refusals a second (bench/render_budget.py). What is remembered is this process's own
+    refusal (RefuseSpentEarlyMiddleware's, which says how long it holds), by the session
+    cookie the client sent: a cookie the site never made is refused only after a refusal."""
+
+    MAX_REMEMBERED = 10_000
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.refused: dict[tuple[str, str], tuple[float, HttpResponse]] = {}
+
+    def __call__(self, request):
+        if request.method != "POST":
+            return self.get_response(request)
+        cookie = request.COOKIES.get(settings.SESSION_COOKIE_NAME, "")
+        key = (cookie, request.path_info)
+        now = time.monotonic()
+        remembered = self.refused.get(key) if cookie else None
+        if remembered is not None:
+            until, refusal = remembered
+            if until > now:
+                response = HttpResponse(
+                    refusal.content, status=429, content_type=refusal["Content-Type"]
+                )
+                response["Retry-After"] = str(max(1, math.ceil(until - now)))
+                return response
+            del self.refused[key]
+        response = self.get_response(request)
+        wait = getattr(response, "refused_for", 0)
+        if cookie and response.status_code == 429 and wait > 0:
+            if len(self.refused) >= self.MAX_REMEMBERED:
+                self.refused = {k: v for k, v in self.refused.items() if v[0] > now}
+                if len(self.refused) >= self.MAX_REMEMBERED:
+                    self.refused.clear()
+            self.refused[key] = (now + wait, response)
+        return response
 
 
 class RefuseSpentEarlyMiddleware:

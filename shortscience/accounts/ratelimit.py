@@ -151,9 +151,16 @@ RENDER_POLICY = "render"
 
 def render_allowance(request, user) -> Allowance:
     """Whether `user` may render now (reads the bucket, spends nothing)."""
+    return _render_level(request, user)[1]
+
+
+def _render_level(request, user) -> tuple[float, Allowance]:
+    """Seconds until `user`'s "render" bucket holds anything (0 when it does), and the
+    allowance it makes now."""
     capacity, seconds = limit_for(user, RENDER_POLICY)
     left = TokenBucket.level(_bucket(request, RENDER_POLICY, user), capacity, seconds)
-    return _allowance(left > 0, left, capacity, seconds, needed=0.001)
+    wait = max(0.0, -left * seconds / capacity)
+    return wait, _allowance(left > 0, left, capacity, seconds, needed=0.001)
 
 
 @contextmanager
@@ -181,11 +188,12 @@ RENDER_SPENT = (
 
 def _render_refusal(request) -> HttpResponse | None:
     """The 429 for a member whose "render" bucket is spent now; None while it holds any."""
-    allowance = render_allowance(request, request.user)
+    wait, allowance = _render_level(request, request.user)
     if allowance.allowed:
         return None
     response = too_many_requests(RENDER_SPENT.format(seconds=allowance.retry_after))
     response["Retry-After"] = str(allowance.retry_after)
+    response.refused_for = wait
     return response
 
 
@@ -222,20 +230,27 @@ def rate_limited(policy: str):
     return decorator
 
 
-def has_left(request, policy: str, user) -> bool:
-    """Whether `policy`'s bucket holds an action now (reads it, spends nothing)."""
+def seconds_until_one(request, policy: str, user) -> float:
+    """How long until `policy`'s bucket holds an action: 0 when it does now (reads it,
+    spends nothing)."""
     capacity, seconds = limit_for(user, policy)
-    return TokenBucket.level(_bucket(request, policy, user), capacity, seconds) >= 1
+    left = TokenBucket.level(_bucket(request, policy, user), capacity, seconds)
+    return max(0.0, (1 - left) * seconds / capacity)
 
 
 def refusal_before_reading(request, view) -> HttpResponse | None:
     """The 429 a rate-limited view's decorators will answer to this POST, found before
-    anything reads its body; None when they may let it through (they spend, this does not)."""
+    anything reads its body; None when they may let it through (they spend, this does not).
+    The refusal carries `refused_for`: how long, in seconds, its bucket will refuse again
+    (only time refills a bucket), which RefusedRecentlyMiddleware remembers."""
     if request.method != "POST":
         return None
     policy = getattr(view, "rate_limit_policy", None)
-    if policy is not None and not has_left(request, policy, request.user):
-        return too_many_requests()
+    if policy is not None and (wait := seconds_until_one(request, policy, request.user)) > 0:
+        response = too_many_requests()
+        response["Retry-After"] = str(max(1, math.ceil(wait)))
+        response.refused_for = wait
+        return response
     if getattr(view, "render_limited", False):
         return _render_refusal(request)
     return None

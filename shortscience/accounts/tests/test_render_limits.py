@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 from unittest import mock
 
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from shortscience.accounts.models import TokenBucket
@@ -126,6 +128,35 @@ class RenderBucketTests(BaseTestCase):
                     r = strict.post("/markup/preview", {"text": "[" * 100_000})
                 self.assertEqual(r.status_code, 429)
                 parse.assert_not_called()
+
+    def test_a_refused_session_is_refused_again_without_a_query_until_the_bucket_refills(self):
+        self.spend_it(tokens=-1.0)  # 20 s per 120 s: holds anything again after 6 s
+        clock = [1000.0]
+        with mock.patch(
+            "shortscience.accounts.middleware.time.monotonic", side_effect=lambda: clock[0]
+        ):
+            first = self.client.post("/markup/preview", {"text": "a"})
+            self.assertEqual(first.status_code, 429)
+            with self.assertNumQueries(0):
+                again = self.client.post("/markup/preview", {"text": "[" * 100_000})
+            self.assertEqual((again.status_code, again.content), (429, first.content))
+            self.assertEqual(again["Retry-After"], "6")
+            # Only that path: the comment preview reads the buckets (and is refused by them).
+            summary = make_summary(self.paper, self.bob, "Bob's summary.")
+            with CaptureQueriesContext(connection) as read:
+                other = self.client.post(f"/summary/{summary.pk}/comments/preview", {"body": "Hi"})
+            self.assertEqual(other.status_code, 429)
+            self.assertTrue(read.captured_queries)
+            # Another member's session is theirs alone.
+            bob = Client()
+            bob.force_login(self.bob)
+            self.assertEqual(bob.post("/markup/preview", {"text": "a"}).status_code, 200)
+            # Once the wait is over the buckets are asked again: refilled, the preview runs.
+            clock[0] += 7
+            with at(timezone.now() + timedelta(seconds=7)):
+                self.assertEqual(
+                    self.client.post("/markup/preview", {"text": "a"}).status_code, 200
+                )
 
     def test_it_refills_and_another_member_has_their_own(self):
         self.spend_it()
