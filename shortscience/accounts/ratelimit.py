@@ -60,6 +60,8 @@ POLICIES: dict[str, tuple[int, int]] = {
     "request": (60, 3600),
     # Reading lists: making and arranging them (a note, a move, a paper added: each one).
     "lists": (300, 3600),
+    # The coverage check: a read, but up to 2,000 look-ups and a BibTeX parse a time.
+    "coverage": (30, 600),
     "token": (10, 3600),
 }
 

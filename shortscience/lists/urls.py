@@ -4,6 +4,9 @@ from shortscience.lists import feeds, views
 
 app_name = "lists"
 urlpatterns = [
+    path("coverage", views.coverage, name="coverage"),
+    path("coverage/request", views.coverage_request, name="coverage_request"),
+    path("coverage/list", views.coverage_list, name="coverage_list"),
     path("lists", views.directory, name="directory"),
     path("lists/new", views.new, name="new"),
     path("lists/add", views.choose, name="choose"),

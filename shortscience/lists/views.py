@@ -5,15 +5,18 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shortscience.accounts.ratelimit import rate_limited
+from shortscience.lists import coverage as coverage_check
 from shortscience.lists import exports, services
 from shortscience.lists.access import list_for, own_list_for
 from shortscience.lists.models import ListItem, ReadingList
+from shortscience.notifications.services import request_summary
 from shortscience.papers.models import Paper, load_details
 from shortscience.web import changes, pages
 from shortscience.web.paging import CappedPaginator
@@ -237,3 +240,97 @@ def export_csl(request, key: str):
     return _download(
         reading_list, body, "application/vnd.citationstyles.csl+json; charset=utf-8", "json"
     )
+
+
+MAX_UPLOAD = 2 * 1024 * 1024
+
+
+@require_http_methods(["GET", "POST"])
+@rate_limited("coverage")
+def coverage(request):
+    """Paste identifiers or upload a .bib: which papers the library has, which have
+    summaries; then ask for summaries of the rest, or put them all on a list. A read, so
+    visitors may check too (the actions need an account)."""
+    context: dict = {"max_entries": coverage_check.MAX_ENTRIES}
+    if request.method == "POST":
+        text = request.POST.get("text", "")
+        upload = request.FILES.get("bib")
+        if upload is not None:
+            if upload.size > MAX_UPLOAD:
+                context["error"] = "A file of at most 2 MB."
+            else:
+                text = upload.read().decode("utf-8", errors="replace")
+        if "error" not in context:
+            try:
+                rows = coverage_check.check(coverage_check.read(text))
+            except coverage_check.CoverageError as e:
+                context["error"] = str(e)
+            else:
+                found = [r.paper for r in rows if r.paper is not None]
+                context.update(
+                    rows=rows,
+                    found=len(found),
+                    summarised=sum(1 for p in found if p.public_summary_count),
+                    unsummarised_ids=" ".join(
+                        str(p.pk) for p in dict.fromkeys(found) if not p.public_summary_count
+                    ),
+                    paper_ids=" ".join(str(p.pk) for p in dict.fromkeys(found)),
+                    lists=(
+                        list(request.user.reading_lists.order_by("-updated", "-pk"))
+                        if request.user.is_authenticated
+                        else []
+                    ),
+                )
+        context["text"] = text if len(text) < 200_000 else ""
+    response = render(
+        request, "lists/coverage.html", context, status=400 if "error" in context else 200
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _posted_papers(request) -> list[Paper]:
+    raw = request.POST.get("papers", "").split()[: coverage_check.MAX_ENTRIES]
+    ids = [int(t) for t in raw if t.isascii() and t.isdigit() and len(t) <= 18]
+    found = Paper.objects.in_bulk(ids)
+    return [found[pk] for pk in dict.fromkeys(ids) if pk in found]
+
+
+@login_required
+@require_POST
+@rate_limited("request")
+def coverage_request(request):
+    """Ask for summaries of every posted paper that has none (one action, one spend)."""
+    asked = 0
+    for paper in _posted_papers(request):
+        if paper.merged_into_id or paper.public_summary_count:
+            continue
+        request_summary(request.user, paper)
+        asked += 1
+    messages.success(
+        request, f"You asked for summaries of {asked} paper{'s' if asked != 1 else ''}."
+    )
+    return redirect("discovery:wanted")
+
+
+@login_required
+@require_POST
+@rate_limited("lists")
+def coverage_list(request):
+    """Put every posted paper on one of your lists, or on a new one."""
+    papers = _posted_papers(request)
+    key = request.POST.get("list", "")
+    try:
+        with transaction.atomic():
+            if key:
+                reading_list = own_list_for(request.user, key)
+            else:
+                reading_list = services.create_list(
+                    request.user, title=request.POST.get("title", "") or "From a coverage check"
+                )
+            for paper in papers:
+                services.add_paper(reading_list, paper)
+    except ValidationError as e:
+        messages.error(request, " ".join(e.messages))
+        return redirect("lists:coverage")
+    return redirect(reading_list)

@@ -407,6 +407,7 @@ class BrowserWalkTests(ChromiumTestCase):
             ("data", reverse("dumps:page")),
             ("wanted", reverse("discovery:wanted")),
             ("lists", reverse("lists:directory")),
+            ("coverage", reverse("lists:coverage")),
             ("list", ReadingList.objects.public().first().get_absolute_url()),
             # No public summary: the page asks "would you read one?"
             ("unsummarised", draft_paper.get_absolute_url()),
