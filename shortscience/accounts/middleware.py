@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import hashlib
 import math
+import threading
 import time
 
 from django.conf import settings
@@ -29,45 +31,48 @@ class BannedUserMiddleware:
 
 
 class RefusedRecentlyMiddleware:
-    """A POST from a session whose last POST to the same path was refused by a spent bucket
-    less than the bucket's wait ago gets that refusal again, before the session, the member
-    and the bucket are read (before SessionMiddleware): the bucket cannot have refilled
-    meanwhile, since only time refills it. A script posting in a loop once refused costs
-    each worker a dictionary look-up, where the three reads kept ~1.6 cores busy at ~350
-    refusals a second (bench/render_budget.py). What is remembered is this process's own
-    refusal (RefuseSpentEarlyMiddleware's, which says how long it holds), by the session
-    cookie the client sent: a cookie the site never made is refused only after a refusal."""
+    """A POST from a member's session whose last POST to the same path was refused by a
+    spent bucket less than the bucket's wait ago gets that refusal again, before the
+    session, the member and the bucket are read (before SessionMiddleware): the bucket
+    cannot have refilled meanwhile, since only time refills it. A script posting in a loop
+    once refused costs each worker a dictionary look-up, where the three reads kept ~1.6
+    cores busy at ~350 refusals a second (bench/render_budget.py). Remembered: this
+    process's own refusals (RefuseSpentEarlyMiddleware's, which say how long they hold) of
+    logged-in members only, by a digest of their session cookie, with the refusal's text:
+    a visitor's cookie is anything they like, and would let anyone fill the memory."""
 
     MAX_REMEMBERED = 10_000
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.refused: dict[tuple[str, str], tuple[float, HttpResponse]] = {}
+        self.refused: dict[tuple[bytes, str], tuple[float, bytes, str]] = {}
+        self.lock = threading.Lock()  # gthread workers serve requests side by side
 
     def __call__(self, request):
         if request.method != "POST":
             return self.get_response(request)
         cookie = request.COOKIES.get(settings.SESSION_COOKIE_NAME, "")
-        key = (cookie, request.path_info)
+        key = (hashlib.sha256(cookie.encode()).digest()[:16], request.path_info)
         now = time.monotonic()
         remembered = self.refused.get(key) if cookie else None
         if remembered is not None:
-            until, refusal = remembered
+            until, content, content_type = remembered
             if until > now:
-                response = HttpResponse(
-                    refusal.content, status=429, content_type=refusal["Content-Type"]
-                )
+                response = HttpResponse(content, status=429, content_type=content_type)
                 response["Retry-After"] = str(max(1, math.ceil(until - now)))
                 return response
-            del self.refused[key]
+            with self.lock:
+                self.refused.pop(key, None)
         response = self.get_response(request)
         wait = getattr(response, "refused_for", 0)
-        if cookie and response.status_code == 429 and wait > 0:
-            if len(self.refused) >= self.MAX_REMEMBERED:
-                self.refused = {k: v for k, v in self.refused.items() if v[0] > now}
+        user = getattr(request, "user", None)
+        if cookie and wait > 0 and response.status_code == 429 and user and user.is_authenticated:
+            with self.lock:
                 if len(self.refused) >= self.MAX_REMEMBERED:
-                    self.refused.clear()
-            self.refused[key] = (now + wait, response)
+                    self.refused = {k: v for k, v in self.refused.items() if v[0] > now}
+                    if len(self.refused) >= self.MAX_REMEMBERED:
+                        self.refused.clear()
+                self.refused[key] = (now + wait, response.content, response["Content-Type"])
         return response
 
 

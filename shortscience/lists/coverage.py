@@ -16,7 +16,12 @@ from shortscience.papers.sources import bibtex
 from shortscience.summaries.models import Summary
 
 MAX_ENTRIES = 2000
-_SEPARATORS = re.compile(r"[\s,;]+")
+# Not ";": some older DOIs hold one.
+_SEPARATORS = re.compile(r"[\s,]+")
+MAX_TEXT = 2 * 1024 * 1024
+_ENTRY_START = re.compile(r"^[ \t]*@", re.MULTILINE)
+# Merges are followed this many hops at most (a chain longer than that is a data problem).
+MAX_MERGE_HOPS = 10
 
 
 class CoverageError(ValueError):
@@ -32,7 +37,14 @@ class Entry:
 
 
 def read(text: str) -> list[Entry]:
+    if "\x00" in text:
+        raise CoverageError("The text holds a NUL character, which no bibliography does.")
+    if len(text) > MAX_TEXT:
+        raise CoverageError("At most 2 MB of text.")
     if "@" in text and "{" in text:
+        # Counted before the (costly) parse: a file of 70,000 tiny entries is refused at once.
+        if len(_ENTRY_START.findall(text)) > MAX_ENTRIES * 2:
+            raise CoverageError(f"At most {MAX_ENTRIES:,} papers at a time.")
         try:
             found, _problems = bibtex.parse_report(text)
         except records.ImportFailed as e:
@@ -79,8 +91,11 @@ def check(entries: list[Entry]) -> list[Entry]:
         best_summary_id=Subquery(best.values("pk")[:1])
     )
     loaded = {p.pk: p for p in papers.defer("abstract", "abstract_html", "metadata")}
-    merged = {p.merged_into_id for p in loaded.values() if p.merged_into_id} - set(loaded)
-    if merged:
+    # Merged papers answer as the one the merge chain ends in (one more query a hop).
+    for _ in range(MAX_MERGE_HOPS):
+        merged = {p.merged_into_id for p in loaded.values() if p.merged_into_id} - set(loaded)
+        if not merged:
+            break
         loaded.update(
             (p.pk, p)
             for p in Paper.objects.filter(pk__in=merged)
@@ -89,7 +104,9 @@ def check(entries: list[Entry]) -> list[Entry]:
         )
     for entry in entries:
         paper = loaded.get(chosen[id(entry)])
-        if paper is not None and paper.merged_into_id:
+        for _ in range(MAX_MERGE_HOPS):
+            if paper is None or not paper.merged_into_id:
+                break
             paper = loaded.get(paper.merged_into_id)
         entry.paper = paper
     return entries

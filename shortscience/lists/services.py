@@ -106,6 +106,27 @@ def add_paper(reading_list: ReadingList, paper, *, note: str = "") -> tuple[List
     return item, True
 
 
+def add_papers(reading_list: ReadingList, papers) -> int:
+    """Put every paper of `papers` not on the list yet at its end, in their order, in a
+    constant number of queries (the coverage check's "add them all"); how many were added.
+    Papers merged away are the caller's to resolve (PaperQuerySet ids are final here)."""
+    with transaction.atomic():
+        ReadingList.objects.select_for_update().filter(pk=reading_list.pk).first()
+        there = set(reading_list.items.values_list("paper_id", flat=True))
+        new = [p for p in dict.fromkeys(papers) if p.pk not in there]
+        if len(there) + len(new) > MAX_ITEMS_PER_LIST:
+            raise ValidationError(f"A list holds at most {MAX_ITEMS_PER_LIST:,} papers.")
+        last = reading_list.items.aggregate(last=Max("position"))["last"]
+        start = 0 if last is None else last + 1
+        ListItem.objects.bulk_create(
+            ListItem(reading_list=reading_list, paper=paper, position=start + n)
+            for n, paper in enumerate(new)
+        )
+        if new:
+            _changed(reading_list)
+    return len(new)
+
+
 def update_item(item: ListItem, *, note: str | None = None, state: str | None = None) -> ListItem:
     with transaction.atomic():
         fields = []

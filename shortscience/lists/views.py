@@ -16,7 +16,7 @@ from shortscience.lists import coverage as coverage_check
 from shortscience.lists import exports, services
 from shortscience.lists.access import list_for, own_list_for
 from shortscience.lists.models import ListItem, ReadingList
-from shortscience.notifications.services import request_summary
+from shortscience.notifications.services import request_summaries
 from shortscience.papers.models import Paper, load_details
 from shortscience.web import changes, pages
 from shortscience.web.paging import CappedPaginator
@@ -292,7 +292,8 @@ def coverage(request):
 def _posted_papers(request) -> list[Paper]:
     raw = request.POST.get("papers", "").split()[: coverage_check.MAX_ENTRIES]
     ids = [int(t) for t in raw if t.isascii() and t.isdigit() and len(t) <= 18]
-    found = Paper.objects.in_bulk(ids)
+    # The table posts the papers merges ended in: one merged away since is left out.
+    found = Paper.objects.filter(merged_into__isnull=True).in_bulk(ids)
     return [found[pk] for pk in dict.fromkeys(ids) if pk in found]
 
 
@@ -301,12 +302,7 @@ def _posted_papers(request) -> list[Paper]:
 @rate_limited("request")
 def coverage_request(request):
     """Ask for summaries of every posted paper that has none (one action, one spend)."""
-    asked = 0
-    for paper in _posted_papers(request):
-        if paper.merged_into_id or paper.public_summary_count:
-            continue
-        request_summary(request.user, paper)
-        asked += 1
+    asked = request_summaries(request.user, _posted_papers(request))
     messages.success(
         request, f"You asked for summaries of {asked} paper{'s' if asked != 1 else ''}."
     )
@@ -328,8 +324,7 @@ def coverage_list(request):
                 reading_list = services.create_list(
                     request.user, title=request.POST.get("title", "") or "From a coverage check"
                 )
-            for paper in papers:
-                services.add_paper(reading_list, paper)
+            services.add_papers(reading_list, papers)
     except ValidationError as e:
         messages.error(request, " ".join(e.messages))
         return redirect("lists:coverage")

@@ -118,6 +118,42 @@ def request_summary(user, paper) -> SummaryRequest:
     return request
 
 
+def request_summaries(user, papers) -> int:
+    """`user` would read a summary of each of `papers` that has no public summary (the
+    coverage check's "ask for the rest"), in a constant number of queries; how many
+    requests are open now that were not."""
+    with transaction.atomic():
+        wanted = {p.pk: p for p in papers if not p.public_summary_count and not p.merged_into_id}
+        existing = dict(
+            SummaryRequest.objects.filter(user=user, paper_id__in=list(wanted)).values_list(
+                "paper_id", "ended"
+            )
+        )
+        fresh = [pk for pk in wanted if pk not in existing]
+        reopened = [pk for pk, ended in existing.items() if ended is not None]
+        names: dict[int, list[str]] = {}
+        for paper_id, name in Keyword.objects.filter(papers__in=fresh + reopened).values_list(
+            "papers", "name"
+        ):
+            names.setdefault(paper_id, []).append(name)
+        now = timezone.now()
+        SummaryRequest.objects.bulk_create(
+            SummaryRequest(
+                user=user,
+                paper_id=pk,
+                fields=scores.fields_tag(names.get(pk, ())),
+                created=now,
+            )
+            for pk in fresh
+        )
+        SummaryRequest.objects.filter(user=user, paper_id__in=reopened).update(
+            ended=None, ended_by=None, created=now
+        )
+        if fresh or reopened:
+            changes.changed(papers=fresh + reopened, lists=[changes.WANTED])
+    return len(fresh) + len(reopened)
+
+
 def withdraw_request(user, paper) -> bool:
     """`user` no longer asks for a summary of `paper`; True if an open request was removed."""
     with transaction.atomic():

@@ -158,6 +158,26 @@ class RenderBucketTests(BaseTestCase):
                     self.client.post("/markup/preview", {"text": "a"}).status_code, 200
                 )
 
+    def test_a_visitors_refusal_is_not_remembered(self):
+        # A visitor's cookie is whatever they send: remembering it would let anyone fill
+        # the memory. Only members' sessions are remembered.
+        from shortscience.accounts.middleware import RefusedRecentlyMiddleware
+
+        remembered = []
+        original = RefusedRecentlyMiddleware.__call__
+
+        def spy(middleware, request):
+            response = original(middleware, request)
+            remembered.append(len(middleware.refused))
+            return response
+
+        visitor = Client()
+        visitor.cookies["sessionid"] = "made-up"
+        TokenBucket.objects.create(key="coverage:ip:127.0.0.1", tokens=0, updated=timezone.now())
+        with mock.patch.object(RefusedRecentlyMiddleware, "__call__", spy):
+            self.assertEqual(visitor.post("/coverage", {"text": "1706.03762"}).status_code, 429)
+        self.assertEqual(remembered, [0])
+
     def test_it_refills_and_another_member_has_their_own(self):
         self.spend_it()
         later = timezone.now() + timedelta(seconds=10)

@@ -102,3 +102,46 @@ class CoverageTests(BaseTestCase):
         big = " ".join(f"2401.{n:05d}" for n in range(1999)) + " 1706.03762"
         with self.assertNumQueries(len(two.captured_queries)):
             self.assertContains(self.check(text=big), "2000 entries: 1 in the library")
+
+
+class CoverageEdgeTests(BaseTestCase):
+    def test_a_nul_character_or_a_flood_of_entries_is_a_400_before_any_parse(self):
+        self.assertEqual(self.client.post("/coverage", {"text": "1706.03762\x00"}).status_code, 400)
+        flood = "\n".join(f"@misc{{k{n}, title={{T}}}}" for n in range(4001))
+        answer = self.client.post("/coverage", {"text": flood})
+        self.assertEqual(answer.status_code, 400)
+        self.assertIn("At most 2,000", answer.content.decode())
+
+    def test_a_chain_of_merges_is_followed_to_its_end(self):
+        from shortscience.library.services import merge_papers
+
+        first = make_paper("First Copy", identifiers={"arxiv": "1801.00001"})
+        second = make_paper("Second Copy", identifiers={"arxiv": "1801.00002"})
+        kept = make_paper("Kept Copy", identifiers={"arxiv": "1801.00003"})
+        make_summary(kept, self.alice)
+        merge_papers(second, first, reason="duplicate")
+        merge_papers(kept, second, reason="duplicate")
+        page = self.client.post("/coverage", {"text": "1801.00001"}).content.decode()
+        self.assertIn(kept.get_absolute_url(), page)
+        self.assertIn("1 with summaries", page)
+
+    def test_the_actions_take_the_same_queries_for_two_papers_or_forty(self):
+        self.client.force_login(self.bob)
+        rl = create_list(self.bob, title="Mine", visibility="private")
+        few = [make_paper(f"Few {n}") for n in range(2)]
+        many = [make_paper(f"Many {n}") for n in range(40)]
+
+        def run(url, papers, **extra):
+            ids = " ".join(str(p.pk) for p in papers)
+            with CaptureQueriesContext(connection) as done:
+                self.client.post(url, {"papers": ids, **extra})
+            return len(done.captured_queries)
+
+        run("/coverage/request", [])  # the member's rate-limit buckets made
+        run("/coverage/list", [], list=rl.key)
+        self.assertEqual(run("/coverage/request", few), run("/coverage/request", many))
+        self.assertEqual(
+            run("/coverage/list", few, list=rl.key), run("/coverage/list", many, list=rl.key)
+        )
+        self.assertEqual(rl.items.count(), 42)
+        self.assertEqual(SummaryRequest.objects.filter(user=self.bob).count(), 42)
