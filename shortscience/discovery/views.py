@@ -156,9 +156,7 @@ def badge(request, key: str):
 def wanted(request):
     """Papers people would read a summary of, most asked for first: where a writer looking
     for what to write next starts. Counts only; who asked is the requesters' own business."""
-    field = request.GET.get("field", "")
-    if field not in ranking.FIELDS:
-        field = ""
+    field = ranking.field_param(request.GET.get("field"))
     page = CappedPaginator(SummaryRequest.objects.wanted(field), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -174,7 +172,7 @@ def wanted(request):
             "page": page,
             "rows": rows,
             "field": field,
-            "fields": [(code, label) for code, (label, _) in ranking.FIELDS.items()],
+            "fields": ranking.FIELD_CHOICES,
         },
     )
 

@@ -34,9 +34,7 @@ def home(request):
     tab = request.GET.get("tab", DEFAULT_TAB)
     if tab not in TABS:
         tab = DEFAULT_TAB
-    field = request.GET.get("field", "")
-    if field not in ranking.FIELDS:
-        field = ""
+    field = ranking.field_param(request.GET.get("field"))
     summaries = Summary.objects.public()
     if field:
         summaries = summaries.in_field(field)
@@ -70,7 +68,7 @@ def home(request):
             "heading": TABS[tab][1],
             "tabs": [(code, label) for code, (label, _) in TABS.items()],
             "field": field,
-            "fields": [(code, label) for code, (label, _) in ranking.FIELDS.items()],
+            "fields": ranking.FIELD_CHOICES,
             "top_recent_days": settings.TOP_RECENT_DAYS,
             "library_empty": library_empty,
         },

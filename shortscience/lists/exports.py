@@ -36,8 +36,9 @@ def _line(text: str) -> str:
     return " ".join(text.split())
 
 
-def bibtex_entries(papers: Iterable[Paper]) -> str:
-    return bibtex.entries(papers)
+def bibtex_entries(items: Iterable[tuple[Paper, str]]) -> str:
+    """BibTeX has no field reference managers agree on for a note: the papers alone."""
+    return bibtex.entries(paper for paper, _ in items)
 
 
 def ris(items: Iterable[tuple[Paper, str]]) -> str:
@@ -101,3 +102,11 @@ def csl_json(items: Iterable[tuple[Paper, str]]) -> str:
             record["note"] = note
         out.append(record)
     return json.dumps(out, ensure_ascii=False, indent=1)
+
+
+# A list's exports: format -> (writer, content type, file suffix).
+FORMATS = {
+    "bibtex": (bibtex_entries, "text/plain; charset=utf-8", "bib"),
+    "ris": (ris, "application/x-research-info-systems; charset=utf-8", "ris"),
+    "csl": (csl_json, "application/vnd.citationstyles.csl+json; charset=utf-8", "json"),
+}

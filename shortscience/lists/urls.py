@@ -15,8 +15,8 @@ urlpatterns = [
     path("lists/<str:key>/delete", views.delete, name="delete"),
     path("lists/<str:key>/add", views.add, name="add"),
     path("lists/<str:key>/items/<int:pk>", views.item, name="item"),
-    path("lists/<str:key>/bibtex", views.export_bibtex, name="bibtex"),
-    path("lists/<str:key>/ris", views.export_ris, name="ris"),
-    path("lists/<str:key>/csl.json", views.export_csl, name="csl"),
+    path("lists/<str:key>/bibtex", views.export, {"fmt": "bibtex"}, name="bibtex"),
+    path("lists/<str:key>/ris", views.export, {"fmt": "ris"}, name="ris"),
+    path("lists/<str:key>/csl.json", views.export, {"fmt": "csl"}, name="csl"),
     path("lists/<str:key>/feed.atom", feeds.ListFeed(), name="feed"),
 ]

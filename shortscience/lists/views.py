@@ -87,19 +87,26 @@ def _paper_or_none(raw: str | None) -> Paper | None:
     return get_object_or_404(Paper, pk=int(raw))
 
 
+def _items(request, reading_list: ReadingList) -> list[ListItem]:
+    """The list's papers in order, with what a page or an export shows of each (two queries
+    for any number), said to the page cache as what the response shows."""
+    items = list(reading_list.items.select_related("paper__venue"))
+    load_details([item.paper for item in items])
+    pages.shows(request, papers=[item.paper_id for item in items], members=[reading_list.owner_id])
+    return items
+
+
 @require_GET
 def detail(request, key: str):
     reading_list = list_for(request.user, key)
-    items = list(reading_list.items.select_related("paper__venue"))
-    load_details([item.paper for item in items])
+    items = _items(request, reading_list)
     owner = reading_list.can_edit(request.user)
-    pages.shows(request, papers=[item.paper_id for item in items], members=[reading_list.owner_id])
     response = render(
         request,
         "lists/detail.html",
         {"list": reading_list, "items": items, "owner": owner, "states": ListItem.State},
     )
-    if reading_list.visibility != ReadingList.Visibility.PUBLIC:
+    if not reading_list.is_public:
         # Unlisted: found through its link only, never through a search engine.
         response["X-Robots-Tag"] = "noindex"
     return response
@@ -201,45 +208,17 @@ def item(request, key: str, pk: int):
     return redirect(reading_list.get_absolute_url() + anchor)
 
 
-def _export(request, key: str):
+@require_GET
+def export(request, key: str, fmt: str):
+    """The list as BibTeX, RIS or CSL-JSON (lists/exports.py), each paper with its note."""
     reading_list = list_for(request.user, key)
-    items = list(reading_list.items.select_related("paper__venue"))
-    load_details([i.paper for i in items])
-    pages.shows(request, papers=[i.paper_id for i in items], members=[reading_list.owner_id])
-    return reading_list, items
-
-
-def _download(reading_list: ReadingList, body: str, content_type: str, suffix: str):
+    write, content_type, suffix = exports.FORMATS[fmt]
+    body = write((i.paper, i.note) for i in _items(request, reading_list))
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'inline; filename="list-{reading_list.key}.{suffix}"'
     if not reading_list.is_public:
         response["X-Robots-Tag"] = "noindex"  # as its page: found through its link only
     return response
-
-
-@require_GET
-def export_bibtex(request, key: str):
-    reading_list, items = _export(request, key)
-    body = exports.bibtex_entries(i.paper for i in items)
-    return _download(reading_list, body, "text/plain; charset=utf-8", "bib")
-
-
-@require_GET
-def export_ris(request, key: str):
-    reading_list, items = _export(request, key)
-    body = exports.ris((i.paper, i.note) for i in items)
-    return _download(
-        reading_list, body, "application/x-research-info-systems; charset=utf-8", "ris"
-    )
-
-
-@require_GET
-def export_csl(request, key: str):
-    reading_list, items = _export(request, key)
-    body = exports.csl_json((i.paper, i.note) for i in items)
-    return _download(
-        reading_list, body, "application/vnd.citationstyles.csl+json; charset=utf-8", "json"
-    )
 
 
 MAX_UPLOAD = 2 * 1024 * 1024

@@ -80,6 +80,16 @@ FIELD_WORDS: dict[str, frozenset[str]] = {
 _WORD = re.compile(r"[a-z]+")
 
 
+# (code, label) of each field, in order: what a field filter offers.
+FIELD_CHOICES = [(code, label) for code, (label, _) in FIELDS.items()]
+
+
+def field_param(raw: str | None) -> str:
+    """A ?field= value as a field code; "" (all fields) for anything else: these links get
+    shared and truncated, and the whole list is a better answer than an error."""
+    return raw if raw in FIELDS else ""
+
+
 def field_of(category: str) -> str | None:
     """The field code of one keyword: an arXiv category ("cs.LG" -> "cs", "hep-th" ->
     "physics", "q-bio.BM" -> "q-bio") or a subject naming a discipline ("structural
