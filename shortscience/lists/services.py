@@ -87,40 +87,28 @@ def delete_list(reading_list: ReadingList) -> None:
 def add_paper(reading_list: ReadingList, paper, *, note: str = "") -> tuple[ListItem, bool]:
     """Put `paper` (or the paper it was merged into) at the end of the list; (item, added).
     A paper already on the list stays where it is."""
+    paper_id = paper.merged_into_id or paper.pk
     with transaction.atomic():
-        ReadingList.objects.select_for_update().filter(pk=reading_list.pk).first()
-        paper_id = paper.merged_into_id or paper.pk
-        item = ListItem.objects.filter(reading_list=reading_list, paper_id=paper_id).first()
-        if item is not None:
-            return item, False
-        if reading_list.items.count() >= MAX_ITEMS_PER_LIST:
-            raise ValidationError(f"A list holds at most {MAX_ITEMS_PER_LIST:,} papers.")
-        last = reading_list.items.aggregate(last=Max("position"))["last"]
-        item = ListItem.objects.create(
-            reading_list=reading_list,
-            paper_id=paper_id,
-            position=0 if last is None else last + 1,
-            note=_note(note),
-        )
-        _changed(reading_list)
-    return item, True
+        added = add_papers(reading_list, [paper_id], note=note)
+        return ListItem.objects.get(reading_list=reading_list, paper_id=paper_id), bool(added)
 
 
-def add_papers(reading_list: ReadingList, papers) -> int:
-    """Put every paper of `papers` not on the list yet at its end, in their order, in a
-    constant number of queries (the coverage check's "add them all"); how many were added.
-    Papers merged away are the caller's to resolve (PaperQuerySet ids are final here)."""
+def add_papers(reading_list: ReadingList, paper_ids, *, note: str = "") -> int:
+    """Put every paper of `paper_ids` not on the list yet at its end, in their order, in a
+    constant number of queries (add_paper() for one; the coverage check's "add them all");
+    how many were added. The ids are the papers merges ended in: the caller's to resolve."""
+    note = _note(note)
     with transaction.atomic():
         ReadingList.objects.select_for_update().filter(pk=reading_list.pk).first()
         there = set(reading_list.items.values_list("paper_id", flat=True))
-        new = [p for p in dict.fromkeys(papers) if p.pk not in there]
+        new = [pk for pk in dict.fromkeys(paper_ids) if pk not in there]
         if len(there) + len(new) > MAX_ITEMS_PER_LIST:
             raise ValidationError(f"A list holds at most {MAX_ITEMS_PER_LIST:,} papers.")
         last = reading_list.items.aggregate(last=Max("position"))["last"]
         start = 0 if last is None else last + 1
         ListItem.objects.bulk_create(
-            ListItem(reading_list=reading_list, paper=paper, position=start + n)
-            for n, paper in enumerate(new)
+            ListItem(reading_list=reading_list, paper_id=pk, position=start + n, note=note)
+            for n, pk in enumerate(new)
         )
         if new:
             _changed(reading_list)

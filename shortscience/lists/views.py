@@ -303,7 +303,7 @@ def coverage_list(request):
                 reading_list = services.create_list(
                     request.user, title=request.POST.get("title", "") or "From a coverage check"
                 )
-            services.add_papers(reading_list, papers)
+            services.add_papers(reading_list, [p.pk for p in papers])
     except ValidationError as e:
         messages.error(request, " ".join(e.messages))
         return redirect("lists:coverage")

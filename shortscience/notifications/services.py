@@ -99,29 +99,17 @@ def request_summary(user, paper) -> SummaryRequest:
     """`user` would read a summary of `paper`: their request, open (a request they withdrew
     or that ended with a summary since removed is opened again). Refused for a paper with a
     public summary: read it, or write another."""
+    if paper.public_summary_count:
+        raise CannotRequest("This paper has a summary already: read it, or write another.")
     with transaction.atomic():
-        if paper.public_summary_count:
-            raise CannotRequest("This paper has a summary already: read it, or write another.")
-        categories = Keyword.objects.filter(papers=paper.pk).values_list("name", flat=True)
-        request, created = SummaryRequest.objects.get_or_create(
-            user=user, paper=paper, defaults={"fields": scores.fields_tag(categories)}
-        )
-        reopened = not created and not request.is_open
-        if reopened:
-            request.ended = request.ended_by = None
-            request.created = timezone.now()
-            request.fields = scores.fields_tag(categories)
-            request.save(update_fields=["ended", "ended_by", "created", "fields"])
-        if created or reopened:
-            # The count on the paper's page and its place on /wanted.
-            changes.changed(papers=[paper.pk], lists=[changes.WANTED])
-    return request
+        request_summaries(user, [paper])
+        return SummaryRequest.objects.get(user=user, paper=paper)
 
 
 def request_summaries(user, papers) -> int:
-    """`user` would read a summary of each of `papers` that has no public summary (the
-    coverage check's "ask for the rest"), in a constant number of queries; how many
-    requests are open now that were not."""
+    """`user` would read a summary of each of `papers` that has no public summary and was
+    not merged away (the coverage check's "ask for the rest"; request_summary() for one),
+    in a constant number of queries; how many requests are open now that were not."""
     with transaction.atomic():
         wanted = {p.pk: p for p in papers if not p.public_summary_count and not p.merged_into_id}
         existing = dict(
@@ -137,14 +125,18 @@ def request_summaries(user, papers) -> int:
         ):
             names.setdefault(paper_id, []).append(name)
         now = timezone.now()
+        # A request made meanwhile (a double click) stands: one per member per paper.
         SummaryRequest.objects.bulk_create(
-            SummaryRequest(
-                user=user,
-                paper_id=pk,
-                fields=scores.fields_tag(names.get(pk, ())),
-                created=now,
-            )
-            for pk in fresh
+            (
+                SummaryRequest(
+                    user=user,
+                    paper_id=pk,
+                    fields=scores.fields_tag(names.get(pk, ())),
+                    created=now,
+                )
+                for pk in fresh
+            ),
+            ignore_conflicts=True,
         )
         SummaryRequest.objects.filter(user=user, paper_id__in=reopened).update(
             ended=None, ended_by=None, created=now
