@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "shortscience.library",
     "shortscience.discovery",
     "shortscience.lists",
+    "shortscience.groups",
     "shortscience.members",
     "shortscience.search",
     "shortscience.api",

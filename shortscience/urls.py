@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("shortscience.uploads.urls")),
     path("", include("shortscience.search.urls")),
     path("", include("shortscience.lists.urls")),
+    path("", include("shortscience.groups.urls")),
     path("", include("shortscience.accounts.urls")),
     path("", include("shortscience.members.urls")),
     # allauth's public forms behind our database token buckets (per IP), ahead of its own URLs.

@@ -60,6 +60,8 @@ POLICIES: dict[str, tuple[int, int]] = {
     "request": (60, 3600),
     # Reading lists: making and arranging them (a note, a move, a paper added: each one).
     "lists": (300, 3600),
+    # Reading groups: making and running them (a join, a meeting, a change of role: each one).
+    "groups": (120, 3600),
     # The coverage check: a read, but up to 2,000 look-ups and a BibTeX parse a time.
     "coverage": (30, 600),
     "token": (10, 3600),
@@ -71,7 +73,18 @@ PER_IP = frozenset({"signup", "login", "password_reset"})
 # Writes that spam is made of: an account younger than NEW_ACCOUNT_DAYS gets half the bucket
 # (and so half the refill rate). Preview and fetch stay whole: they publish nothing.
 NEW_ACCOUNT_HALVED = frozenset(
-    {"summary", "comment", "vote", "report", "upload", "claim", "follow", "request", "lists"}
+    {
+        "summary",
+        "comment",
+        "vote",
+        "report",
+        "upload",
+        "claim",
+        "follow",
+        "request",
+        "lists",
+        "groups",
+    }
 )
 
 

@@ -193,6 +193,9 @@ def merge_papers(kept: Paper, merged: Paper, *, reason: str, by=None) -> MergeLo
         merged.identifiers.update(paper=kept)
         Summary.objects.filter(pk__in=moved["summaries"]).update(paper=kept)
         _move_requests(merged, kept)
+        # Reading groups meet about the paper it became (their pages show both papers,
+        # whose changes are said below).
+        merged.meetings.update(paper=kept)
         kept.keywords.add(*moved["keywords"])
         Paper.objects.filter(pk=merged.pk).update(merged_into=kept)
         merged.merged_into = kept

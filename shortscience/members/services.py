@@ -14,6 +14,7 @@ from django.db import transaction
 from shortscience.accounts.models import User
 from shortscience.community.models import Comment, CommentRevision, Vote
 from shortscience.community.services import recount_comments
+from shortscience.groups import services as groups
 from shortscience.notifications.models import NotificationSettings, OutboxEmail
 from shortscience.summaries.models import Revision, Summary, SummaryChange, refresh_paper_stats
 from shortscience.web import changes
@@ -206,6 +207,7 @@ def delete_account(*, user: User, keep_content: bool) -> None:
         EmailAddress.objects.filter(user=user).delete()
         SocialAccount.objects.filter(user=user).delete()
         user.claims.all().delete()
+        groups.forget_member(user, keep_posts=keep_content)
         _delete_notification_data(user)
         user.username = f"deleted-{user.pk}"
         user.email = ""

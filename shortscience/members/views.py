@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from shortscience.accounts.forms import DeleteAccountForm
 from shortscience.community.models import Comment
+from shortscience.groups.models import ReadingGroup
 from shortscience.members import services
 from shortscience.summaries.models import Summary, public_q
 from shortscience.web import changes, pages
@@ -81,6 +82,15 @@ def profile(request, username: str):
         comments = comments.exclude(summary__is_anonymous=True, summary__user=member)
     summary_page = Paginator(summaries, PROFILE_PAGE_SIZE).get_page(request.GET.get("page"))
     comment_page = Paginator(comments, PROFILE_PAGE_SIZE).get_page(request.GET.get("cpage"))
+    # Their public reading lists (through the related manager: the lists app stands above
+    # this one) and the public groups they belong to, as those groups' pages show them.
+    # Their lists' and groups' services say the member changed when these do.
+    reading_lists = list(
+        member.reading_lists.public().order_by("-updated", "-pk")[:PROFILE_PAGE_SIZE]
+    )
+    reading_groups = list(
+        ReadingGroup.objects.public().filter(memberships__user=member).order_by("name", "pk")
+    )
     # Every change to what it lists says the member changed (summaries.services
     # .summary_changed, community.services.comment_changed); it shows the papers' titles.
     pages.shows(
@@ -96,6 +106,8 @@ def profile(request, username: str):
             "is_self": is_self,
             "summary_page": summary_page,
             "comment_page": comment_page,
+            "reading_lists": reading_lists,
+            "reading_groups": reading_groups,
         },
     )
 

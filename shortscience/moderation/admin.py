@@ -9,7 +9,7 @@ from shortscience.moderation.models import ModerationAction, Report
 class ReportAdmin(admin.ModelAdmin):
     list_display = ["pk", "reason", "status", "reporter", "created"]
     list_filter = ["status", "reason"]
-    raw_id_fields = ["reporter", "summary", "comment", "reported_user", "resolved_by"]
+    raw_id_fields = ["reporter", "summary", "comment", "post", "reported_user", "resolved_by"]
 
 
 @admin.register(ModerationAction)

@@ -6,13 +6,24 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+# What a report is about: exactly one of these is set.
+TARGET_FIELDS = ("summary", "comment", "post", "reported_user")
+
+
+def _exactly_one_of(fields: tuple[str, ...]) -> Q:
+    """One of `fields` is set and the others are null."""
+    condition = Q()
+    for chosen in fields:
+        condition |= Q(**{f"{f}__isnull": f != chosen for f in fields})
+    return condition
+
 
 class ReportQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status=Report.Status.OPEN)
 
     def about(self, target):
-        """Reports on one summary, comment or user."""
+        """Reports on one summary, comment, group post or user."""
         return self.filter(**{Report.field_for(target): target})
 
     def for_queue(self):
@@ -23,12 +34,15 @@ class ReportQuerySet(models.QuerySet):
             "comment__user",
             "comment__summary__paper",
             "comment__summary__user",
+            "post__user",
+            "post__meeting__group",
             "reported_user",
         )
 
 
 class Report(models.Model):
-    """A member's report of a summary, a comment or a member (exactly one of them)."""
+    """A member's report of a summary, a comment, a post in a reading group's discussion or
+    a member (exactly one of them)."""
 
     class Reason(models.TextChoices):
         SPAM = "spam", "Spam"
@@ -44,7 +58,7 @@ class Report(models.Model):
         DISMISSED = "dismissed", "Dismissed"
 
     NOTE_MAX_CHARS = 1000
-    TARGET_FIELDS = ("summary", "comment", "reported_user")
+    TARGET_FIELDS = TARGET_FIELDS
 
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_made"
@@ -54,6 +68,9 @@ class Report(models.Model):
     )
     comment = models.ForeignKey(
         "community.Comment", null=True, blank=True, on_delete=models.CASCADE, related_name="reports"
+    )
+    post = models.ForeignKey(
+        "groups.Post", null=True, blank=True, on_delete=models.CASCADE, related_name="reports"
     )
     reported_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -82,12 +99,7 @@ class Report(models.Model):
         indexes = [models.Index(fields=["status", "created"], name="report_queue")]
         constraints = [
             models.CheckConstraint(
-                condition=(
-                    Q(summary__isnull=False, comment__isnull=True, reported_user__isnull=True)
-                    | Q(summary__isnull=True, comment__isnull=False, reported_user__isnull=True)
-                    | Q(summary__isnull=True, comment__isnull=True, reported_user__isnull=False)
-                ),
-                name="report_exactly_one_target",
+                condition=_exactly_one_of(TARGET_FIELDS), name="report_exactly_one_target"
             ),
             *(
                 models.UniqueConstraint(
@@ -95,7 +107,7 @@ class Report(models.Model):
                     condition=Q(status="open", **{f"{field}__isnull": False}),
                     name=f"report_one_open_per_{field}",
                 )
-                for field in ("summary", "comment", "reported_user")
+                for field in TARGET_FIELDS
             ),
         ]
 
@@ -109,28 +121,39 @@ class Report(models.Model):
 
     @property
     def target(self):
-        return self.summary or self.comment or self.reported_user
+        return self.summary or self.comment or self.post or self.reported_user
 
     @property
     def target_kind(self) -> str:
         if self.summary_id:
             return "summary"
-        return "comment" if self.comment_id else "user"
+        if self.comment_id:
+            return "comment"
+        return "post" if self.post_id else "user"
 
     @property
     def target_id(self) -> int:
-        return self.summary_id or self.comment_id or self.reported_user_id
+        return self.summary_id or self.comment_id or self.post_id or self.reported_user_id
+
+
+# What each kind of target is, by its model's label ("app.Model").
+KINDS = {
+    "summaries.Summary": "summary",
+    "community.Comment": "comment",
+    "groups.Post": "post",
+    "papers.Paper": "paper",
+}
 
 
 def kind_of(target) -> str:
-    """'summary', 'comment', 'user' or 'paper' for a model instance."""
-    name = target._meta.model_name
-    kinds = {"summary": "summary", "comment": "comment", "paper": "paper"}
-    if name in kinds:
-        return kinds[name]
-    if target._meta.label == settings.AUTH_USER_MODEL:
+    """'summary', 'comment', 'post' (in a reading group's discussion), 'user' or 'paper' for
+    a model instance."""
+    label = target._meta.label
+    if label in KINDS:
+        return KINDS[label]
+    if label == settings.AUTH_USER_MODEL:
         return "user"
-    raise ValueError(f"Nothing to moderate on a {target._meta.label}")
+    raise ValueError(f"Nothing to moderate on a {label}")
 
 
 class ModerationAction(models.Model):

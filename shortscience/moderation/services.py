@@ -10,6 +10,7 @@ from django.utils import timezone
 from shortscience.accounts.permissions import is_moderator
 from shortscience.community.models import Comment
 from shortscience.community.services import comment_changed, recount_comments
+from shortscience.groups.models import Post
 from shortscience.lib.text import clean
 from shortscience.moderation.models import ModerationAction, Report, kind_of
 from shortscience.summaries.models import Summary, refresh_paper_stats
@@ -35,6 +36,8 @@ def target_label(target) -> str:
             else target.user.shown_name
         )
         return f"Comment by {by} on {_summary_label(summary, lead='a')}"
+    if kind == "post":
+        return _post_label(target)
     if kind == "user":
         return f"{target.shown_name} (@{target.username})"
     return f"Paper \u201c{target.title_text}\u201d"
@@ -48,6 +51,16 @@ def _summary_label(summary: Summary, lead: str = "") -> str:
     # anonymous (or private) later, which the log must not undo.
     noun = f"{lead} summary" if lead else "Summary"
     return f"{noun} of \u201c{summary.paper.title_text}\u201d"
+
+
+def _post_label(post: Post) -> str:
+    # Neither its text nor its author, and a members-only group's name never: the group's
+    # existence is its members' (groups.models). A public group's name is already public; a
+    # group made members-only later keeps its name in this snapshot, as a renamed one does.
+    group = post.meeting.group
+    if not group.is_public:
+        return "A post in a reading group's discussion"
+    return f"A post in the discussion of the reading group \u201c{group.name}\u201d"
 
 
 def owner_id(target) -> int:
@@ -90,10 +103,11 @@ def _close_reports(moderator, target, status: str = Report.Status.RESOLVED) -> i
 
 
 def report(*, reporter, target, reason: str, note: str = "") -> Report:
-    """A member reports a summary, a comment or another member."""
+    """A member reports a summary, a comment, a post in a reading group or another member.
+    The caller has checked that the reporter may see it (views._get_target_for_user)."""
     kind = kind_of(target)
-    if kind not in ("summary", "comment", "user"):
-        raise ValidationError("Only summaries, comments and members can be reported.")
+    if kind not in ("summary", "comment", "post", "user"):
+        raise ValidationError("Only summaries, comments, posts and members can be reported.")
     if owner_id(target) == reporter.pk:
         raise ValidationError("You cannot report your own work or yourself.")
     if reason not in Report.Reason.values:
@@ -115,28 +129,29 @@ def report(*, reporter, target, reason: str, note: str = "") -> Report:
 
 
 def hide(*, moderator, target, reason: str) -> ModerationAction:
-    """Hide a summary or a comment from everyone but its author and moderators."""
+    """Hide a summary, a comment or a group's post from everyone but its author and
+    moderators."""
     return _set_hidden(moderator, target, reason, hidden=True)
 
 
 def restore(*, moderator, target, reason: str) -> ModerationAction:
-    """Undo a hide. A deleted comment stays deleted: nothing on the row says whether its
-    author or a moderator deleted it, and an author's deletion is not ours to undo."""
+    """Undo a hide. A deleted comment or post stays deleted: nothing on the row says whether
+    its author or a moderator deleted it, and an author's deletion is not ours to undo."""
     return _set_hidden(moderator, target, reason, hidden=False)
 
 
 def _set_hidden(moderator, target, reason: str, *, hidden: bool) -> ModerationAction:
     reason = _check(moderator, reason)
     kind = kind_of(target)
-    if kind not in ("summary", "comment"):
-        raise ValidationError("Only summaries and comments can be hidden or restored.")
+    if kind not in ("summary", "comment", "post"):
+        raise ValidationError("Only summaries, comments and posts can be hidden or restored.")
     with transaction.atomic():
         was = _shown(target)
         type(target).objects.filter(pk=target.pk).update(is_hidden=hidden)
         target.is_hidden = hidden
         if kind == "comment":
             recount_comments([target.summary_id])
-        else:
+        elif kind == "summary":
             refresh_paper_stats([target.paper_id])
         _say_changed(target, was)
         action = _log(moderator, Action.HIDE if hidden else Action.RESTORE, target, reason)
@@ -154,19 +169,24 @@ def _shown(target) -> tuple[bool, bool]:
 def _say_changed(target, was: tuple[bool, bool]) -> None:
     """What a hide, restore or delete changed, by the same rules as the author's own writes;
     the public log changes with every action (_log)."""
-    if kind_of(target) == "comment":
+    kind = kind_of(target)
+    if kind == "comment":
         comment_changed(target, count_changed=True)
+    elif kind == "post":
+        # A discussion shows on its group's pages alone (the meeting, the group's feed).
+        changes.changed(groups=[target.meeting.group_id])
     else:
         summary_changed(target, was_public=was[0], was_signed=was[1])
 
 
 def delete(*, moderator, target, reason: str) -> ModerationAction:
-    """A comment is soft-deleted (its thread keeps a "[deleted]" place); a summary is
-    deleted for good, after its log line is written."""
+    """A comment is soft-deleted (its thread keeps a "[deleted]" place); a group's post too,
+    its text blanked as its author's deletion does (groups.services.delete_post); a summary
+    is deleted for good, after its log line is written."""
     reason = _check(moderator, reason)
     kind = kind_of(target)
-    if kind not in ("summary", "comment"):
-        raise ValidationError("Only summaries and comments can be deleted.")
+    if kind not in ("summary", "comment", "post"):
+        raise ValidationError("Only summaries, comments and posts can be deleted.")
     with transaction.atomic():
         action = _log(moderator, Action.DELETE, target, reason)
         _close_reports(moderator, target)
@@ -175,6 +195,9 @@ def delete(*, moderator, target, reason: str) -> ModerationAction:
             Comment.objects.filter(pk=target.pk).update(is_deleted=True)
             target.is_deleted = True
             recount_comments([target.summary_id])
+        elif kind == "post":
+            Post.objects.filter(pk=target.pk).update(is_deleted=True, body="", body_html="")
+            target.is_deleted, target.body, target.body_html = True, "", ""
         else:
             pk = target.pk
             target.delete()

@@ -13,6 +13,8 @@ from shortscience.accounts.permissions import is_moderator
 from shortscience.accounts.ratelimit import rate_limited
 from shortscience.community.access import comment_for
 from shortscience.community.models import Comment
+from shortscience.groups.access import post_for
+from shortscience.groups.models import Post
 from shortscience.moderation import services
 from shortscience.moderation.models import ModerationAction, Report
 from shortscience.papers.models import Paper
@@ -33,7 +35,8 @@ def _error(request, message: str, back: str, status: int = 400):
 
 def _get_target_for_user(request, kind: str, pk: int):
     """What this visitor may report: only what they can see (the same getters as the pages),
-    so nothing private is confirmed; a deleted comment cannot be reported any more."""
+    so nothing private is confirmed (a members-only group's post is a 404 to others); a
+    deleted comment or post cannot be reported any more."""
     if kind == "summary":
         return summary_for(request.user, pk)
     if kind == "comment":
@@ -41,6 +44,11 @@ def _get_target_for_user(request, kind: str, pk: int):
         if comment.is_deleted:
             raise Http404("No such comment.")
         return comment
+    if kind == "post":
+        post = post_for(request.user, pk)
+        if post.is_deleted:
+            raise Http404("No such post.")
+        return post
     if kind == "user":
         return get_object_or_404(get_user_model(), pk=pk, is_active=True)
     raise Http404("Nothing to report there.")
@@ -51,6 +59,8 @@ def _target_url(target) -> str:
         return target.get_absolute_url()
     if isinstance(target, Comment):
         return f"{target.summary.get_absolute_url()}#comment-{target.pk}"
+    if isinstance(target, Post):
+        return target.get_absolute_url()
     return "/"
 
 
@@ -58,7 +68,7 @@ def _target_url(target) -> str:
 @require_http_methods(["GET", "POST"])
 @rate_limited("report")
 def report(request, kind: str, pk: int):
-    """Report a summary, a comment or a member to the moderators."""
+    """Report a summary, a comment, a group's post or a member to the moderators."""
     target = _get_target_for_user(request, kind, pk)
     back = next_url(request, _target_url(target))
     own = services.owner_id(target) == request.user.pk
@@ -130,6 +140,7 @@ def queue(request):
 ACTIONS = {
     "summary": {"hide": services.hide, "restore": services.restore, "delete": services.delete},
     "comment": {"hide": services.hide, "restore": services.restore, "delete": services.delete},
+    "post": {"hide": services.hide, "restore": services.restore, "delete": services.delete},
     "user": {
         "ban": lambda *, moderator, target, reason: services.ban(
             moderator=moderator, user=target, reason=reason
@@ -142,7 +153,7 @@ ACTIONS = {
 
 
 def _get_target_for_moderator(kind: str, pk: int):
-    models = {"summary": Summary, "comment": Comment, "user": get_user_model()}
+    models = {"summary": Summary, "comment": Comment, "post": Post, "user": get_user_model()}
     if kind not in models:
         raise Http404("Nothing to moderate there.")
     qs = models[kind].objects.all()
@@ -150,6 +161,8 @@ def _get_target_for_moderator(kind: str, pk: int):
         qs = qs.select_related("paper", "user")
     elif kind == "comment":
         qs = qs.select_related("user", "summary__paper", "summary__user")
+    elif kind == "post":
+        qs = qs.select_related("user", "meeting__group")
     return get_object_or_404(qs, pk=pk)
 
 

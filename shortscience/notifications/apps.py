@@ -5,6 +5,7 @@ class NotificationsConfig(AppConfig):
     name = "shortscience.notifications"
 
     def ready(self):
-        # Registers the handlers of the tasks "comment_posted" and "summary_saved", which
-        # the community and summaries apps queue (web/tasks.py).
+        # Registers the handlers of the tasks "comment_posted", "summary_saved" and
+        # "meeting_scheduled", which the community, summaries and groups apps queue
+        # (web/tasks.py).
         from shortscience.notifications import fanout  # noqa: F401

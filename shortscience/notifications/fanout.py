@@ -18,11 +18,14 @@ about until its transaction commits, so the second reads who the first told and 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db.models import Q
 from django.utils import timezone
 
 from shortscience.accounts.models import AuthorClaim
 from shortscience.community.models import Comment
+from shortscience.groups.models import Meeting, Membership
 from shortscience.notifications.models import Follow, Notification, SummaryRequest
 from shortscience.notifications.services import deliver, thread_root
 from shortscience.summaries.models import Summary
@@ -133,6 +136,8 @@ def summary_saved(summary_id: int, created: bool, became_public: bool, after: in
     for user_id in [summary.user_id, *told]:
         recipients.pop(user_id, None)
     deliver(recipients, paper=summary.paper, summary=summary)
+    if after == 0:
+        _tell_groups(summary, skip={summary.user_id, *told, *recipients})
     if next_after is not None:
         tasks.enqueue(
             "summary_saved",
@@ -141,6 +146,66 @@ def summary_saved(summary_id: int, created: bool, became_public: bool, after: in
             became_public=became_public,
             after=next_after,
         )
+
+
+# A summary is "for" a meeting of its paper that is coming or ended at most this long ago.
+MEETING_SUMMARY_WINDOW = timedelta(days=60)
+
+
+def _tell_groups(summary: Summary, skip: set[int]) -> None:
+    """A signed public summary by a member of a reading group, of a paper the group meets
+    (or met lately) about: the group's other members hear of it, once per group (the
+    meeting nearest in time). Never an anonymous one: told to a group, its author would be
+    named as one of them."""
+    if summary.is_anonymous:
+        return
+    groups = Membership.objects.filter(user_id=summary.user_id).values("group_id")
+    meetings = Meeting.objects.filter(
+        group_id__in=groups,
+        paper_id=summary.paper_id,
+        ends_at__gte=timezone.now() - MEETING_SUMMARY_WINDOW,
+    ).order_by("starts_at", "pk")
+    nearest = {}
+    for meeting in meetings.select_related("group"):
+        nearest.setdefault(meeting.group_id, meeting)
+    for meeting in nearest.values():
+        members = Membership.objects.filter(group_id=meeting.group_id).values_list(
+            "user_id", flat=True
+        )
+        told = set(
+            Notification.objects.filter(
+                summary=summary, kind=Kind.MEETING_SUMMARY, recipient_id__in=members
+            ).values_list("recipient_id", flat=True)
+        )
+        recipients = {
+            user_id: Kind.MEETING_SUMMARY
+            for user_id in members
+            if user_id not in skip and user_id not in told
+        }
+        deliver(recipients, paper=summary.paper, summary=summary, meeting=meeting)
+        skip |= set(recipients)
+
+
+@tasks.handler("meeting_scheduled")
+def meeting_scheduled(meeting_id: int, by: int) -> None:
+    """A new meeting: the group's members hear of it (not the organiser who scheduled it);
+    its presenter with an invitation to write the summary. Read now: a meeting cancelled
+    before the worker came is told to nobody."""
+    meeting = Meeting.objects.select_related("group", "paper").filter(pk=meeting_id).first()
+    if meeting is None:
+        return
+    told = set(
+        Notification.objects.filter(meeting=meeting, kind=Kind.MEETING_SCHEDULED).values_list(
+            "recipient_id", flat=True
+        )
+    )
+    members = Membership.objects.filter(group_id=meeting.group_id).values_list("user_id", flat=True)
+    recipients = {
+        user_id: Kind.MEETING_SCHEDULED
+        for user_id in members
+        if user_id != by and user_id not in told
+    }
+    deliver(recipients, paper=meeting.paper, meeting=meeting)
 
 
 def _end_requests(summary: Summary) -> list[int]:

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from shortscience.community.models import visible_comment_q
+from shortscience.groups.models import Membership
 from shortscience.summaries.models import public_q
 
 
@@ -147,12 +148,17 @@ class SummaryRequest(models.Model):
 class NotificationQuerySet(models.QuerySet):
     def visible(self):
         """Drop notifications about content that was hidden, deleted or made private since:
-        the inbox never shows what the page itself no longer shows to this recipient."""
+        the inbox never shows what the page itself no longer shows to this recipient (a
+        meeting of a group they left is one)."""
+        in_group = Membership.objects.filter(
+            group=models.OuterRef("meeting__group"), user=models.OuterRef("recipient")
+        )
         return self.filter(
             Q(comment__isnull=True) | visible_comment_q("comment__"),
             Q(summary__isnull=True)
             | public_q("summary__")
             | Q(summary__user=models.F("recipient")),
+            Q(meeting__isnull=True) | models.Exists(in_group),
         )
 
     def unread(self):
@@ -160,7 +166,14 @@ class NotificationQuerySet(models.QuerySet):
 
     def for_list(self):
         return self.select_related(
-            "paper", "summary", "summary__user", "summary__paper", "comment", "comment__user"
+            "paper",
+            "summary",
+            "summary__user",
+            "summary__paper",
+            "comment",
+            "comment__user",
+            "meeting__group",
+            "meeting__paper",
         )
 
 
@@ -180,6 +193,8 @@ class Notification(models.Model):
             "New summaries of papers I authored",
         )
         SUMMARY_REQUESTED = "summary_requested", "Summaries I asked for"
+        MEETING_SCHEDULED = "meeting_scheduled", "New meetings of my reading groups"
+        MEETING_SUMMARY = "meeting_summary", "Summaries written for my groups' meetings"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -193,6 +208,9 @@ class Notification(models.Model):
     )
     comment = models.ForeignKey(
         "community.Comment", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    meeting = models.ForeignKey(
+        "groups.Meeting", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     created = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -216,6 +234,8 @@ class Notification(models.Model):
         return f"{self.kind} for {self.recipient_id}"
 
     def get_absolute_url(self) -> str:
+        if self.kind == self.Kind.MEETING_SCHEDULED and self.meeting_id:
+            return self.meeting.get_absolute_url()
         if self.summary_id:
             url = reverse("discovery:summary", args=[self.summary_id])
             return f"{url}#comment-{self.comment_id}" if self.comment_id else url
@@ -250,6 +270,17 @@ class Notification(models.Model):
                 return f"{who} summarized your paper {title}"
             case self.Kind.SUMMARY_REQUESTED:
                 return f"{who} summarized {title}, as you asked"
+            case self.Kind.MEETING_SCHEDULED if self.meeting is not None:
+                meeting = self.meeting
+                when = f"{meeting.local_start:%Y-%m-%d %H:%M} ({meeting.time_zone})"
+                if meeting.presenter_id == self.recipient_id:
+                    return (
+                        f"You present {title} at {meeting.group.name} on {when}: "
+                        "will you write its summary?"
+                    )
+                return f"{meeting.group.name} reads {title} on {when}"
+            case self.Kind.MEETING_SUMMARY if self.meeting is not None:
+                return f"{who} summarized {title} for {self.meeting.group.name}"
         return title
 
 
@@ -283,6 +314,8 @@ class NotificationSettings(models.Model):
         "New summaries of papers I authored", default=True
     )
     summary_requested = models.BooleanField("Summaries I asked for", default=True)
+    meeting_scheduled = models.BooleanField("New meetings of my reading groups", default=True)
+    meeting_summary = models.BooleanField("Summaries written for my groups' meetings", default=True)
     email_mode = models.CharField(max_length=10, choices=EmailMode.choices, default=EmailMode.DAILY)
     last_digest_at = models.DateTimeField(null=True, blank=True)
 
@@ -293,6 +326,8 @@ class NotificationSettings(models.Model):
         "summary_on_followed_paper",
         "summary_of_claimed_paper",
         "summary_requested",
+        "meeting_scheduled",
+        "meeting_summary",
     ]
 
     def __str__(self) -> str:

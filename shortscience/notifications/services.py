@@ -161,7 +161,7 @@ def has_requested(user, paper) -> bool:
     return SummaryRequest.objects.open().filter(user=user, paper=paper).exists()
 
 
-def deliver(recipients: dict[int, str], *, paper, summary=None, comment=None) -> list:
+def deliver(recipients: dict[int, str], *, paper, summary=None, comment=None, meeting=None) -> list:
     """Create the inbox rows for recipients who want this kind, and the immediate emails,
     in one transaction: the caller's."""
     if not recipients:
@@ -176,7 +176,13 @@ def deliver(recipients: dict[int, str], *, paper, summary=None, comment=None) ->
         if user is None or not prefs[user_id].wants(kind):
             continue
         note = Notification(
-            recipient=user, kind=kind, paper=paper, summary=summary, comment=comment, created=now
+            recipient=user,
+            kind=kind,
+            paper=paper,
+            summary=summary,
+            comment=comment,
+            meeting=meeting,
+            created=now,
         )
         if prefs[user_id].email_mode == NotificationSettings.EmailMode.IMMEDIATE and user.email:
             note.emailed_at = now

@@ -50,7 +50,9 @@ DUMPS = "dumps"
 WANTED = "wanted"
 # /lists: the directory of public reading lists.
 READING_LISTS = "reading_lists"
-LISTS = (SUMMARIES, PAPERS, MEMBERS, MODERATION, DUMPS, WANTED, READING_LISTS)
+# /groups: the directory of public reading groups.
+READING_GROUPS = "reading_groups"
+LISTS = (SUMMARIES, PAPERS, MEMBERS, MODERATION, DUMPS, WANTED, READING_LISTS, READING_GROUPS)
 EVERYTHING = "everything"
 
 # More tags than this in one transaction (a bulk command's batch) are said as EVERYTHING:
@@ -69,24 +71,41 @@ def member_tag(pk: int) -> str:
     return f"member:{int(pk)}"
 
 
+def group_tag(pk: int) -> str:
+    return f"group:{int(pk)}"
+
+
 def list_tag(name: str) -> str:
     if name not in LISTS:
         raise ValueError(f"Unknown list {name!r}: one of {', '.join(LISTS)}")
     return f"list:{name}"
 
 
-def tags_for(*, papers: Iterable = (), members: Iterable = (), lists: Iterable[str] = ()) -> set:
+def tags_for(
+    *,
+    papers: Iterable = (),
+    members: Iterable = (),
+    lists: Iterable[str] = (),
+    groups: Iterable = (),
+) -> set:
     return (
         {paper_tag(pk) for pk in papers if pk is not None}
         | {member_tag(pk) for pk in members if pk is not None}
         | {list_tag(name) for name in lists}
+        | {group_tag(pk) for pk in groups if pk is not None}
     )
 
 
-def changed(*, papers: Iterable = (), members: Iterable = (), lists: Iterable[str] = ()) -> None:
-    """Say what the current transaction changed (ids of papers and members, names of lists);
-    applied when it commits."""
-    _collect(tags_for(papers=papers, members=members, lists=lists))
+def changed(
+    *,
+    papers: Iterable = (),
+    members: Iterable = (),
+    lists: Iterable[str] = (),
+    groups: Iterable = (),
+) -> None:
+    """Say what the current transaction changed (ids of papers, members and reading groups,
+    names of lists); applied when it commits."""
+    _collect(tags_for(papers=papers, members=members, lists=lists, groups=groups))
 
 
 def everything() -> None:

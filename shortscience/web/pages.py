@@ -63,12 +63,18 @@ class Page(NamedTuple):
 
 
 def shows(
-    request, *, papers: Iterable = (), members: Iterable = (), lists: Iterable[str] = ()
+    request,
+    *,
+    papers: Iterable = (),
+    members: Iterable = (),
+    lists: Iterable[str] = (),
+    groups: Iterable = (),
 ) -> None:
-    """Say what the page being rendered shows (ids of papers and members, names of lists):
-    it is rendered again when one of them changes. May be called more than once."""
+    """Say what the page being rendered shows (ids of papers, members and reading groups,
+    names of lists): it is rendered again when one of them changes. May be called more than
+    once."""
     said = request.__dict__.setdefault("_page_shows", set())
-    said |= tags_for(papers=papers, members=members, lists=lists)
+    said |= tags_for(papers=papers, members=members, lists=lists, groups=groups)
 
 
 # A page missing from the cache (or stale) is rendered by one request at a time: the others

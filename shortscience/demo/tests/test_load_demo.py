@@ -5,6 +5,7 @@ from io import StringIO
 from django.core.management import call_command
 from django.test import TestCase
 
+from shortscience.groups.models import Meeting, ReadingGroup
 from shortscience.lists.models import ReadingList
 from shortscience.notifications.models import SummaryRequest
 from shortscience.papers.models import Paper, PaperIdentifier
@@ -30,7 +31,14 @@ class LoadDemoTests(TestCase):
         self.assertIn("<strong>4</strong> requests", wanted)
         self.assertEqual(SummaryRequest.objects.open().count(), 7)
         self.assertIn("Transformers reading group", self.client.get("/lists").content.decode())
+        # ... and a reading group with a programme: meetings past and to come.
+        group = self.client.get("/groups/transformers-reading-group").content.decode()
+        self.assertIn("Layer Normalization", group)  # upcoming
+        self.assertIn("Neural Machine Translation by Jointly Learning", group)  # past
+        meetings = Meeting.objects.values_list("paper_id", flat=True).count()
         self.load()
+        self.assertEqual(Meeting.objects.count(), meetings)
+        self.assertEqual(ReadingGroup.objects.get().member_count, 5)
         self.assertEqual(
             (Paper.objects.count(), Summary.objects.count(), Revision.objects.count()), counts
         )

@@ -80,9 +80,10 @@ class ProfileTests(BaseTestCase):
         self.assertContains(r, "page 2 of 2")
 
     def test_the_query_count_does_not_grow_with_the_summaries(self):
-        # The member, then a count and a page each of summaries and of comments.
+        # The member, then a count and a page each of summaries and of comments, then their
+        # public reading lists and groups.
         def check():
-            with self.assertNumQueries(5):
+            with self.assertNumQueries(7):
                 self.assertEqual(self.client.get("/u/bob").status_code, 200)
 
         s = make_summary(make_paper("One"), self.bob, "text")
@@ -92,3 +93,22 @@ class ProfileTests(BaseTestCase):
             s = make_summary(make_paper(f"Many {i}"), self.bob, "text")
             make_comment(s, self.bob, "mine")
         check()
+
+
+class ProfileReadingTests(BaseTestCase):
+    def test_a_profile_shows_the_members_public_lists_and_groups_only(self):
+        from shortscience.groups.services import create_group, join
+        from shortscience.lists.services import create_list
+
+        create_list(self.alice, title="Open list of papers", visibility="public")
+        create_list(self.alice, title="Unlisted list of papers", visibility="unlisted")
+        create_list(self.alice, title="Private list of papers", visibility="private")
+        club = create_group(self.bob, name="Open reading club")
+        join(club, self.alice)
+        secret = create_group(self.bob, name="Secret reading club", visibility="members")
+        join(secret, self.alice, key=secret.invite_key)
+        page = self.client.get("/u/alice").content.decode()
+        self.assertIn("Open list of papers", page)
+        self.assertIn("Open reading club", page)
+        for hidden in ("Unlisted list", "Private list", "Secret reading club"):
+            self.assertNotIn(hidden, page)

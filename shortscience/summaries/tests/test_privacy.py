@@ -17,6 +17,8 @@ from django.utils import timezone
 from shortscience.api import dumps
 from shortscience.community.models import Vote
 from shortscience.community.services import cast_vote
+from shortscience.groups import services as groups
+from shortscience.groups.models import Post
 from shortscience.lists.services import add_paper, create_list, update_item
 from shortscience.notifications.services import request_summary
 from shortscience.summaries.models import Summary
@@ -66,6 +68,42 @@ class PrivacyWalkTests(BaseTestCase):
         )
         listed, _ = add_paper(self.private_list, self.paper)
         update_item(listed, note=f"{PRIVATE_TEXT} note")
+        # alice's members-only reading group, its description, a meeting's notes and a post
+        # holding the private marker (its name is in its address, which a visitor may type);
+        # and her public group, where a moderator hid a post.
+        self.secret_group = groups.create_group(
+            self.alice,
+            name="Secret walk group",
+            description=f"{PRIVATE_TEXT} description",
+            visibility="members",
+        )
+        start = timezone.now() + timedelta(days=3)
+        self.secret_meeting = groups.schedule_meeting(
+            self.secret_group,
+            self.alice,
+            paper=self.paper,
+            starts_at=start,
+            minutes=60,
+            time_zone="UTC",
+            presenter=self.alice,
+            location=f"{PRIVATE_TEXT} room",
+            notes=f"{PRIVATE_TEXT} notes",
+        )
+        groups.post(self.secret_meeting, self.alice, f"{PRIVATE_TEXT} post")
+        self.open_group = groups.create_group(self.alice, name="Open walk group")
+        self.open_meeting = groups.schedule_meeting(
+            self.open_group,
+            self.alice,
+            paper=self.paper,
+            starts_at=start,
+            minutes=60,
+            time_zone="UTC",
+            presenter=None,
+            location="",
+            notes="",
+        )
+        hidden_post = groups.post(self.open_meeting, self.alice, f"{HIDDEN_TEXT} post")
+        Post.objects.filter(pk=hidden_post.pk).update(is_hidden=True)
 
     def surfaces(self):
         yield "/"
@@ -120,6 +158,17 @@ class PrivacyWalkTests(BaseTestCase):
         base = self.private_list.get_absolute_url()
         for suffix in ("", "/bibtex", "/ris", "/csl.json", "/feed.atom"):
             yield base + suffix
+        # reading groups: the directory, a search of it, every page of both groups
+        yield "/groups"
+        yield "/groups?q=zebra"
+        for group, meeting in (
+            (self.secret_group, self.secret_meeting),
+            (self.open_group, self.open_meeting),
+        ):
+            base = group.get_absolute_url()
+            for suffix in ("", "/calendar.ics", "/feed.atom", "/join/wrong-key"):
+                yield base + suffix
+            yield meeting.get_absolute_url()
         # the API
         for paper in (self.paper, self.other_paper):
             yield f"/api/v1/papers/{paper.pk}"

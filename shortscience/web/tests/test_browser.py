@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import unittest
+from datetime import timedelta
 from io import StringIO
 from pathlib import Path
 
@@ -28,9 +29,12 @@ from django.contrib.staticfiles.testing import StaticLiveServerTestCase
 from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from shortscience.accounts.permissions import MODERATORS_GROUP
 from shortscience.community.models import Comment, Vote
+from shortscience.groups.models import ReadingGroup
+from shortscience.groups.services import create_group, post, schedule_meeting
 from shortscience.lists.models import ReadingList
 from shortscience.lists.services import add_paper, create_list
 from shortscience.moderation.models import ModerationAction, Report
@@ -391,6 +395,25 @@ class BrowserWalkTests(ChromiumTestCase):
         )
         for listed in (paper, draft_paper):
             add_paper(self.writer_list, listed, note="Section 3, and the appendix's proofs.")
+        # The writer runs a reading group: the organiser's tools, a meeting they present.
+        self.writer_group = create_group(self.writer, name="Thesis reading group")
+        meeting = schedule_meeting(
+            self.writer_group,
+            self.writer,
+            paper=paper,
+            starts_at=timezone.now() + timedelta(days=2),
+            minutes=60,
+            time_zone="Europe/Berlin",
+            presenter=self.writer,
+            location="Room 2.14 and https://meet.example.org/thesis",
+            notes="",
+        )
+        post(
+            meeting,
+            self.writer,
+            "Read section 3 first; the proof of $\\|W\\|_2 \\le 1$ is in the appendix.",
+        )
+        demo_group = ReadingGroup.objects.public().exclude(pk=self.writer_group.pk).first()
         # The "Following" state of both kinds of follow button.
         follow(self.writer, paper)
         follow(self.writer, other)
@@ -409,6 +432,9 @@ class BrowserWalkTests(ChromiumTestCase):
             ("lists", reverse("lists:directory")),
             ("coverage", reverse("lists:coverage")),
             ("list", ReadingList.objects.public().first().get_absolute_url()),
+            ("groups", reverse("groups:directory")),
+            ("group", demo_group.get_absolute_url()),
+            ("meeting", demo_group.meetings.past().first().get_absolute_url()),
             # No public summary: the page asks "would you read one?"
             ("unsummarised", draft_paper.get_absolute_url()),
             ("login", "/accounts/login/"),
@@ -418,6 +444,9 @@ class BrowserWalkTests(ChromiumTestCase):
             ("draft", draft.get_absolute_url()),
             ("editor", reverse("summaries:edit", args=[paper.pk])),
             ("own-list", self.writer_list.get_absolute_url()),
+            ("own-group", self.writer_group.get_absolute_url()),
+            ("own-meeting", meeting.get_absolute_url()),
+            ("meeting-form", reverse("groups:meeting_new", args=[self.writer_group.slug])),
             ("settings", reverse("accounts:settings")),
         ]
         return {"visitor": visitor, "member": member}

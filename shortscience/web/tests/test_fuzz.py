@@ -20,10 +20,12 @@ import re
 from unittest import mock
 
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from shortscience.accounts.ratelimit import POLICIES
 from shortscience.accounts.services import create_api_token
 from shortscience.community.tests.helpers import make_moderator
+from shortscience.groups import services as groups
 from shortscience.test import BaseTestCase, make_comment, make_paper, make_summary, make_user
 
 SEED = 15
@@ -74,6 +76,7 @@ FIELDS = [
     *("reason", "note", "action", "confirm", "kept", "merged", "field", "a", "b", "content"),
     *("display_name", "bio", "orcid", "scope", "email_mode", "publish", "preview", "summary"),
     *("login", "password", "email", "username", "password1", "password2", "remember"),
+    *("date", "time", "minutes", "time_zone", "presenter", "location", "notes", "description"),
 ]
 SKIPPED = re.compile(r"^(admin/|accounts/(?!login/|signup/|password/reset/$)|\^api/)")
 GROUPS = re.compile(r"<(?:(\w+):)?(\w+)>")
@@ -103,6 +106,21 @@ class FuzzTests(BaseTestCase):
         self.paper = make_paper("Fuzzed Paper", venue_key="conf/nips", venue_name="NeurIPS")
         self.summary = make_summary(self.paper, self.alice, "A summary with $x$.")
         self.comment = make_comment(self.summary, self.bob, "A comment.")
+        # A reading group of alice's with a meeting and a post, bob a member.
+        self.group = groups.create_group(self.alice, name="Fuzzed group")
+        groups.join(self.group, self.bob)
+        meeting = groups.schedule_meeting(
+            self.group,
+            self.alice,
+            paper=self.paper,
+            starts_at=timezone.now(),
+            minutes=60,
+            time_zone="UTC",
+            presenter=self.bob,
+            location="",
+            notes="",
+        )
+        groups.post(meeting, self.bob, "A post.")
         self.rng = random.Random(SEED)  # noqa: S311 - a repeatable draw, not a secret
 
     def values(self, n: int) -> list[str]:
@@ -121,6 +139,7 @@ class FuzzTests(BaseTestCase):
             ],
             "str": ["alice", "paper", "summary", "comment", "papers", *self.values(3)],
             "path": ["conf/nips", "cs.LG", "1706.03762", *self.values(3)],
+            "slug": [self.group.slug, self.group.slug, "no-such-group"],
             None: ["alice", *self.values(2)],
         }
         urls = []

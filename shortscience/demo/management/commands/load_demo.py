@@ -9,7 +9,7 @@ it twice changes nothing the second time.
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from io import StringIO
 from pathlib import Path
 
@@ -22,6 +22,9 @@ from django.utils import timezone
 
 from shortscience.community.models import Comment, Vote
 from shortscience.community.services import cast_vote, post_comment, refresh_reputation
+from shortscience.groups.models import ReadingGroup, zone
+from shortscience.groups.services import create_group, join, schedule_meeting
+from shortscience.groups.services import post as add_post
 from shortscience.lib.records import PaperRecord
 from shortscience.library.services import upsert_paper
 from shortscience.lists.services import add_paper, create_list, update_item
@@ -112,6 +115,45 @@ def load_discussion(data: dict, summaries: dict[str, Summary], users: dict) -> t
         summary = Summary.objects.get(pk=summaries[item["summary"]].pk)  # its demo dates
         thread(item, summary, None, 3 + index % 5)
     return new_votes, new_comments
+
+
+def load_groups(data: list[dict], papers: dict[str, Paper], users: dict) -> int:
+    """The demo's reading groups, with past and upcoming meetings (days from today, at a
+    time of day in the group's zone) and their discussions; a group already there is left
+    as it is. How many were made."""
+    made = 0
+    today = timezone.now().date()
+    for item in data:
+        organiser = users[item["organiser"]]
+        if ReadingGroup.objects.filter(name=item["name"]).exists():
+            continue
+        group = create_group(
+            organiser,
+            name=item["name"],
+            description=item["description"],
+            visibility=item["visibility"],
+            time_zone=item["time_zone"],
+        )
+        for username in item["members"]:
+            join(group, users[username], key=group.invite_key)
+        for entry in item["meetings"]:
+            day = today + timedelta(days=entry["days"])
+            at = time.fromisoformat(entry["time"])
+            meeting = schedule_meeting(
+                group,
+                organiser,
+                paper=papers[entry["paper"]],
+                starts_at=datetime.combine(day, at, tzinfo=zone(item["time_zone"])),
+                minutes=entry["minutes"],
+                time_zone=item["time_zone"],
+                presenter=users[entry["presenter"]] if entry.get("presenter") else None,
+                location=entry.get("location", ""),
+                notes=entry.get("notes", ""),
+            )
+            for post in entry.get("posts", []):
+                add_post(meeting, users[post["user"]], post["body"])
+        made += 1
+    return made
 
 
 class Command(BaseCommand):
@@ -213,6 +255,9 @@ class Command(BaseCommand):
                 listed, _ = add_paper(reading_list, papers[entry["paper"]], note=entry["note"])
                 update_item(listed, state=entry["state"])
             new_lists += 1
+        new_groups = load_groups(
+            json.loads((DEMO_DIR / "groups.json").read_text(encoding="utf-8")), papers, users
+        )
         # Open summary requests, for /wanted and the papers' pages.
         new_requests = 0
         for item in json.loads((DEMO_DIR / "requests.json").read_text(encoding="utf-8")):
@@ -232,6 +277,7 @@ class Command(BaseCommand):
                 f"Demo content: {len(papers)} papers ({created_papers} new), {len(users)} users, "
                 f"{len(summary_files)} summaries ({created_summaries} new), "
                 f"{new_votes} new votes, {new_comments} new comments, "
-                f"{new_requests} new summary requests, {new_lists} new reading lists."
+                f"{new_requests} new summary requests, {new_lists} new reading lists, "
+                f"{new_groups} new reading groups."
             )
         )
