@@ -39,7 +39,9 @@ from django.utils import timezone
 from shortscience.api import records
 from shortscience.community.models import Comment
 from shortscience.discovery.queries import absolute
+from shortscience.groups.models import ReadingGroup
 from shortscience.lib.progress import Progress
+from shortscience.lists.models import ReadingList
 from shortscience.papers.models import Paper
 from shortscience.summaries.models import Summary
 from shortscience.web.links import link
@@ -50,13 +52,13 @@ SHARD_SIZE = 500_000
 # 100,000 characters, and as long again rendered, so those come fewer at a time.
 BATCH = 2000
 TEXT_BATCH = 500
-KINDS = ("papers", "summaries", "comments", "users")
+KINDS = ("papers", "summaries", "comments", "users", "lists", "groups")
 MANIFEST = "manifest.json"
 PARTIAL = ".partial-"
 # A release's id is the time it began, in UTC: names sort by age, and carry no separator or
 # dot, so that a name matching these is all the download view needs to stay inside DUMPS_DIR.
 RELEASE_ID = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{6}Z$")
-FILE_NAME = re.compile(r"^(?:papers|summaries|comments|users)-\d{5}\.jsonl\.gz$")
+FILE_NAME = re.compile(r"^(?:papers|summaries|comments|users|lists|groups)-\d{5}\.jsonl\.gz$")
 LICENSE_URL = "https://creativecommons.org/licenses/by/4.0/"
 # Level 6, not gzip's 9, which took 40% longer for files 0.4% smaller on the benchmark
 # corpus; level 1 took a quarter of the time for files 20% larger, and a release is
@@ -117,7 +119,24 @@ def _kinds() -> list[tuple[str, QuerySet, Callable[[list], list[dict]], int]]:
             lambda rows: [member(u) for u in rows],
             BATCH,
         ),
+        # Public reading lists and groups only: an unlisted list is found through its link
+        # alone, and a members-only group is its members' business. Papers by id and link.
+        ("lists", ReadingList.objects.public().select_related("owner"), _lists, TEXT_BATCH),
+        ("groups", ReadingGroup.objects.public(), _groups, TEXT_BATCH),
     ]
+
+
+def _lists(rows: list) -> list[dict]:
+    items = records.list_items(rows)
+    refs = records.paper_refs(item.paper_id for found in items.values() for item in found)
+    return [records.reading_list(rl, items[rl.pk], refs) for rl in rows]
+
+
+def _groups(rows: list) -> list[dict]:
+    members, upcoming, past = records.programmes(rows)
+    meetings = [m for by_group in (upcoming, past) for found in by_group.values() for m in found]
+    refs = records.paper_refs(m.paper_id for m in meetings)
+    return [records.group(g, members[g.pk], upcoming[g.pk], past[g.pk], refs) for g in rows]
 
 
 def _licence() -> dict:
@@ -145,6 +164,11 @@ def _licence() -> dict:
         "users": {
             "license": None,
             "note": "Members' public profiles, as their profile pages show them.",
+        },
+        "lists": {**contributed, "attribution": ["owner.username", "owner.display_name", "url"]},
+        "groups": {
+            "license": None,
+            "note": "Public reading groups' programmes, as their pages show them.",
         },
     }
 

@@ -8,8 +8,12 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import NamedTuple
 
+from django.utils import timezone
+
 from shortscience.discovery.queries import absolute
+from shortscience.groups.models import Meeting, Membership
 from shortscience.lib import identifiers
+from shortscience.lists.models import ListItem
 from shortscience.papers.models import Paper, names_and_identifiers
 from shortscience.summaries.models import Summary
 from shortscience.web.links import link_maker
@@ -188,3 +192,117 @@ def described(ids: list[int | None], fields: Iterable[str] = PAPER_FIELDS) -> li
     return [
         paper(p, details.get(p.pk, ([], [])), wanted, url) if p is not None else None for p in found
     ]
+
+
+def author(user) -> dict | None:
+    """A member as a byline: None for a closed account (its name is gone)."""
+    if user is None or not user.is_active:
+        return None
+    return {"username": user.username, "display_name": user.shown_name}
+
+
+def reading_list(rl, items: list | None = None, papers: dict[int, dict] | None = None) -> dict:
+    """A reading list the caller may see; with `items` (its ListItems in order) and `papers`
+    (their records by id: described() for the API, id and url for the dumps)."""
+    out = {
+        "id": rl.key,
+        "url": absolute(rl.get_absolute_url()),
+        "title": rl.title,
+        "description": rl.description,
+        "visibility": rl.visibility,
+        "owner": author(rl.owner),
+        "created": rl.created,
+        "updated": rl.updated,
+        "item_count": rl.item_count,
+    }
+    if items is not None:
+        out["items"] = [
+            {
+                "position": n,
+                "paper": (papers or {}).get(item.paper_id) or {"id": item.paper_id},
+                "note": item.note,
+                "state": item.state,
+                "added": item.added,
+            }
+            for n, item in enumerate(items)
+        ]
+    return out
+
+
+def paper_refs(paper_ids) -> dict[int, dict]:
+    """Papers as the dumps point at them: their id and page (the papers file has the rest)."""
+    url = link_maker("discovery:paper", 2)
+    rows = Paper.objects.filter(pk__any_of=set(paper_ids)).values_list("pk", "slug")
+    return {pk: {"id": pk, "url": absolute(url(pk, slug))} for pk, slug in rows}
+
+
+def meeting(m, paper: dict) -> dict:
+    return {
+        "id": m.pk,
+        "url": absolute(m.get_absolute_url()),
+        "starts_at": m.starts_at,
+        "ends_at": m.ends_at,
+        "time_zone": m.time_zone,
+        "paper": paper,
+        "presenter": author(m.presenter),
+        "location": m.location,
+    }
+
+
+def group(g, members=None, upcoming=None, past=None, papers: dict[int, dict] | None = None):
+    """A reading group the caller may see; with its members (users) and meetings (with their
+    paper and presenter selected, `papers` their papers' records by id) when given."""
+    out = {
+        "id": g.slug,
+        "url": absolute(g.get_absolute_url()),
+        "name": g.name,
+        "description": g.description,
+        "visibility": g.visibility,
+        "calendar_url": absolute(f"{g.get_absolute_url()}/calendar.ics"),
+        "member_count": g.member_count,
+    }
+    if members is not None:
+        out["members"] = [a for a in (author(u) for u in members) if a is not None]
+    for name, meetings in (("upcoming", upcoming), ("past", past)):
+        if meetings is not None:
+            out[name] = [
+                meeting(m, (papers or {}).get(m.paper_id) or {"id": m.paper_id}) for m in meetings
+            ]
+    return out
+
+
+def list_items(lists) -> dict[int, list]:
+    """The items of each of these reading lists, in order: one query for any number."""
+    out: dict[int, list] = {rl.pk: [] for rl in lists}
+    rows = ListItem.objects.filter(reading_list__in=list(out)).order_by(
+        "reading_list", "position", "pk"
+    )
+    for item in rows:
+        out[item.reading_list_id].append(item)
+    return out
+
+
+def programmes(groups, past_max: int | None = None):
+    """({group pk: members}, {group pk: upcoming}, {group pk: past}) for these reading
+    groups: three queries for any number; `past_max` keeps the latest past meetings only."""
+    by_pk = {g.pk: g for g in groups}
+    pks = list(by_pk)
+    members: dict[int, list] = {pk: [] for pk in pks}
+    for m in (
+        Membership.objects.filter(group__in=pks)
+        .select_related("user")
+        .order_by("group", "joined", "pk")
+    ):
+        members[m.group_id].append(m.user)
+    upcoming: dict[int, list] = {pk: [] for pk in pks}
+    past: dict[int, list] = {pk: [] for pk in pks}
+    now = timezone.now()
+    meetings = Meeting.objects.filter(group__in=pks).select_related("presenter")
+    for m in meetings.order_by("group", "starts_at", "pk"):
+        m.group = by_pk[m.group_id]
+        (upcoming if m.ends_at > now else past)[m.group_id].append(m)
+    for pk in pks:
+        past[pk].reverse()
+        if past_max is not None:
+            past[pk] = past[pk][:past_max]
+    return members, upcoming, past

@@ -191,3 +191,81 @@ class VoteOut(Schema):
     value: int = Field(..., description="your vote now")
     upvotes: int
     downvotes: int
+
+
+class ListItem(Schema):
+    position: int = Field(..., description="its place in the list, from 0")
+    paper: Paper
+    note: str
+    state: Literal["to_read", "read"]
+    added: datetime
+
+
+class ReadingList(Schema):
+    id: str = Field(..., description="the list's key, as in its address")
+    url: str
+    title: str
+    description: str
+    visibility: Literal["public", "unlisted", "private"]
+    owner: Author
+    created: datetime
+    updated: datetime
+    item_count: int
+    items: list[ListItem] | None = Field(None, description="in order; left out of the directory")
+
+
+class ListPage(Schema):
+    data: list[ReadingList]
+    next_cursor: str | None
+
+
+class ListIn(Schema):
+    title: Text = Field(..., max_length=200)
+    description: Text = Field("", max_length=2000)
+    visibility: Literal["public", "unlisted", "private"] = "private"
+
+
+class PapersIn(Schema):
+    ids: list[Text] = Field(
+        ...,
+        max_length=BATCH_MAX,
+        description="papers by any identifier the batch look-up reads",
+        examples=[["1706.03762", "10.48550/arXiv.1512.03385"]],
+    )
+    note: Text = Field("", max_length=2000, description="a note for each paper added")
+
+
+class PapersDone(Schema):
+    done: int = Field(..., description="papers added, or requests made, by this call")
+    unknown: list[str] = Field(..., description="the identifiers no paper of the library has")
+
+
+class Meeting(Schema):
+    id: int
+    url: str
+    starts_at: datetime
+    ends_at: datetime
+    time_zone: str = Field(..., description="the zone its organisers gave its time in")
+    paper: Paper
+    presenter: Author | None
+    location: str
+
+
+class Group(Schema):
+    id: str = Field(..., description="the group's slug, as in its address")
+    url: str
+    name: str
+    description: str
+    visibility: Literal["public", "members"] = Field(
+        ..., description="members-only groups answer their members' tokens alone"
+    )
+    calendar_url: str = Field(..., description="its programme as iCalendar")
+    member_count: int
+    members: list[Author] | None = Field(None, description="left out of the directory")
+    upcoming: list[Meeting] | None = Field(None, description="soonest first")
+    past: list[Meeting] | None = Field(None, description="latest first, the last 50")
+
+
+class GroupPage(Schema):
+    data: list[Group]
+    next_cursor: str | None

@@ -21,7 +21,15 @@ from ninja.errors import HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
 
-from shortscience.api import auth, records, schemas, writes
+# reading and writes register their endpoints on the router; reading first, so that
+# POST /papers/requests is routed before /papers/{key} takes any path.
+from shortscience.api import (
+    auth,
+    reading,  # noqa: F401
+    records,
+    schemas,
+    writes,
+)
 from shortscience.api.routes import router
 from shortscience.discovery.queries import absolute
 from shortscience.lib.records import ImportFailed

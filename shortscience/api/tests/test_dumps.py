@@ -95,6 +95,8 @@ class ExportTests(DumpTestCase):
             sorted(p.name for p in release.iterdir()),
             [
                 "comments-00001.jsonl.gz",
+                "groups-00001.jsonl.gz",
+                "lists-00001.jsonl.gz",
                 "manifest.json",
                 "papers-00001.jsonl.gz",
                 "summaries-00001.jsonl.gz",
@@ -106,7 +108,8 @@ class ExportTests(DumpTestCase):
         self.assertEqual(manifest["schema_version"], 1)
         self.assertEqual(manifest["site"], "http://127.0.0.1:8000")
         self.assertEqual(
-            manifest["records"], {"papers": 3, "summaries": 2, "comments": 3, "users": 3}
+            manifest["records"],
+            {"papers": 3, "summaries": 2, "comments": 3, "users": 3, "lists": 0, "groups": 0},
         )
         self.assertEqual(manifest["license"]["summaries"]["license"], "CC-BY-4.0")
         self.assertIn("author.username", manifest["license"]["comments"]["attribution"])
@@ -130,6 +133,9 @@ class ExportTests(DumpTestCase):
             {
                 "papers-00001.jsonl.gz": 2,
                 "papers-00002.jsonl.gz": 1,
+                # No public list or group here: an empty file says so.
+                "lists-00001.jsonl.gz": 0,
+                "groups-00001.jsonl.gz": 0,
                 "summaries-00001.jsonl.gz": 2,
                 "comments-00001.jsonl.gz": 2,
                 "comments-00002.jsonl.gz": 1,
