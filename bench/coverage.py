@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import statistics
 import sys
 import time
@@ -36,8 +37,13 @@ def main() -> None:
     from shortscience.papers.models import Paper
 
     entries = []
-    papers = Paper.objects.filter(merged_into__isnull=True).with_details()
-    for n, paper in enumerate(papers[: args.entries]):
+    # Papers drawn at random from the whole library (at 1M, the first ones would all sit
+    # together in the tables and indexes), read with their details in batches.
+    top = Paper.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    drawn = random.Random(7).sample(range(1, top + 1), min(top, args.entries * 2))
+    papers = Paper.objects.filter(pk__in=drawn, merged_into__isnull=True).with_details()
+    papers = papers[: args.entries]
+    for n, paper in enumerate(papers):
         doi, arxiv = paper.identifier("doi"), paper.identifier("arxiv")
         authors = " and ".join(a.name for a in paper.ordered_authors) or "Anonymous"
         ident = (

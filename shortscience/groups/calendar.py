@@ -54,6 +54,8 @@ def _absolute(path: str) -> str:
 def document(group: ReadingGroup, meetings: Iterable[Meeting]) -> str:
     """The calendar of `group` with these meetings (their paper and presenter selected)."""
     host = settings.SITE_ROOT.split("://", 1)[-1].split("/", 1)[0] or "shortscience"
+    # With METHOD:PUBLISH, DTSTAMP is when this copy was made (RFC 5545 3.8.7.2).
+    now = datetime.now(UTC)
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -75,7 +77,8 @@ def document(group: ReadingGroup, meetings: Iterable[Meeting]) -> str:
         lines += [
             "BEGIN:VEVENT",
             f"UID:meeting-{meeting.pk}@{host}",
-            f"DTSTAMP:{_stamp(meeting.updated)}",
+            f"DTSTAMP:{_stamp(now)}",
+            f"LAST-MODIFIED:{_stamp(meeting.updated)}",
             f"DTSTART:{_stamp(meeting.starts_at)}",
             f"DTEND:{_stamp(meeting.ends_at)}",
             f"SEQUENCE:{meeting.sequence}",

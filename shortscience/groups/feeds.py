@@ -8,6 +8,7 @@ from django.contrib.syndication.views import Feed
 from django.http import Http404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 
 from shortscience.groups.access import group_for
 from shortscience.groups.models import ReadingGroup
@@ -34,7 +35,12 @@ class GroupFeed(Feed):
         )
         for meeting in group.entries:
             meeting.group = group
-        pages.shows(request, groups=[group.pk], papers=[m.paper_id for m in group.entries])
+        pages.shows(
+            request,
+            groups=[group.pk],
+            papers=[m.paper_id for m in group.entries],
+            members=[m.presenter_id for m in group.entries],
+        )
         return group
 
     def __call__(self, request, *args, **kwargs):
@@ -66,6 +72,10 @@ class GroupFeed(Feed):
         return _absolute(meeting.get_absolute_url())
 
     def item_description(self, meeting) -> str:
+        # Atom's <summary type="html">: the notes and the place are plain text, escaped here.
+        return escape(self._description(meeting))
+
+    def _description(self, meeting) -> str:
         lines = [meeting.paper.title_text]
         if meeting.presenter is not None:
             lines.append(f"Presented by {meeting.presenter.shown_name}.")

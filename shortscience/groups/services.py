@@ -9,11 +9,13 @@ invitation link. A new meeting is told to the members by the background worker (
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.text import slugify
@@ -22,12 +24,12 @@ from shortscience.community.services import render_comment_body, validate_commen
 from shortscience.groups.models import (
     NAME_MAX,
     TEXT_MAX,
+    TIME_ZONES,
     Meeting,
     Membership,
     Post,
     ReadingGroup,
     new_key,
-    zone,
 )
 from shortscience.lib.text import clean, clean_line
 from shortscience.web import changes, tasks
@@ -36,8 +38,9 @@ from shortscience.web import changes, tasks
 MAX_GROUPS_PER_MEMBER = 20
 MAX_MEETINGS_PER_GROUP = 2000
 MAX_DURATION = timedelta(hours=12)
-# A meeting further out than this is a typo (a year of 20206).
+# A meeting further out than this is a typo (a year of 20206); and one before EARLIEST_YEAR.
 FURTHEST = timedelta(days=3 * 365)
+EARLIEST_YEAR = 1970
 LOCATION_MAX = 300
 # Slugs that name the directory's own pages.
 RESERVED_SLUGS = {"new", "join", "posts"}
@@ -91,10 +94,9 @@ def _visibility(value: str) -> str:
 
 def _time_zone(name: str) -> str:
     name = (name or "").strip()
-    if not name or zone(name).key != name:
-        raise ValidationError(
-            f"{name or 'An empty name'} is not a time zone: write one as Europe/Paris."
-        )
+    if name not in TIME_ZONES:
+        shown = f"\u201c{name[:60]}\u201d" if name else "An empty name"
+        raise ValidationError(f"{shown} is not a time zone: write one as Europe/Paris.")
     return name
 
 
@@ -108,14 +110,18 @@ def _changed(group: ReadingGroup, *, members=()) -> None:
 # -- Groups ---------------------------------------------------------------------------------
 
 
-def _free_slug(name: str) -> str:
+def _free_slug(name: str, visibility: str) -> str:
+    """The group's address. A members-only group's ends in random letters, and so does any
+    group's whose name is taken: a "-2" would tell whoever names a group that another of
+    that name exists, members-only or not."""
     base = slugify(name)[:50].strip("-") or "group"
     if base in RESERVED_SLUGS:
         base = f"{base}-group"
-    slug, n = base, 1
-    while ReadingGroup.objects.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
+    slug = base
+    if visibility != ReadingGroup.Visibility.PUBLIC or (
+        ReadingGroup.objects.filter(slug=slug).exists()
+    ):
+        slug = f"{base}-{secrets.token_hex(4)}"
     return slug
 
 
@@ -137,7 +143,9 @@ def create_group(
         try:
             with transaction.atomic():
                 group = ReadingGroup.objects.create(
-                    slug=_free_slug(values["name"]), member_count=1, **values
+                    slug=_free_slug(values["name"], values["visibility"]),
+                    member_count=1,
+                    **values,
                 )
                 Membership.objects.create(group=group, user=user, role=Role.ORGANISER)
                 _changed(group, members=[user.pk])
@@ -230,9 +238,18 @@ def _remove(group: ReadingGroup, member: Membership) -> None:
     user_id = member.user_id
     member.delete()
     # A presenter who left presents nothing: the organisers see it and name another.
-    group.meetings.filter(presenter_id=user_id).update(presenter=None)
+    group.meetings.filter(presenter_id=user_id).update(
+        presenter=None, sequence=F("sequence") + 1, updated=timezone.now()
+    )
     _recount(group)
     _changed(group, members=[user_id])
+
+
+def _locked_organiser(group: ReadingGroup, user) -> None:
+    """Lock the group and check again, under the lock, that `user` organises it: two
+    organisers removing or demoting each other at once must not both succeed."""
+    ReadingGroup.objects.select_for_update().filter(pk=group.pk).first()
+    _organiser(group, user)
 
 
 def remove_member(group: ReadingGroup, user, member: Membership) -> None:
@@ -243,8 +260,10 @@ def remove_member(group: ReadingGroup, user, member: Membership) -> None:
     if member.user_id == user.pk:
         return leave(group, user)
     with transaction.atomic():
-        ReadingGroup.objects.select_for_update().filter(pk=group.pk).first()
-        _remove(group, member)
+        _locked_organiser(group, user)
+        member = Membership.objects.filter(pk=member.pk, group=group).first()
+        if member is not None:
+            _remove(group, member)
 
 
 def set_role(group: ReadingGroup, user, member: Membership, role: str) -> Membership:
@@ -254,8 +273,10 @@ def set_role(group: ReadingGroup, user, member: Membership, role: str) -> Member
     if member.group_id != group.pk:
         raise ValidationError("That member is not in this group.")
     with transaction.atomic():
-        ReadingGroup.objects.select_for_update().filter(pk=group.pk).first()
-        member.refresh_from_db()
+        _locked_organiser(group, user)
+        member = Membership.objects.filter(pk=member.pk, group=group).first()
+        if member is None:
+            raise ValidationError("That member has left the group.")
         if role == Role.MEMBER and _last_organiser(group, member):
             raise ValidationError("A group keeps at least one organiser.")
         member.role = role
@@ -283,6 +304,8 @@ def _meeting_values(
     if timezone.is_naive(starts_at):
         raise ValidationError("A meeting's time needs its time zone.")
     now = timezone.now()
+    if starts_at.year < EARLIEST_YEAR:
+        raise ValidationError(f"A meeting is dated from {EARLIEST_YEAR} on.")
     if starts_at > now + FURTHEST:
         raise ValidationError("That date is more than three years away.")
     if not 5 <= minutes <= MAX_DURATION.total_seconds() / 60:

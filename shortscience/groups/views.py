@@ -3,8 +3,7 @@ discussion, the organisers' forms, the calendar and the feed."""
 
 from __future__ import annotations
 
-import zoneinfo
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -20,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from shortscience.accounts.ratelimit import rate_limited, render_limited
 from shortscience.groups import calendar, services
 from shortscience.groups.access import group_for, meeting_for, post_for
-from shortscience.groups.models import Meeting, Membership, Post, ReadingGroup, zone
+from shortscience.groups.models import TIME_ZONES, Meeting, Membership, Post, ReadingGroup, zone
 from shortscience.papers.models import Paper, load_details
 from shortscience.summaries.models import Summary
 from shortscience.web import changes, pages
@@ -30,7 +29,7 @@ PAGE_SIZE = 30
 SEARCH_MAX = 100
 PAST_SHOWN = 50
 CALENDAR_PAST = 100
-TIME_ZONES = sorted(zoneinfo.available_timezones() - {"localtime", "Factory"})
+ZONE_CHOICES = sorted(TIME_ZONES)
 
 
 @require_GET
@@ -68,7 +67,7 @@ def _group_form(request, context: dict, errors: list[str]):
             **context,
             "errors": errors,
             "visibilities": ReadingGroup.Visibility.choices,
-            "time_zones": TIME_ZONES,
+            "time_zones": ZONE_CHOICES,
         },
         status=400 if errors else 200,
     )
@@ -275,18 +274,31 @@ def _meeting_values(request, group: ReadingGroup) -> tuple[dict, dict]:
     except ValueError:
         errors.append("Give the date as YYYY-MM-DD and the time as HH:MM.")
         day = at = None
-    minutes = int(raw["minutes"]) if raw["minutes"].isascii() and raw["minutes"].isdigit() else 0
+    minutes = _number(raw["minutes"]) or 0
     presenter = None
     if raw["presenter"]:
-        if not (raw["presenter"].isascii() and raw["presenter"].isdigit()):
+        presenter_id = _number(raw["presenter"])
+        if presenter_id is None:
             errors.append("Choose the presenter among the members.")
         else:
-            presenter = get_user_model().objects.filter(pk=int(raw["presenter"])).first()
+            presenter = get_user_model().objects.filter(pk=presenter_id).first()
+    if day is not None and day.year < services.EARLIEST_YEAR:
+        errors.append(f"A meeting is dated from {services.EARLIEST_YEAR} on.")
+    if raw["time_zone"] not in TIME_ZONES:
+        errors.append(
+            f"\u201c{raw['time_zone'][:60]}\u201d is not a time zone: write one as Europe/Paris."
+        )
     if errors:
         raise ValidationError(errors)
-    if zone(raw["time_zone"]).key != raw["time_zone"]:
-        raise ValidationError(f"{raw['time_zone'] or 'An empty name'} is not a time zone.")
     starts_at = datetime.combine(day, at, tzinfo=zone(raw["time_zone"]))
+    # A time the clocks skip (the hour of the spring change) does not exist there: said,
+    # not moved. A time they repeat (the autumn change) is its first occurrence.
+    there = starts_at.astimezone(UTC).astimezone(starts_at.tzinfo)
+    if there.replace(tzinfo=None) != starts_at.replace(tzinfo=None):
+        raise ValidationError(
+            f"{at:%H:%M} does not exist on {day:%Y-%m-%d} in {raw['time_zone']}: the clocks "
+            "go forward then. Choose another time."
+        )
     return raw, {
         "paper": paper,
         "starts_at": starts_at,
@@ -296,6 +308,11 @@ def _meeting_values(request, group: ReadingGroup) -> tuple[dict, dict]:
         "location": raw["location"],
         "notes": raw["notes"],
     }
+
+
+def _number(raw: str, digits: int = 12) -> int | None:
+    """A whole number typed in ASCII digits (not "²"), of at most `digits` of them."""
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= digits else None
 
 
 def _meeting_form(request, group, context: dict, errors: list[str]):
@@ -308,7 +325,7 @@ def _meeting_form(request, group, context: dict, errors: list[str]):
             "group": group,
             "members": [m.user for m in members],
             "errors": errors,
-            "time_zones": TIME_ZONES,
+            "time_zones": ZONE_CHOICES,
         },
         status=400 if errors else 200,
     )
@@ -366,7 +383,7 @@ def meeting(request, slug: str, pk: int):
         request,
         groups=[found.group_id],
         papers=[found.paper_id],
-        members=[*(s.user_id for s in summaries), *(p.user_id for p in posts)],
+        members=[found.presenter_id, *(s.user_id for s in summaries), *(p.user_id for p in posts)],
     )
     is_presenter = request.user.is_authenticated and found.presenter_id == request.user.pk
     response = render(
@@ -460,7 +477,12 @@ def calendar_feed(request, slug: str):
     chosen = list(meetings.upcoming()) + list(meetings.past()[:CALENDAR_PAST])
     for m in chosen:
         m.group = group
-    pages.shows(request, groups=[group.pk], papers=[m.paper_id for m in chosen])
+    pages.shows(
+        request,
+        groups=[group.pk],
+        papers=[m.paper_id for m in chosen],
+        members=[m.presenter_id for m in chosen],
+    )
     response = HttpResponse(
         calendar.document(group, chosen), content_type="text/calendar; charset=utf-8"
     )

@@ -4,6 +4,7 @@ and merges of two records of one paper (which move the merged paper's summaries 
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -195,7 +196,7 @@ def merge_papers(kept: Paper, merged: Paper, *, reason: str, by=None) -> MergeLo
         _move_requests(merged, kept)
         # Reading groups meet about the paper it became (their pages show both papers,
         # whose changes are said below).
-        merged.meetings.update(paper=kept)
+        merged.meetings.update(paper=kept, sequence=F("sequence") + 1, updated=timezone.now())
         kept.keywords.add(*moved["keywords"])
         Paper.objects.filter(pk=merged.pk).update(merged_into=kept)
         merged.merged_into = kept

@@ -97,6 +97,7 @@ def profile(request, username: str):
         request,
         members=[member.pk],
         papers=[s.paper_id for s in summary_page] + [c.summary.paper_id for c in comment_page],
+        groups=[g.pk for g in reading_groups],
     )
     return render(
         request,

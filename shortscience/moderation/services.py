@@ -54,13 +54,9 @@ def _summary_label(summary: Summary, lead: str = "") -> str:
 
 
 def _post_label(post: Post) -> str:
-    # Neither its text nor its author, and a members-only group's name never: the group's
-    # existence is its members' (groups.models). A public group's name is already public; a
-    # group made members-only later keeps its name in this snapshot, as a renamed one does.
-    group = post.meeting.group
-    if not group.is_public:
-        return "A post in a reading group's discussion"
-    return f"A post in the discussion of the reading group \u201c{group.name}\u201d"
+    # Neither its text, nor its author, nor its group: the log is public and kept, and a
+    # group public today may be members-only tomorrow, when its name must be its members'.
+    return "A post in a reading group's discussion"
 
 
 def owner_id(target) -> int:

@@ -159,6 +159,9 @@ class NotificationQuerySet(models.QuerySet):
             | public_q("summary__")
             | Q(summary__user=models.F("recipient")),
             Q(meeting__isnull=True) | models.Exists(in_group),
+            # A summary told to a group and made anonymous since: the notice would tie it to
+            # the group's members.
+            ~Q(kind=Notification.Kind.MEETING_SUMMARY, summary__is_anonymous=True),
         )
 
     def unread(self):
@@ -276,7 +279,7 @@ class Notification(models.Model):
                 if meeting.presenter_id == self.recipient_id:
                     return (
                         f"You present {title} at {meeting.group.name} on {when}: "
-                        "will you write its summary?"
+                        "the group invites you to write its summary"
                     )
                 return f"{meeting.group.name} reads {title} on {when}"
             case self.Kind.MEETING_SUMMARY if self.meeting is not None:

@@ -73,7 +73,7 @@ class ReadingApiTests(WriteTestCase):
         self.assertEqual(added.json(), {"done": 2, "unknown": ["2999.00001"]})
         self.assertIn("X-RateLimit-Remaining", added)
         items = self.call("get", f"/api/v1/lists/{key}", token=self.alice_token).json()["items"]
-        self.assertEqual([i["paper"]["title"] for i in items][0], "Layer Normalization")
+        self.assertEqual(items[0]["paper"]["title"], "Layer Normalization")
 
     def test_only_the_owner_adds_to_a_list_and_a_read_token_cannot(self):
         body = {"ids": ["1607.06450"]}
@@ -115,7 +115,8 @@ class ReadingApiTests(WriteTestCase):
             read = {}
             for path in release.glob("*.jsonl.gz"):
                 kind = path.name.split("-")[0]
-                read[kind] = [json.loads(line) for line in gzip.open(path)]
+                with gzip.open(path) as lines:
+                    read[kind] = [json.loads(line) for line in lines]
         self.assertEqual([rl["title"] for rl in read["lists"]], ["Attention papers"])
         self.assertEqual(read["lists"][0]["items"][0]["paper"]["id"], self.paper.pk)
         self.assertEqual([g["name"] for g in read["groups"]], ["Open club"])

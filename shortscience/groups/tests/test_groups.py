@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from unittest import mock
 from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
@@ -13,12 +14,13 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from shortscience.accounts.services import update_profile
 from shortscience.groups import calendar, services
 from shortscience.groups.models import Meeting, Membership, ReadingGroup
 from shortscience.library.services import merge_papers
 from shortscience.members.services import delete_account
 from shortscience.notifications.models import Notification
-from shortscience.test import BaseTestCase, make_paper, make_summary, run_tasks
+from shortscience.test import BaseTestCase, make_paper, make_summary, run_tasks, update_summary
 from shortscience.web.tests.helpers import PageCacheTestCase
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -66,7 +68,12 @@ class GroupServiceTests(BaseTestCase):
         group.refresh_from_db()
         self.assertEqual(group.member_count, 2)
         self.assertFalse(group.membership_of(self.bob).is_organiser)
-        self.assertEqual(a_group(self.charlie).slug, "deep-learning-club-2")
+        # A name taken gets random letters, never a "-2" that would count the groups of
+        # that name; a members-only group always has them.
+        self.assertRegex(a_group(self.charlie).slug, r"^deep-learning-club-[0-9a-f]{8}$")
+        self.assertRegex(
+            a_group(self.charlie, "members", name="Secret").slug, r"^secret-[0-9a-f]{8}$"
+        )
 
     def test_a_members_only_group_takes_members_by_its_invitation_key_only(self):
         group = a_group(self.alice, "members")
@@ -95,6 +102,27 @@ class GroupServiceTests(BaseTestCase):
         services.leave(group, self.alice)
         with self.assertRaises(ValidationError):
             services.set_role(group, self.bob, group.membership_of(self.bob), "member")
+
+    def test_two_organisers_removing_each_other_at_once_leave_one_of_them(self):
+        group = a_group(self.alice, members=[self.bob])
+        services.set_role(group, self.alice, group.membership_of(self.bob), "organiser")
+        alice, bob = group.membership_of(self.alice), group.membership_of(self.bob)
+        # alice's request passed its first check, then bob's removal of alice committed.
+        checked = services._organiser(group, self.alice)
+        services.remove_member(group, self.bob, alice)
+        real, calls = services._organiser, []
+
+        def stale_first(g, user):
+            calls.append(user)
+            return checked if len(calls) == 1 else real(g, user)
+
+        with mock.patch.object(services, "_organiser", stale_first):
+            with self.assertRaises(PermissionDenied):
+                services.remove_member(group, self.alice, bob)
+        self.assertEqual(
+            list(group.memberships.values_list("user__username", "role")),
+            [("bob", "organiser")],
+        )
 
     def test_a_presenter_must_belong_to_the_group_and_a_time_needs_its_zone(self):
         group = a_group(self.alice, members=[self.bob])
@@ -289,9 +317,16 @@ class GroupPageTests(BaseTestCase):
         for bad in (
             {"paper": "10.9999/nowhere"},
             {"date": "2027-02-30"},
+            {"date": "0001-01-01", "time_zone": "Europe/Paris"},
             {"time_zone": "Nowhere"},
+            {"time_zone": "a" * 300},
+            {"time_zone": "localtime"},
             {"minutes": "²"},
+            {"minutes": "9" * 5000},
             {"presenter": "x"},
+            {"presenter": "9" * 5000},
+            # The clocks go forward at 02:00 that night: 02:30 never happens in Paris.
+            {"date": "2027-03-28", "time": "02:30", "time_zone": "Europe/Paris"},
         ):
             self.assertEqual(alice.post(new, {**form, **bad}).status_code, 400, bad)
         self.assertEqual(self.open.meetings.count(), 0)
@@ -304,12 +339,14 @@ class GroupPageTests(BaseTestCase):
         self.assertContains(alice.get(meeting.get_absolute_url()), "America/New_York")
 
     def test_a_public_groups_feed_lists_its_meetings(self):
-        meeting = a_meeting(self.open, self.alice, self.paper)
+        meeting = a_meeting(self.open, self.alice, self.paper, notes="<img src=x onerror=alert(1)>")
         response = self.client.get(f"/groups/{self.open.slug}/feed.atom")
         feed = ElementTree.fromstring(response.content)  # noqa: S314 - our own output, in a test
         (entry,) = feed.findall(f"{ATOM}entry")
         self.assertIn("Attention Is All You Need", entry.find(f"{ATOM}title").text)
         self.assertTrue(entry.find(f"{ATOM}link").get("href").endswith(meeting.get_absolute_url()))
+        # The notes are text: a feed reader shows the characters, it runs no markup.
+        self.assertIn("&lt;img src=x", entry.find(f"{ATOM}summary").text)
 
     def test_the_group_page_costs_the_same_queries_for_any_programme(self):
         url = self.open.get_absolute_url()
@@ -362,6 +399,15 @@ class GroupNotificationTests(BaseTestCase):
             Notification.objects.filter(kind=Notification.Kind.MEETING_SUMMARY).exists()
         )
 
+    def test_a_summary_made_anonymous_after_the_group_was_told_leaves_the_inboxes(self):
+        a_meeting(self.group, self.alice, self.paper, presenter=self.bob)
+        summary = make_summary(self.paper, self.bob, "Signed at first.")
+        run_tasks()
+        self.assertEqual(len(self.inbox(self.charlie)), 2)  # the meeting, the summary
+        update_summary(summary, is_anonymous=True)
+        kinds = [n.kind for n in self.inbox(self.charlie)]
+        self.assertEqual(kinds, [Notification.Kind.MEETING_SCHEDULED])
+
     def test_a_member_who_left_no_longer_sees_the_groups_notifications(self):
         a_meeting(self.group, self.alice, self.paper)
         run_tasks()
@@ -390,6 +436,17 @@ class GroupFreshnessTests(PageCacheTestCase):
         )
         self.assertEqual(self.client.get(url).status_code, 404)
         self.assertNotContains(self.client.get("/groups"), "Deep learning club")
+
+    def test_a_presenter_renamed_shows_at_once_on_the_meeting_and_in_the_calendar(self):
+        paper = self.write(make_paper, "Attention Is All You Need")
+        group = self.write(a_group, self.alice, members=[self.bob])
+        meeting = self.write(a_meeting, group, self.alice, paper, presenter=self.bob)
+        urls = [meeting.get_absolute_url(), f"{group.get_absolute_url()}/calendar.ics"]
+        for url in urls:
+            self.assertContains(self.client.get(url), "Bob Berners")
+        self.write(update_profile, self.bob, display_name="Robert Berners", bio="", orcid="")
+        for url in urls:
+            self.assertContains(self.client.get(url), "Robert Berners")
 
 
 class MeetingPageQueryTests(BaseTestCase):

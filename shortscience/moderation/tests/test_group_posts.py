@@ -70,10 +70,9 @@ class ReportAndHideTests(GroupPostTestCase):
             (action.moderator, action.action, action.target_kind, action.target_id),
             (self.bob, "hide", "post", self.post.pk),
         )
-        self.assertEqual(
-            action.target_label,
-            "A post in the discussion of the reading group \u201cTransformers on Tuesdays\u201d",
-        )
+        # Never the group's name, even a public group's: it may be members-only tomorrow,
+        # and the log is public and kept.
+        self.assertEqual(action.target_label, "A post in a reading group's discussion")
         report.refresh_from_db()
         self.assertEqual((report.status, report.resolved_by), ("resolved", self.bob))
 
@@ -164,7 +163,7 @@ class ReportFormTests(GroupPostTestCase):
         charlie.force_login(self.charlie)
         self.assertEqual(charlie.post(self.url, {"reason": "spam"}).status_code, 403)
         page = charlie.get(self.url)
-        self.assertContains(page, "Transformers on Tuesdays")
+        self.assertContains(page, "A post in a reading group&#x27;s discussion")
         self.assertContains(page, 'value="spam"')
         token = page.cookies["csrftoken"].value
         r = charlie.post(
