@@ -123,6 +123,9 @@ class Membership(models.Model):
     )
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
     joined = models.DateTimeField(default=timezone.now)
+    # The secret of this member's calendar link: a calendar program cannot sign in, so a
+    # members-only group's programme is read by the link; it dies with the membership.
+    calendar_key = models.CharField(max_length=32, default=new_key, unique=True)
 
     class Meta:
         ordering = ["joined", "pk"]

@@ -23,5 +23,10 @@ urlpatterns = [
     ),
     path("groups/<slug:slug>/meetings/<int:pk>/posts", views.post, name="post"),
     path("groups/<slug:slug>/calendar.ics", views.calendar_feed, name="calendar"),
+    path(
+        "groups/<slug:slug>/calendar/<str:key>.ics",
+        views.calendar_feed,
+        name="member_calendar",
+    ),
     path("groups/<slug:slug>/feed.atom", feeds.GroupFeed(), name="feed"),
 ]

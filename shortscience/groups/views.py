@@ -115,6 +115,11 @@ def detail(request, slug: str):
             "upcoming": upcoming,
             "past": past,
             "members": members,
+            "calendar_url": request.build_absolute_uri(
+                reverse("groups:member_calendar", args=[group.slug, member.calendar_key])
+            )
+            if member
+            else "",
             "invite_url": request.build_absolute_uri(
                 reverse("groups:invitation", args=[group.slug, group.invite_key])
             )
@@ -470,9 +475,17 @@ def post_delete(request, pk: int):
 
 
 @require_GET
-def calendar_feed(request, slug: str):
-    """The programme as iCalendar: every upcoming meeting and the last CALENDAR_PAST ones."""
-    group, _ = group_for(request.user, slug)
+def calendar_feed(request, slug: str, key: str = ""):
+    """The programme as iCalendar: every upcoming meeting and the last CALENDAR_PAST ones.
+    With a member's calendar key (their link, for a calendar program, which cannot sign
+    in), a members-only group's too; a wrong key is a 404."""
+    if key:
+        member = Membership.objects.select_related("group").filter(calendar_key=key).first()
+        if member is None or member.group.slug != slug:
+            raise Http404("No such calendar.")
+        group = member.group
+    else:
+        group, _ = group_for(request.user, slug)
     meetings = Meeting.objects.filter(group=group).select_related("paper", "presenter")
     chosen = list(meetings.upcoming()) + list(meetings.past()[:CALENDAR_PAST])
     for m in chosen:

@@ -248,6 +248,26 @@ class GroupPageTests(BaseTestCase):
             self.assertEqual(member.get(url).status_code, 200, url)
         self.assertContains(member.get("/groups"), "Secret society")
 
+    def test_a_members_calendar_link_opens_the_programme_to_a_calendar_program_until_they_leave(
+        self,
+    ):
+        bob = Client()
+        bob.force_login(self.bob)
+        link = bob.get(self.closed.get_absolute_url()).context["calendar_url"]
+        path = link.split("testserver", 1)[1]
+        calendar_program = Client()  # no session
+        response = calendar_program.get(path)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(
+            "Attention Is All You Need",
+            icalendar.Calendar.from_ical(response.content).walk("VEVENT")[0]["SUMMARY"],
+        )
+        wrong_group = path.replace(self.closed.slug, self.open.slug)
+        self.assertEqual(calendar_program.get(wrong_group).status_code, 404)
+        self.assertEqual(calendar_program.get(path[:-8] + "x.ics").status_code, 404)
+        services.leave(self.closed, self.bob)
+        self.assertEqual(calendar_program.get(path).status_code, 404)
+
     def test_the_invitation_link_lets_a_member_in_and_a_wrong_key_is_a_404(self):
         client = Client()
         client.force_login(self.charlie)

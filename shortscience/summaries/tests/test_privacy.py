@@ -166,7 +166,7 @@ class PrivacyWalkTests(BaseTestCase):
             (self.open_group, self.open_meeting),
         ):
             base = group.get_absolute_url()
-            for suffix in ("", "/calendar.ics", "/feed.atom", "/join/wrong-key"):
+            for suffix in ("", "/calendar.ics", "/feed.atom", "/join/wrong-key", "/calendar/x.ics"):
                 yield base + suffix
             yield meeting.get_absolute_url()
         # the API
