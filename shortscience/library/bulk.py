@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.db import connection, reset_queries, transaction
 from django.utils import timezone
@@ -88,13 +88,45 @@ class BulkWriter:
         self._venues: dict[str, int] = {}
         self._batches = 0
         self._keywords: dict[str, int] = dict(Keyword.objects.values_list("name", "id"))
+        # Batches handed to the typesetter ahead of their write (prepare()), oldest first, and
+        # whether the last batch written had new papers (a re-run of a file has none: its
+        # batches are then not typeset ahead, for nothing).
+        self._prepared: list[tuple[list[PaperRecord], Callable[[], list[tuple[str, bool]]]]] = []
+        self._last_created = True
         if connection.vendor == "sqlite":
             with connection.cursor() as cursor:
                 sqlite_bulk.tune(cursor)
 
     def close(self) -> None:
         """Stop the typesetting process, if one was started."""
+        self._prepared.clear()
         self._typesetter.close()
+
+    def prepare(self, records: list[PaperRecord]) -> None:
+        """Start typesetting this batch's abstracts now, before its write() (and while the
+        batch before it is written): the typesetting process then works while this one
+        parses and writes, instead of after. Every abstract is sent, new or not: which are
+        new is known only once the batches before this one are written. write() of the
+        same list takes the results."""
+        if self.typeset and self._last_created:
+            texts = [r.abstract for r in records]
+            self._prepared.append((records, self._typesetter.start(texts)))
+
+    def _take_prepared(self, records: list[PaperRecord]):
+        """prepare()'s results for this batch, or None; forgotten here, used or not, so that
+        a long file's batches are never all held."""
+        for n, (batch, finish) in enumerate(self._prepared):
+            if batch is records:
+                del self._prepared[: n + 1]  # older ones were never written: let them go
+                return finish
+        return None
+
+    def _typeset_later(self, records: list[PaperRecord], new: list[int], prepared):
+        """What gives the HTML of the abstracts of records[i] for i in `new`: prepare()'s
+        when this batch was prepared, else typeset from now on."""
+        if prepared is not None:
+            return lambda: _pick(prepared(), new)
+        return self._typesetter.start([records[i].abstract for i in new])
 
     def write(
         self, records: list[PaperRecord], *, checkpoint: tuple[str, int] | None = None
@@ -111,7 +143,9 @@ class BulkWriter:
                 # the same transaction), so a re-run redoes exactly what was lost.
                 with connection.cursor() as cursor:
                     cursor.execute("SET LOCAL synchronous_commit TO OFF")
-            self._write(records)
+            created = self.tally["created"]
+            self._write(records, self._take_prepared(records))
+            self._last_created = self.tally["created"] > created
             if checkpoint:
                 ImportCheckpoint.objects.update_or_create(
                     key=checkpoint[0], defaults={"position": checkpoint[1]}
@@ -124,7 +158,7 @@ class BulkWriter:
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE papers_paper, papers_paperidentifier, papers_author")
 
-    def _write(self, records: list[PaperRecord]) -> None:
+    def _write(self, records: list[PaperRecord], prepared) -> None:
         digests = [r.digest() for r in records]
         idents = [_normalized_identifiers(r) for r in records]
         keys = [r.match_key() if r.year and r.authors else "" for r in records]
@@ -185,6 +219,7 @@ class BulkWriter:
                 [idents[i] for i in new],
                 [keys[i] for i in new],
                 [digests[i] for i in new],
+                self._typeset_later(records, new, prepared) if self.typeset else None,
             )
             self.tally["created"] += len(new)
             # New papers join the lists (an author's papers, search); no page shows them yet.
@@ -206,16 +241,16 @@ class BulkWriter:
             self._venues[record.venue_key] = venue.pk
         return self._venues[record.venue_key]
 
-    def _create(self, records, idents, keys, digests) -> None:
+    def _create(self, records, idents, keys, digests, typeset) -> None:
         """Insert new papers and their rows with the database's plain bulk path (executemany
         on SQLite, COPY on PostgreSQL): Django's bulk_create builds a model instance and
         prepares every value of every row, which cost more than the inserts themselves."""
         ops = connection.ops
         now = ops.adapt_datetimefield_value(timezone.now())
-        # The abstracts are handed over first, so that their math is typeset while the rows
-        # that do not need it are written; the papers' own rows go in last. Their foreign
-        # keys are checked at commit (deferred on both databases), when the papers are there.
-        typeset = self._typesetter.start([r.abstract for r in records]) if self.typeset else None
+        # `typeset` gives the abstracts' HTML: handed over before (prepare(), or _write()), so
+        # that their math is typeset while the rows that do not need it are written; the
+        # papers' own rows go in last. Their foreign keys are checked at commit (deferred on
+        # both databases), when the papers are there.
         titles = [
             typeset_title(r.title.strip()) if self.typeset and "$" in r.title else ""
             for r in records
@@ -331,6 +366,10 @@ class BulkWriter:
             ],
             ignore_conflicts=connection.vendor == "sqlite",
         )
+
+
+def _pick(items: list, indices: list[int]) -> list:
+    return [items[i] for i in indices]
 
 
 def _select_in(model, columns: tuple[str, ...], column: str, values: list, **equal) -> list[tuple]:

@@ -10,8 +10,10 @@ from unittest import mock
 from django.core.management import CommandError, call_command
 from django.test import TestCase
 
+from shortscience.library.bulk import BulkWriter
 from shortscience.papers.models import ImportCheckpoint, Paper, PaperIdentifier
 from shortscience.papers.services import Typesetter, typeset_abstract
+from shortscience.papers.sources import arxiv
 from shortscience.test import RecordedServer
 
 # The recorded responses and sample files live with the source parsers that read them.
@@ -63,6 +65,38 @@ class ImportArxivSnapshotTests(TestCase):
         self.assertEqual(len(papers), 10)
         for paper in papers:
             self.assertEqual(paper.abstract_html, typeset_abstract(paper.abstract), paper.title)
+
+    def test_a_batch_typeset_ahead_stores_its_new_papers_abstracts_the_same(self):
+        # The command hands each batch to the typesetter before writing the one before it;
+        # a batch that mixes papers already there and new ones keeps the new ones' own HTML.
+        lines = SAMPLE.read_text().splitlines(keepends=True)
+        first = self.tmp / "first.jsonl"
+        first.write_text("".join(lines[::2]))
+        with mock.patch.object(Typesetter, "IN_PROCESS_BELOW", 1):
+            self.run_import("--arxiv-snapshot", str(first), "--batch-size", "3")
+            out, _ = self.run_import("--arxiv-snapshot", str(SAMPLE), "--batch-size", "3")
+        self.assertIn("created 5, updated 0, unchanged 5", out)
+        for paper in Paper.objects.all():
+            self.assertEqual(paper.abstract_html, typeset_abstract(paper.abstract), paper.title)
+
+    def test_batches_typeset_ahead_are_let_go_once_written_and_not_made_on_a_rerun(self):
+        records = [record for _, record in arxiv.iter_snapshot(SAMPLE)]
+        batches = [records[:4], records[4:8], records[8:]]
+        writer = BulkWriter()
+        self.addCleanup(writer.close)
+        for n, batch in enumerate(batches):
+            writer.prepare(batch)
+            if n:
+                writer.write(batches[n - 1])
+                self.assertEqual(len(writer._prepared), 1)  # this batch's alone
+        writer.write(batches[-1])
+        self.assertEqual((writer._prepared, writer.tally["created"]), ([], 10))
+        again = BulkWriter()
+        self.addCleanup(again.close)
+        again.prepare(batches[0])
+        again.write(batches[0])  # nothing new: the next batches are not typeset ahead
+        again.prepare(batches[1])
+        self.assertEqual(again._prepared, [])
 
     def test_a_typesetting_process_that_dies_leaves_its_batch_to_the_importer(self):
         typesetter = Typesetter()

@@ -188,6 +188,19 @@ class Command(BaseCommand):
         )
         batch: list[PaperRecord] = []
         position = start
+        # One batch ahead: a batch read is handed to the typesetter (prepare) before the one
+        # read before it is written, so that its math is typeset on the other core while
+        # this process writes and reads on, not while it waits.
+        waiting: tuple[list[PaperRecord], int] | None = None
+
+        def read(batch: list[PaperRecord], position: int) -> None:
+            nonlocal waiting
+            self.writer.prepare(batch)
+            if waiting is not None:
+                self.writer.write(waiting[0], checkpoint=(key, waiting[1]))
+                progress.advance(len(waiting[0]))
+            waiting = (batch, position)
+
         for position, item in reader(path):
             if position <= start:
                 continue
@@ -196,11 +209,11 @@ class Command(BaseCommand):
             else:
                 batch.append(item)
             if len(batch) >= self.batch_size:
-                self.writer.write(batch, checkpoint=(key, position))
-                progress.advance(len(batch))
+                read(batch, position)
                 batch = []
-        self.writer.write(batch, checkpoint=(key, position))
-        progress.advance(len(batch))
+        read(batch, position)
+        self.writer.write(waiting[0], checkpoint=(key, waiting[1]))
+        progress.advance(len(waiting[0]))
         progress.finish()
 
 
