@@ -29,6 +29,7 @@ from django.utils.text import slugify
 from shortscience.lib import identifiers, sqlite_bulk
 from shortscience.lib.records import PaperRecord
 from shortscience.library.services import upsert_paper
+from shortscience.papers import search_index
 from shortscience.papers.models import (
     Author,
     ImportCheckpoint,
@@ -81,11 +82,17 @@ def _normalized_identifiers(record: PaperRecord) -> list[identifiers.Identifier]
 
 
 class BulkWriter:
-    def __init__(self, *, typeset: bool = True) -> None:
+    def __init__(self, *, typeset: bool = True, index: bool = False) -> None:
+        """typeset: new papers' abstracts and titles typeset in the batch. index: new papers
+        indexed for search in the batch, from the records in memory, where the index is
+        complete up to them (SQLite; search_index.add_new_papers() says when), so that
+        rebuild_search_index does not read them back."""
         self.typeset = typeset
+        # PostgreSQL's index is computed by the server, in the pass (search_index).
+        self.index = index and connection.vendor == "sqlite"
         self._typesetter = Typesetter()
         self.tally: Counter[str] = Counter()
-        self._venues: dict[str, int] = {}
+        self._venues: dict[str, tuple[int, str]] = {}  # key -> (id, "name key")
         self._batches = 0
         self._keywords: dict[str, int] = dict(Keyword.objects.values_list("name", "id"))
         # Batches handed to the typesetter ahead of their write (prepare()), oldest first, and
@@ -230,15 +237,16 @@ class BulkWriter:
             Paper.objects.filter(pk=paper.pk).update(import_hash=digests[i])
             self.tally[status] += 1
 
-    def _venue_id(self, record: PaperRecord) -> int | None:
+    def _venue(self, record: PaperRecord) -> tuple[int | None, str]:
+        """The record's venue's id and its words for the search index ("name key")."""
         if not record.venue_key:
-            return None
+            return None, ""
         if record.venue_key not in self._venues:
             venue, _ = Venue.objects.get_or_create(
                 key=record.venue_key,
                 defaults={"name": record.venue_name or record.venue_key, "kind": record.venue_kind},
             )
-            self._venues[record.venue_key] = venue.pk
+            self._venues[record.venue_key] = (venue.pk, f"{venue.name} {venue.key}")
         return self._venues[record.venue_key]
 
     def _create(self, records, idents, keys, digests, typeset) -> None:
@@ -288,7 +296,7 @@ class BulkWriter:
                     abstract_html,
                     r.year,
                     ops.adapt_datefield_value(r.published),
-                    self._venue_id(r),
+                    self._venue(r)[0],
                     r.source,
                     json.dumps(r.links) if r.links else "[]",
                     json.dumps(r.extra),
@@ -302,6 +310,23 @@ class BulkWriter:
                 )
             ],
         )
+        if self.index and search_index.add_new_papers(
+            [
+                (
+                    pid,
+                    r.title.strip(),
+                    ", ".join(a.name for a in r.authors),
+                    r.abstract,
+                    self._venue(r)[1],
+                    " ".join(x.value for x in ids),
+                    # In the keywords' order by id, as the pass reads them back.
+                    " ".join(sorted(dict.fromkeys(r.keywords), key=self._keywords.__getitem__)),
+                    r.year if r.year is not None else "",
+                )
+                for pid, r, ids in zip(paper_ids, records, idents, strict=True)
+            ]
+        ):
+            changes.changed(lists=[changes.PAPERS, changes.SUMMARIES])  # search results
 
     def _create_links(self, records, idents, paper_ids) -> None:
         """The new papers' authors, keywords and identifiers."""

@@ -26,6 +26,8 @@ from collections.abc import Iterable
 
 from django.db import connection
 
+from shortscience.papers.models import ImportCheckpoint
+
 TABLE = "papers_paper_fts"
 # The short fields again, in a small table of their own: the search's title tier walks its
 # doclists, which are ~15x shorter than the big table's (shortscience/search/sqlite.py).
@@ -35,8 +37,10 @@ PG_TABLE = "papers_paper_search"
 CHECKPOINT = "search-index"
 COLUMNS = ("title", "authors", "abstract", "venue", "identifiers", "categories", "year")
 
-# Title, authors in order, abstract, venue, identifiers, categories, year; merged-away
-# papers are not in the index. Each extra column is one indexed lookup per paper.
+# Title, authors in order, abstract, venue, identifiers (as added), categories (by their
+# keyword's id), year; merged-away papers are not in the index. Each extra column is one
+# indexed lookup per paper. The orders are said, so that the importer, which indexes new
+# papers from its records (add_new_papers), writes the same text.
 _SELECT = """
     SELECT p.id, p.title,
            COALESCE((SELECT group_concat(name, ', ') FROM (
@@ -45,10 +49,13 @@ _SELECT = """
                WHERE pa.paper_id = p.id ORDER BY pa.position)), ''),
            p.abstract,
            COALESCE((SELECT v.name || ' ' || v.key FROM papers_venue v WHERE v.id = p.venue_id), ''),
-           COALESCE((SELECT group_concat(i.value, ' ') FROM papers_paperidentifier i
-                     WHERE i.paper_id = p.id), ''),
-           COALESCE((SELECT group_concat(k.name, ' ') FROM papers_paper_keywords pk
-                     JOIN papers_keyword k ON k.id = pk.keyword_id WHERE pk.paper_id = p.id), ''),
+           COALESCE((SELECT group_concat(value, ' ') FROM (
+               SELECT i.value AS value FROM papers_paperidentifier i
+               WHERE i.paper_id = p.id ORDER BY i.id)), ''),
+           COALESCE((SELECT group_concat(name, ' ') FROM (
+               SELECT k.name AS name FROM papers_paper_keywords pk
+               JOIN papers_keyword k ON k.id = pk.keyword_id WHERE pk.paper_id = p.id
+               ORDER BY k.id)), ''),
            COALESCE(p.year, '')
     FROM papers_paper p
     WHERE p.merged_into_id IS NULL AND {where}
@@ -147,6 +154,32 @@ def index_range(after_id: int, up_to_id: int) -> int:
             _COPY_TITLES.format(where="rowid > %s AND rowid <= %s"), [after_id, up_to_id]
         )
         return count
+
+
+def add_new_papers(rows: list[tuple]) -> bool:
+    """SQLite: index papers just inserted, from what the importer has in memory (rows of
+    (id, title, authors joined by ", ", abstract, "venue-name venue-key" or "", identifiers'
+    values joined by " ", keywords joined by " ", year or "") as _SELECT reads them back),
+    when the index is complete up to the first of them: then the checkpoint moves past the
+    last, and rebuild_search_index has nothing left to read again. False (nothing done) on
+    PostgreSQL, or when the index is behind: the pass does it."""
+    if not rows or not _sqlite():
+        return False
+    first, last = rows[0][0], rows[-1][0]
+    done = (
+        ImportCheckpoint.objects.filter(key=CHECKPOINT).values_list("position", flat=True).first()
+        or 0
+    )
+    if done != first - 1:
+        return False
+    with connection.cursor() as cursor:
+        marks = ", ".join("?" for _ in range(1 + len(COLUMNS)))
+        cursor.cursor.executemany(
+            f"INSERT INTO {TABLE} (rowid, {', '.join(COLUMNS)}) VALUES ({marks})", rows
+        )
+        cursor.execute(_COPY_TITLES.format(where="rowid >= %s AND rowid <= %s"), [first, last])
+    ImportCheckpoint.objects.update_or_create(key=CHECKPOINT, defaults={"position": last})
+    return True
 
 
 _PG_INDEXES = {

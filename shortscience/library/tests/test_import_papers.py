@@ -8,9 +8,11 @@ from pathlib import Path
 from unittest import mock
 
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import TestCase
 
 from shortscience.library.bulk import BulkWriter
+from shortscience.papers import search_index
 from shortscience.papers.models import ImportCheckpoint, Paper, PaperIdentifier
 from shortscience.papers.services import Typesetter, typeset_abstract
 from shortscience.papers.sources import arxiv
@@ -97,6 +99,41 @@ class ImportArxivSnapshotTests(TestCase):
         again.write(batches[0])  # nothing new: the next batches are not typeset ahead
         again.prepare(batches[1])
         self.assertEqual(again._prepared, [])
+
+    def test_papers_indexed_by_their_batch_are_indexed_as_the_pass_indexes_them(self):
+        if connection.vendor != "sqlite":
+            self.skipTest("PostgreSQL's papers are indexed by the pass alone")
+        lines = SAMPLE.read_text().splitlines(keepends=True)
+        first = self.tmp / "first.jsonl"
+        first.write_text("".join(lines[:6]))
+        self.run_import("--arxiv-snapshot", str(first), "--batch-size", "4")
+        out, _ = self.run_import("--arxiv-snapshot", str(SAMPLE), "--batch-size", "4")
+        self.assertIn("Indexed 0 papers.", out)  # the batches did it all
+
+        def index() -> list[tuple]:
+            with connection.cursor() as cursor:
+                rows = []
+                for table in (search_index.TABLE, search_index.TITLE_TABLE):
+                    cursor.execute(f"SELECT rowid, * FROM {table} ORDER BY rowid")
+                    rows.append([tuple(str(v) for v in row) for row in cursor.fetchall()])
+                return rows
+
+        by_batches = index()
+        self.assertEqual(len(by_batches[0]), 10)
+        call_command("rebuild_search_index", "--all", stdout=StringIO(), stderr=StringIO())
+        self.assertEqual(index(), by_batches)
+
+    def test_a_library_whose_index_is_behind_is_indexed_by_the_pass(self):
+        self.run_import("--arxiv-snapshot", str(SAMPLE), "--no-index", "--no-render")
+        more = self.tmp / "more.jsonl"
+        # Ten other papers: other ids, DOIs and titles.
+        text = SAMPLE.read_text()
+        for field in ("id", "doi", "title"):
+            text = text.replace(f'"{field}":"', f'"{field}":"9')
+        more.write_text(text)
+        out, _ = self.run_import("--arxiv-snapshot", str(more), "--no-render")
+        self.assertIn("Indexed 20 papers.", out)
+        self.assertEqual(len(search_index.match_ids("attention")), 2)
 
     def test_a_typesetting_process_that_dies_leaves_its_batch_to_the_importer(self):
         typesetter = Typesetter()

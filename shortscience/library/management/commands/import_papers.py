@@ -79,7 +79,7 @@ class Command(BaseCommand):
             )
         started = time.monotonic()
         self.strict, self.batch_size, self.restart = strict, max(1, batch_size), restart
-        self.writer = BulkWriter(typeset=not no_render)
+        self.writer = BulkWriter(typeset=not no_render, index=not no_index)
         self.skipped: Counter[str] = Counter()
         self.reported = 0
         try:
