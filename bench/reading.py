@@ -13,21 +13,14 @@ request ran. Results go to docs/benchmarks.md (between the reading markers).
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
-import statistics
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from import_arxiv import cpu_name, run_on, served_env, write_section  # noqa: E402
+from uncached import run, timed_page  # noqa: E402
 
 GROUP = "Bench reading group"
 LIST = "Bench reading list"
@@ -101,9 +94,7 @@ def measure(repeat: int) -> dict:
     import django
 
     django.setup()
-    from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     set_up()
     from shortscience.groups.models import ReadingGroup
@@ -112,15 +103,7 @@ def measure(repeat: int) -> dict:
     client = Client()
 
     def timed(url: str, times: int) -> tuple[float, int]:
-        response = client.get(url)
-        assert response.status_code == 200, (url, response.status_code)
-        samples = []
-        for _ in range(times):
-            with CaptureQueriesContext(connection) as queries:
-                start = time.perf_counter()
-                client.get(url)
-                samples.append((time.perf_counter() - start) * 1000)
-        return statistics.median(samples), len(queries)
+        return timed_page(client, url, times)
 
     group = ReadingGroup.objects.get(name=GROUP)
     meeting = group.meetings.past().first()
@@ -141,59 +124,17 @@ def measure(repeat: int) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database-url", action="append", required=True)
-    parser.add_argument("--repeat", type=int, default=7)
-    parser.add_argument("--no-write", action="store_true")
-    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.worker:
-        print(json.dumps(measure(args.repeat)))
-        return
-    if "STATIC_ROOT" not in os.environ:
-        os.environ["STATIC_ROOT"] = tempfile.mkdtemp(prefix="ss-reading-static-")
-        subprocess.run(
-            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-            env=served_env(),
-            cwd=ROOT,
-            check=True,
-        )
-    measured = {}
-    for url in args.database_url:
-        kind = "sqlite" if url.startswith("sqlite") else "postgresql"
-        measured[kind] = run_on(
-            url,
-            [__file__, "--worker", "--database-url", url, "--repeat", str(args.repeat)],
-            f"measuring {kind}",
-            DJANGO_SETTINGS_MODULE="shortscience.settings",
-            PAGE_CACHE_SECONDS="0",
-            ALLOWED_HOSTS="testserver",
-        )
-        for name, (ms, queries) in measured[kind].items():
-            print(f"{kind:10s} {name:70s} {ms:8.1f} ms  {queries} queries", flush=True)
-    if args.no_write:
-        return
-    kinds = list(measured)
-    lines = [
+    run(
+        __file__,
+        measure,
+        "reading",
         "## Reading together at 1M papers (`bench/reading.py`)",
-        "",
-        f"Measured {time.strftime('%Y-%m-%d')} on {cpu_name()}, {os.cpu_count()} cores, on the "
-        "1M-paper corpus of `bench/make_corpus.py` with a reading group, a list and requests "
-        "made through the services (the script's docstring says what): each page rendered in "
-        "one process through Django's test client with the page cache off, after one warm-up "
-        f"request, median of {args.repeat}. The query counts do not grow with the data (the "
-        "tests assert it for the group, meeting and list pages and /wanted).",
-        "",
-        "| page | " + " | ".join(f"{k} ms | {k} queries" for k in kinds) + " |",
-        "|---|" + "---|---|" * len(kinds),
-    ]
-    for name in measured[kinds[0]]:
-        cells = []
-        for k in kinds:
-            ms, queries = measured[k].get(name, (float("nan"), 0))
-            cells.append(f"{ms:.1f} | {queries}")
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    write_section(ROOT / "docs" / "benchmarks.md", "reading", "\n".join(lines))
+        "on the 1M-paper corpus of `bench/make_corpus.py` with a reading group, a list and "
+        "requests made through the services (the script's docstring says what): each page "
+        "rendered in one process through Django's test client with the page cache off, after "
+        "one warm-up request, median of {repeat}. The query counts do not grow with the data "
+        "(the tests assert it for the group, meeting and list pages and /wanted).",
+    )
 
 
 if __name__ == "__main__":

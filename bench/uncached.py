@@ -31,6 +31,22 @@ sys.path.insert(0, str(ROOT / "bench"))
 from import_arxiv import cpu_name, run_on, served_env, write_section  # noqa: E402
 
 
+def timed_page(client, url: str, times: int) -> tuple[float, int]:
+    """(median ms, queries) of `times` requests of `url`, after one to warm up."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    samples = []
+    for _ in range(times):
+        with CaptureQueriesContext(connection) as queries:
+            start = time.perf_counter()
+            client.get(url)
+            samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples), len(queries)
+
+
 def measure(repeat: int) -> dict:
     """Run inside a process whose DATABASE_URL is the corpus: page -> (ms, queries)."""
     import random
@@ -48,15 +64,7 @@ def measure(repeat: int) -> dict:
     client = Client()
 
     def timed(url: str, times: int) -> tuple[float, int]:
-        response = client.get(url)
-        assert response.status_code == 200, (url, response.status_code)
-        samples = []
-        for _ in range(times):
-            with CaptureQueriesContext(connection) as queries:
-                start = time.perf_counter()
-                client.get(url)
-                samples.append((time.perf_counter() - start) * 1000)
-        return statistics.median(samples), len(queries)
+        return timed_page(client, url, times)
 
     summarised = Paper.objects.summarised()
     busiest = summarised.order_by("-public_summary_count").first()
@@ -96,8 +104,13 @@ def measure(repeat: int) -> dict:
     return results
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def run(script: str, measure, section: str, heading: str, intro: str) -> None:
+    """The command line of a page benchmark: `script --database-url ... [--repeat N]
+    [--no-write]` measures each corpus in a process of its own (`measure(repeat)` in
+    `script --worker`, the page cache off, DEBUG off, static files collected) and writes a
+    table of milliseconds and queries per page to docs/benchmarks.md under `heading`, after
+    `intro` (its "{repeat}" filled in)."""
+    parser = argparse.ArgumentParser()
     parser.add_argument("--database-url", action="append", required=True)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--no-write", action="store_true")
@@ -110,7 +123,7 @@ def main() -> None:
     if "STATIC_ROOT" not in os.environ:
         # As served (DEBUG off): the pages name their static files by their hashed names,
         # which need collected files and their manifest.
-        os.environ["STATIC_ROOT"] = tempfile.mkdtemp(prefix="ss-uncached-static-")
+        os.environ["STATIC_ROOT"] = tempfile.mkdtemp(prefix="ss-pages-static-")
         subprocess.run(
             [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
             env=served_env(),
@@ -122,38 +135,47 @@ def main() -> None:
         kind = "sqlite" if url.startswith("sqlite") else "postgresql"
         measured[kind] = run_on(
             url,
-            [__file__, "--worker", "--database-url", url, "--repeat", str(args.repeat)],
+            [script, "--worker", "--database-url", url, "--repeat", str(args.repeat)],
             f"measuring {kind}",
             DJANGO_SETTINGS_MODULE="shortscience.settings",
             PAGE_CACHE_SECONDS="0",
             ALLOWED_HOSTS="testserver",
         )
         for name, (ms, queries) in measured[kind].items():
-            print(f"{kind:10s} {name:55s} {ms:8.1f} ms  {queries} queries", flush=True)
+            print(f"{kind:10s} {name:70s} {ms:8.1f} ms  {queries} queries", flush=True)
     if args.no_write:
         return
 
     kinds = list(measured)
-    names = list(measured[kinds[0]])
     lines = [
-        "## Pages the cache does not have",
+        heading,
         "",
         f"Measured {time.strftime('%Y-%m-%d')} on {cpu_name()}, {os.cpu_count()} cores: "
-        "each page rendered in one process through Django's test client with the page cache "
-        f"off, after one warm-up request, median of {args.repeat} (`bench/uncached.py`). "
-        "A write re-renders the pages that show what it changed, so these are the waits of "
-        "the first visitor of such a page after one.",
+        + intro.replace("{repeat}", str(args.repeat)),
         "",
         "| page | " + " | ".join(f"{k} ms | {k} queries" for k in kinds) + " |",
         "|---|" + "---|---|" * len(kinds),
     ]
-    for name in names:
+    for name in measured[kinds[0]]:
         cells = []
         for k in kinds:
             ms, queries = measured[k].get(name, (float("nan"), 0))
             cells.append(f"{ms:.1f} | {queries}")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    write_section(ROOT / "docs" / "benchmarks.md", "uncached", "\n".join(lines))
+    write_section(ROOT / "docs" / "benchmarks.md", section, "\n".join(lines))
+
+
+def main() -> None:
+    run(
+        __file__,
+        measure,
+        "uncached",
+        "## Pages the cache does not have",
+        "each page rendered in one process through Django's test client with the page cache "
+        "off, after one warm-up request, median of {repeat} (`bench/uncached.py`). A write "
+        "re-renders the pages that show what it changed, so these are the waits of the first "
+        "visitor of such a page after one.",
+    )
 
 
 if __name__ == "__main__":
