@@ -173,6 +173,12 @@ def add_new_papers(rows: list[tuple]) -> bool:
     if done != first - 1:
         return False
     with connection.cursor() as cursor:
+        # A row already there at these ids (a paper deleted since it was indexed, its id
+        # taken again) would fail the insert: the pass replaces rows, so it does these.
+        cursor.execute(f"SELECT max(rowid) FROM {TABLE}")
+        (top,) = cursor.fetchone()
+        if top is not None and top >= first:
+            return False
         marks = ", ".join("?" for _ in range(1 + len(COLUMNS)))
         cursor.cursor.executemany(
             f"INSERT INTO {TABLE} (rowid, {', '.join(COLUMNS)}) VALUES ({marks})", rows

@@ -16,7 +16,7 @@ from shortscience.papers import search_index
 from shortscience.papers.models import ImportCheckpoint, Paper, PaperIdentifier
 from shortscience.papers.services import Typesetter, typeset_abstract
 from shortscience.papers.sources import arxiv
-from shortscience.test import RecordedServer
+from shortscience.test import RecordedServer, make_paper
 
 # The recorded responses and sample files live with the source parsers that read them.
 DATA = Path(__file__).resolve().parents[2] / "papers" / "tests" / "data"
@@ -134,6 +134,20 @@ class ImportArxivSnapshotTests(TestCase):
         out, _ = self.run_import("--arxiv-snapshot", str(more), "--no-render")
         self.assertIn("Indexed 20 papers.", out)
         self.assertEqual(len(search_index.match_ids("attention")), 2)
+
+    def test_an_id_taken_again_after_a_deleted_paper_is_indexed_by_the_pass(self):
+        lines = SAMPLE.read_text().splitlines(keepends=True)
+        first = self.tmp / "first.jsonl"
+        first.write_text("".join(lines[:5]))
+        self.run_import("--arxiv-snapshot", str(first))
+        # A paper added on the site (indexed by itself, past the import's checkpoint), then
+        # deleted: its search row stays behind, at the id the next import takes again.
+        added = make_paper("Added on the site and deleted")
+        search_index.index_papers([added.pk])
+        added.delete()
+        out, _ = self.run_import("--arxiv-snapshot", str(SAMPLE))
+        self.assertIn("created 5", out)
+        self.assertEqual(len(search_index.match_ids("attention")), 1)
 
     def test_a_typesetting_process_that_dies_leaves_its_batch_to_the_importer(self):
         typesetter = Typesetter()
