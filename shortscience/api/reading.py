@@ -15,8 +15,10 @@ from ninja.responses import Status
 
 from shortscience.api import records, schemas
 from shortscience.api.auth import READ, WRITE, spend
+from shortscience.api.paging import cursor_page
 from shortscience.api.routes import router
 from shortscience.groups.models import ReadingGroup
+from shortscience.lists import coverage
 from shortscience.lists import services as list_services
 from shortscience.lists.models import ReadingList
 from shortscience.notifications.services import request_summaries
@@ -25,31 +27,15 @@ from shortscience.papers.models import Paper
 PAGE = 50
 
 
-def _page(rows, cursor: int, make) -> dict:
-    """Newest first, PAGE at a time: pass next_cursor back as cursor for the next."""
-    if cursor > 0:
-        rows = rows.filter(pk__lt=cursor)
-    found = list(rows.order_by("-pk")[: PAGE + 1])
-    more = len(found) > PAGE
-    found = found[:PAGE]
-    return {"data": [make(r) for r in found], "next_cursor": str(found[-1].pk) if more else None}
-
-
 def _papers(keys: list[str]) -> tuple[list[Paper], list[str]]:
-    """The papers the keys name (the ones merges ended in), and the keys naming none."""
-    ids = records.paper_ids_by_keys(keys)
-    found = Paper.objects.in_bulk({pk for pk in ids if pk})
-    merged = {p.merged_into_id for p in found.values() if p.merged_into_id} - set(found)
-    found.update(Paper.objects.in_bulk(merged))
+    """The papers the keys name (the ones merge chains end in, as the coverage check finds
+    them), and the keys naming none."""
     papers, unknown = {}, []
-    for key, pk in zip(keys, ids, strict=True):
-        paper = found.get(pk) if pk else None
-        if paper is not None and paper.merged_into_id:
-            paper = found.get(paper.merged_into_id)
-        if paper is None:
-            unknown.append(key)
+    for entry in coverage.check([coverage.Entry(label=key, keys=[key]) for key in keys]):
+        if entry.paper is None:
+            unknown.append(entry.label)
         else:
-            papers.setdefault(paper.pk, paper)
+            papers.setdefault(entry.paper.pk, entry.paper)
     return list(papers.values()), unknown
 
 
@@ -60,7 +46,7 @@ def _papers(keys: list[str]) -> tuple[list[Paper], list[str]]:
 def lists(request, cursor: int = 0):
     """The public reading lists, newest first (their items: GET /lists/{id})."""
     rows = ReadingList.objects.public().select_related("owner")
-    return _page(rows, cursor, records.reading_list)
+    return cursor_page(rows, cursor, records.reading_list, PAGE, newest_first=True)
 
 
 def _list_for(request, key: str) -> ReadingList:
@@ -146,7 +132,9 @@ def request_papers(request: HttpRequest, response: HttpResponse, body: schemas.P
 @router.get("/groups", response=schemas.GroupPage, tags=["reading groups"])
 def groups(request, cursor: int = 0):
     """The public reading groups, newest first (their programmes: GET /groups/{id})."""
-    return _page(ReadingGroup.objects.public(), cursor, records.group)
+    return cursor_page(
+        ReadingGroup.objects.public(), cursor, records.group, PAGE, newest_first=True
+    )
 
 
 @router.get(

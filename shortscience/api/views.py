@@ -30,6 +30,7 @@ from shortscience.api import (
     schemas,
     writes,
 )
+from shortscience.api.paging import LAST_ID, cursor_page
 from shortscience.api.routes import router
 from shortscience.discovery.queries import absolute
 from shortscience.lib.records import ImportFailed
@@ -74,7 +75,6 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 SUMMARIES_PAGE = 20
-LAST_ID = 2**63 - 1  # a cursor past any row: larger numbers overflow the database's integer
 
 
 @api.exception_handler(ValidationError)
@@ -173,18 +173,8 @@ def paper_summaries(request, key: str, cursor: int = 0):
     """A paper's public summaries, oldest first, SUMMARIES_PAGE at a time: pass
     `next_cursor` back as `cursor` for the next."""
     paper = _paper_or_404(key)
-    rows = list(
-        Summary.objects.public()
-        .filter(paper=paper, pk__gt=min(max(cursor, 0), LAST_ID))
-        .select_related("user", "paper")
-        .order_by("pk")[: SUMMARIES_PAGE + 1]
-    )
-    more = len(rows) > SUMMARIES_PAGE
-    rows = rows[:SUMMARIES_PAGE]
-    return {
-        "data": [records.summary(s) for s in rows],
-        "next_cursor": str(rows[-1].pk) if more else None,
-    }
+    rows = Summary.objects.public().filter(paper=paper).select_related("user", "paper")
+    return cursor_page(rows, cursor, records.summary, SUMMARIES_PAGE)
 
 
 @router.get(

@@ -15,6 +15,7 @@ from django.utils import timezone
 from shortscience.api import dumps
 from shortscience.api.tests.test_writes import WriteTestCase
 from shortscience.groups import services as groups
+from shortscience.library.services import merge_papers
 from shortscience.lists import services as lists
 from shortscience.notifications.models import SummaryRequest
 from shortscience.test import make_paper
@@ -57,6 +58,9 @@ class ReadingApiTests(WriteTestCase):
         self.assertEqual(self.call("get", url, token=self.alice_reader).status_code, 200)
         directory = self.call("get", "/api/v1/lists").json()["data"]
         self.assertEqual([rl["title"] for rl in directory], ["Attention papers"])
+        # A cursor past any id the database can hold pages from the newest, as 0 does.
+        past = self.call("get", f"/api/v1/lists?cursor={10**20}").json()["data"]
+        self.assertEqual(past, directory)
 
     def test_a_write_token_makes_a_list_and_adds_papers_by_any_identifier(self):
         made = self.call(
@@ -94,6 +98,17 @@ class ReadingApiTests(WriteTestCase):
         ).json()
         self.assertEqual(done, {"done": 2, "unknown": ["nothing-known"]})
         self.assertEqual(SummaryRequest.objects.open().filter(user=self.bob).count(), 2)
+
+    def test_a_request_by_a_paper_merged_twice_lands_on_the_end_of_the_chain(self):
+        # A paper merged away, then the one it became merged too: the chain's end is asked for.
+        first, middle, last = (make_paper(f"Chain {n}") for n in range(3))
+        merge_papers(kept=middle, merged=first, by=self.alice, reason="duplicate")
+        merge_papers(kept=last, merged=middle, by=self.alice, reason="duplicate")
+        done = self.call(
+            "post", "/api/v1/papers/requests", {"ids": [str(first.pk)]}, token=self.bob_token
+        ).json()
+        self.assertEqual(done["done"], 1)
+        self.assertTrue(SummaryRequest.objects.filter(user=self.bob, paper=last).exists())
 
     def test_a_members_only_group_answers_its_members_tokens_alone(self):
         url = f"/api/v1/groups/{self.secret.slug}"
