@@ -18,8 +18,8 @@ from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
 from shortscience.api import dumps, schemas
-from shortscience.discovery.queries import absolute
 from shortscience.web import changes, pages
+from shortscience.web.links import absolute
 
 router = Router(tags=["dumps"])
 

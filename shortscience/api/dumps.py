@@ -38,13 +38,12 @@ from django.utils import timezone
 
 from shortscience.api import records
 from shortscience.community.models import Comment
-from shortscience.discovery.queries import absolute
 from shortscience.groups.models import ReadingGroup
 from shortscience.lib.progress import Progress
 from shortscience.lists.models import ReadingList
 from shortscience.papers.models import Paper
 from shortscience.summaries.models import Summary
-from shortscience.web.links import link
+from shortscience.web.links import absolute, link
 
 SCHEMA_VERSION = 1
 SHARD_SIZE = 500_000

@@ -10,13 +10,12 @@ from typing import NamedTuple
 
 from django.utils import timezone
 
-from shortscience.discovery.queries import absolute
 from shortscience.groups.models import Meeting, Membership
 from shortscience.lib import identifiers
 from shortscience.lists.models import ListItem
 from shortscience.papers.models import Paper, names_and_identifiers
 from shortscience.summaries.models import Summary
-from shortscience.web.links import link_maker
+from shortscience.web.links import absolute, link_maker
 
 LICENSE = "CC-BY-4.0"
 # What a batch may ask for besides "id" (always there); all of them when it names none.

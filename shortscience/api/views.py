@@ -32,12 +32,12 @@ from shortscience.api import (
 )
 from shortscience.api.paging import LAST_ID, cursor_page
 from shortscience.api.routes import router
-from shortscience.discovery.queries import absolute
 from shortscience.lib.records import ImportFailed
 from shortscience.papers.models import Paper
 from shortscience.search import services as search_services
 from shortscience.summaries.access import summary_for
 from shortscience.summaries.models import Summary, SummaryChange
+from shortscience.web.links import absolute
 
 
 class FastJSONRenderer(JSONRenderer):

@@ -29,13 +29,13 @@ from collections import Counter
 from collections.abc import Iterable
 from urllib.parse import quote
 
-from shortscience.discovery.queries import absolute
 from shortscience.lib import records
 
 # The site's own rule for where math is in a title (markup.render_title uses it), so the
 # export calls math exactly what the paper's page typesets.
 from shortscience.lib.markup import PLAIN_TEXT_MATH as _TITLE_MATH
 from shortscience.papers.models import Paper, Venue
+from shortscience.web.links import absolute
 
 # Braces are not here: _tex() writes them.
 _SPECIAL = {

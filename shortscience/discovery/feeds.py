@@ -28,12 +28,12 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
-from shortscience.discovery.queries import absolute
 from shortscience.lib.markup.excerpt import mathml_only
 from shortscience.lib.text import clean
 from shortscience.papers.models import Keyword, Paper, Venue
 from shortscience.summaries.models import Summary
 from shortscience.web import changes, pages
+from shortscience.web.links import absolute
 
 FEED_LENGTH = 30
 # /feeds/keyword/a,b,...: more names than this is not a feed anyone reads.

@@ -8,7 +8,6 @@ count, never show and never make a page indexable.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.paginator import Page
 from django.db import connection
 from django.db.models import Max, OuterRef, Prefetch, QuerySet, Subquery, Sum
@@ -18,12 +17,6 @@ from shortscience.summaries.models import Summary
 from shortscience.web.paging import CappedPaginator
 
 PAGE_SIZE = 25
-
-
-def absolute(path: str) -> str:
-    """An absolute URL on the site's configured root: feeds, sitemaps and citation tags are
-    read by machines that never saw the request's Host header."""
-    return settings.SITE_ROOT.rstrip("/") + path
 
 
 def author_path(author) -> str:

@@ -17,7 +17,6 @@ from django.views.decorators.http import require_GET
 from shortscience.discovery import bibtex
 from shortscience.discovery.queries import (
     PAGE_SIZE,
-    absolute,
     author_path,
     paper_page,
     summarised_venues,
@@ -29,6 +28,7 @@ from shortscience.papers.models import Author, Keyword, Paper, PaperAuthor, Venu
 from shortscience.ranking import scores as ranking
 from shortscience.summaries.models import Summary
 from shortscience.web import changes, pages
+from shortscience.web.links import absolute
 from shortscience.web.paging import CappedPaginator
 
 BIBTEX_CONTENT_TYPE = "text/plain; charset=utf-8"

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from django.conf import settings
 
 from shortscience.groups.models import Meeting, ReadingGroup
+from shortscience.web.links import absolute
 
 PRODID = "-//ShortScience//Reading groups//EN"
 
@@ -47,10 +48,6 @@ def _stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def _absolute(path: str) -> str:
-    return settings.SITE_ROOT.rstrip("/") + path
-
-
 def document(group: ReadingGroup, meetings: Iterable[Meeting]) -> str:
     """The calendar of `group` with these meetings (their paper and presenter selected)."""
     host = settings.SITE_ROOT.split("://", 1)[-1].split("/", 1)[0] or "shortscience"
@@ -68,12 +65,12 @@ def document(group: ReadingGroup, meetings: Iterable[Meeting]) -> str:
     ]
     for meeting in meetings:
         title = meeting.paper.title_text
-        description = [f"Paper: {title}", _absolute(meeting.paper.get_absolute_url())]
+        description = [f"Paper: {title}", absolute(meeting.paper.get_absolute_url())]
         if meeting.presenter is not None:
             description.insert(1, f"Presented by {meeting.presenter.shown_name}")
         if meeting.notes:
             description.append(meeting.notes)
-        url = _absolute(meeting.get_absolute_url())
+        url = absolute(meeting.get_absolute_url())
         lines += [
             "BEGIN:VEVENT",
             f"UID:meeting-{meeting.pk}@{host}",

@@ -3,7 +3,6 @@ members-only group has none: a feed reader cannot sign in, and a feed is for the
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import Http404
 from django.urls import reverse
@@ -13,12 +12,9 @@ from django.utils.html import escape
 from shortscience.groups.access import group_for
 from shortscience.groups.models import ReadingGroup
 from shortscience.web import pages
+from shortscience.web.links import absolute
 
 FEED_LENGTH = 50
-
-
-def _absolute(path: str) -> str:
-    return settings.SITE_ROOT.rstrip("/") + path
 
 
 class GroupFeed(Feed):
@@ -53,10 +49,10 @@ class GroupFeed(Feed):
         return f"{group.name}: a reading group's meetings"
 
     def link(self, group: ReadingGroup) -> str:
-        return _absolute(group.get_absolute_url())
+        return absolute(group.get_absolute_url())
 
     def feed_url(self, group: ReadingGroup) -> str:
-        return _absolute(reverse("groups:feed", args=[group.slug]))
+        return absolute(reverse("groups:feed", args=[group.slug]))
 
     def subtitle(self, group: ReadingGroup) -> str:
         return group.description
@@ -69,7 +65,7 @@ class GroupFeed(Feed):
         return f"{start:%Y-%m-%d %H:%M} {meeting.time_zone}: {meeting.paper.title_text}"
 
     def item_link(self, meeting) -> str:
-        return _absolute(meeting.get_absolute_url())
+        return absolute(meeting.get_absolute_url())
 
     def item_description(self, meeting) -> str:
         # Atom's <summary type="html">: the notes and the place are plain text, escaped here.

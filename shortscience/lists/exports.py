@@ -8,9 +8,9 @@ import json
 from collections.abc import Iterable
 
 from shortscience.discovery import bibtex
-from shortscience.discovery.queries import absolute
 from shortscience.lib import records
 from shortscience.papers.models import Paper, Venue
+from shortscience.web.links import absolute
 
 # RIS type and CSL type of a paper, by its venue's kind.
 _RIS_TYPES = {Venue.Kind.CONFERENCE: "CPAPER", Venue.Kind.JOURNAL: "JOUR"}

@@ -10,11 +10,11 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from shortscience.discovery.feeds import AtomWithContent
-from shortscience.discovery.queries import absolute
 from shortscience.lists.access import list_for
 from shortscience.lists.models import ReadingList
 from shortscience.papers.models import load_details
 from shortscience.web import pages
+from shortscience.web.links import absolute
 
 FEED_LENGTH = 50
 

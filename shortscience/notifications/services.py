@@ -36,6 +36,7 @@ from shortscience.notifications.models import (
 from shortscience.papers.models import Keyword
 from shortscience.ranking import scores
 from shortscience.web import changes
+from shortscience.web.links import absolute
 
 Kind = Notification.Kind
 UNSUBSCRIBE_SALT = "shortscience.notifications.unsubscribe"
@@ -213,10 +214,6 @@ def mark_read(notifications) -> int:
 
 
 # -- Email ---------------------------------------------------------------------------------
-
-
-def absolute(url: str) -> str:
-    return settings.SITE_ROOT.rstrip("/") + url
 
 
 def unsubscribe_token(user) -> str:

@@ -35,6 +35,12 @@ def _pieces(name: str, arity: int, prefix: str, urlconf) -> tuple[str, ...] | No
     return tuple(pieces)
 
 
+def absolute(path: str) -> str:
+    """An absolute URL on the site's configured root: feeds, sitemaps, emails, calendars and
+    the API are read by machines that never saw the request's Host header."""
+    return settings.SITE_ROOT.rstrip("/") + path
+
+
 def link(name: str, *args) -> str:
     """reverse(name, args=args), from cached pieces when the values need no quoting."""
     values = [str(a) for a in args]

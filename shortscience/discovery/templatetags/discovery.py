@@ -13,8 +13,9 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
-from shortscience.discovery.queries import absolute, author_path
+from shortscience.discovery.queries import author_path
 from shortscience.papers.models import Paper, Venue
+from shortscience.web.links import absolute
 
 register = template.Library()
 
