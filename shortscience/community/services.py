@@ -21,6 +21,7 @@ from django.db.models import Count, F, Max, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from shortscience.accounts.permissions import check_member
 from shortscience.community.models import Comment, CommentRevision, Vote, visible_comment_q
 from shortscience.lib import markup, text
 from shortscience.lib.progress import Progress
@@ -29,14 +30,6 @@ from shortscience.ranking.scores import wilson_lower_bound
 from shortscience.ranking.viewcount import views_today
 from shortscience.summaries.models import Summary, public_q
 from shortscience.web import changes, tasks
-
-
-def _check_member(user) -> None:
-    if not user.is_authenticated:
-        raise PermissionDenied("Log in first.")
-    if user.is_banned:
-        raise PermissionDenied("This account is banned.")
-
 
 # -- Votes -----------------------------------------------------------------------------
 
@@ -79,7 +72,7 @@ def cast_vote(user, *, summary: Summary | None = None, comment: Comment | None =
         raise TypeError("cast_vote takes exactly one of summary= or comment=")
     if value not in (-1, 0, 1):
         raise ValidationError("A vote is +1, -1 or 0 (withdraw).")
-    _check_member(user)
+    check_member(user)
     model: type[Summary] | type[Comment]
     if summary is not None:
         model, field, pk = Summary, "summary", summary.pk
@@ -194,7 +187,7 @@ def post_comment(user, summary: Summary, body: str, parent: Comment | None = Non
     the thread stays readable on a phone, and the reply still follows the one it answers,
     since siblings are ordered by score and then by age.
     """
-    _check_member(user)
+    check_member(user)
     body = validate_comment_body(body)
     # Rendered before the transaction: the write lock is held for milliseconds, not for KaTeX.
     rendered = render_comment_body(body, prefix=uuid.uuid4().hex[:12])
@@ -249,7 +242,7 @@ def comment_changed(comment: Comment, *, count_changed: bool) -> None:
 def edit_comment(user, comment: Comment, body: str) -> Comment:
     """Its author changes a comment within COMMENT_EDIT_WINDOW_MINUTES of posting it; each
     change appends a CommentRevision. Saving the same text changes nothing."""
-    _check_member(user)
+    check_member(user)
     if comment.user_id != user.pk:
         raise PermissionDenied("Only its author can edit a comment.")
     body = validate_comment_body(body)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.text import slugify
 
+from shortscience.accounts.permissions import check_member
 from shortscience.community.services import render_comment_body, validate_comment_body
 from shortscience.groups.models import (
     NAME_MAX,
@@ -30,6 +31,7 @@ from shortscience.groups.models import (
     Post,
     ReadingGroup,
     new_key,
+    zone,
 )
 from shortscience.lib.text import clean, clean_line
 from shortscience.web import changes, tasks
@@ -51,19 +53,12 @@ Role = Membership.Role
 # -- Checks ----------------------------------------------------------------------------------
 
 
-def _check_member(user) -> None:
-    if not user.is_authenticated:
-        raise PermissionDenied("Log in first.")
-    if user.is_banned:
-        raise PermissionDenied("This account is banned.")
-
-
 def membership(group: ReadingGroup, user) -> Membership | None:
     return group.membership_of(user)
 
 
 def _organiser(group: ReadingGroup, user) -> Membership:
-    _check_member(user)
+    check_member(user)
     found = membership(group, user)
     if found is None or not found.is_organiser:
         raise PermissionDenied("Only the group's organisers can do that.")
@@ -100,6 +95,22 @@ def _time_zone(name: str) -> str:
     return name
 
 
+def meeting_start(day: date, at: time, time_zone: str) -> datetime:
+    """The moment a meeting starts, from its day and time on the clocks of `time_zone`. A
+    time the clocks skip (the hour of the spring change) does not exist there: refused, not
+    moved. A time they repeat (the autumn change) is its first occurrence."""
+    if day.year < EARLIEST_YEAR:
+        raise ValidationError(f"A meeting is dated from {EARLIEST_YEAR} on.")
+    starts_at = datetime.combine(day, at, tzinfo=zone(_time_zone(time_zone)))
+    there = starts_at.astimezone(UTC).astimezone(starts_at.tzinfo)
+    if there.replace(tzinfo=None) != starts_at.replace(tzinfo=None):
+        raise ValidationError(
+            f"{at:%H:%M} does not exist on {day:%Y-%m-%d} in {time_zone}: the clocks go "
+            "forward then. Choose another time."
+        )
+    return starts_at
+
+
 def _changed(group: ReadingGroup, *, members=()) -> None:
     """The group changed: its pages, and the directory (a public group is listed there;
     a group that just stopped being public must leave it too)."""
@@ -129,7 +140,7 @@ def create_group(
     user, *, name: str, description: str = "", visibility: str = "public", time_zone: str = "UTC"
 ) -> ReadingGroup:
     """A new group with `user` as its organiser."""
-    _check_member(user)
+    check_member(user)
     values = {
         "name": _name(name),
         "description": _text(description),
@@ -195,7 +206,7 @@ def delete_group(group: ReadingGroup, user) -> None:
 def join(group: ReadingGroup, user, *, key: str = "") -> Membership:
     """`user` joins: any member of the site joins a public group; a members-only group
     takes the invitation link's key. Joining twice changes nothing."""
-    _check_member(user)
+    check_member(user)
     if not group.is_public and not key_matches(group, key):
         raise PermissionDenied("This group takes new members by invitation only.")
     with transaction.atomic():
@@ -369,7 +380,7 @@ def cancel_meeting(meeting: Meeting, user) -> None:
 
 def post(meeting: Meeting, user, body: str) -> Post:
     """A message in the meeting's discussion, by a member of its group."""
-    _check_member(user)
+    check_member(user)
     body = validate_comment_body(body)
     if membership(meeting.group, user) is None:
         raise PermissionDenied("Join the group to take part in its discussions.")

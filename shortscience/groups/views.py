@@ -3,7 +3,7 @@ discussion, the organisers' forms, the calendar and the feed."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date, time
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from shortscience.accounts.ratelimit import rate_limited, render_limited
 from shortscience.groups import calendar, services
 from shortscience.groups.access import group_for, meeting_for, post_for
-from shortscience.groups.models import TIME_ZONES, Meeting, Membership, Post, ReadingGroup, zone
+from shortscience.groups.models import TIME_ZONES, Meeting, Membership, Post, ReadingGroup
 from shortscience.papers.models import Paper, load_details
 from shortscience.summaries.models import Summary
 from shortscience.web import changes, pages
@@ -287,23 +287,13 @@ def _meeting_values(request, group: ReadingGroup) -> tuple[dict, dict]:
             errors.append("Choose the presenter among the members.")
         else:
             presenter = get_user_model().objects.filter(pk=presenter_id).first()
-    if day is not None and day.year < services.EARLIEST_YEAR:
-        errors.append(f"A meeting is dated from {services.EARLIEST_YEAR} on.")
-    if raw["time_zone"] not in TIME_ZONES:
-        errors.append(
-            f"\u201c{raw['time_zone'][:60]}\u201d is not a time zone: write one as Europe/Paris."
-        )
+    if day is not None:
+        try:
+            starts_at = services.meeting_start(day, at, raw["time_zone"])
+        except ValidationError as e:
+            errors += e.messages
     if errors:
         raise ValidationError(errors)
-    starts_at = datetime.combine(day, at, tzinfo=zone(raw["time_zone"]))
-    # A time the clocks skip (the hour of the spring change) does not exist there: said,
-    # not moved. A time they repeat (the autumn change) is its first occurrence.
-    there = starts_at.astimezone(UTC).astimezone(starts_at.tzinfo)
-    if there.replace(tzinfo=None) != starts_at.replace(tzinfo=None):
-        raise ValidationError(
-            f"{at:%H:%M} does not exist on {day:%Y-%m-%d} in {raw['time_zone']}: the clocks "
-            "go forward then. Choose another time."
-        )
     return raw, {
         "paper": paper,
         "starts_at": starts_at,

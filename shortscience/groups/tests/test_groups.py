@@ -139,6 +139,19 @@ class GroupServiceTests(BaseTestCase):
         self.assertEqual(meeting.duration, timedelta(minutes=90))
         self.assertEqual(meeting.local_start.hour, 16)
 
+    def test_a_meetings_start_is_read_on_its_zones_clocks_and_a_skipped_hour_is_refused(self):
+        from datetime import date, time
+
+        start = services.meeting_start(date(2027, 10, 31), time(2, 30), "Europe/Paris")
+        self.assertEqual(start.utcoffset(), timedelta(hours=2))  # the first 02:30 of two
+        for day, at, zone_name in (
+            (date(2027, 3, 28), time(2, 30), "Europe/Paris"),
+            (date(1, 1, 1), time(0, 0), "Europe/Paris"),
+            (date(2027, 3, 2), time(9, 0), "Nowhere/Else"),
+        ):
+            with self.assertRaises(ValidationError):
+                services.meeting_start(day, at, zone_name)
+
     def test_a_presenter_who_leaves_presents_nothing(self):
         group = a_group(self.alice, members=[self.bob])
         meeting = a_meeting(group, self.alice, self.paper, presenter=self.bob)

@@ -9,7 +9,7 @@ it twice changes nothing the second time.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 from io import StringIO
 from pathlib import Path
 
@@ -22,8 +22,8 @@ from django.utils import timezone
 
 from shortscience.community.models import Comment, Vote
 from shortscience.community.services import cast_vote, post_comment, refresh_reputation
-from shortscience.groups.models import ReadingGroup, zone
-from shortscience.groups.services import create_group, join, schedule_meeting
+from shortscience.groups.models import ReadingGroup
+from shortscience.groups.services import create_group, join, meeting_start, schedule_meeting
 from shortscience.groups.services import post as add_post
 from shortscience.lib.records import PaperRecord
 from shortscience.library.services import upsert_paper
@@ -143,7 +143,7 @@ def load_groups(data: list[dict], papers: dict[str, Paper], users: dict) -> int:
                 group,
                 organiser,
                 paper=papers[entry["paper"]],
-                starts_at=datetime.combine(day, at, tzinfo=zone(item["time_zone"])),
+                starts_at=meeting_start(day, at, item["time_zone"]),
                 minutes=entry["minutes"],
                 time_zone=item["time_zone"],
                 presenter=users[entry["presenter"]] if entry.get("presenter") else None,
