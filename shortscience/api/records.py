@@ -299,7 +299,7 @@ def programmes(groups, past_max: int | None = None):
     meetings = Meeting.objects.filter(group__in=pks).select_related("presenter")
     for m in meetings.order_by("group", "starts_at", "pk"):
         m.group = by_pk[m.group_id]
-        (upcoming if m.ends_at > now else past)[m.group_id].append(m)
+        (past if m.is_past(now) else upcoming)[m.group_id].append(m)
     for pk in pks:
         past[pk].reverse()
         if past_max is not None:

@@ -53,13 +53,9 @@ Role = Membership.Role
 # -- Checks ----------------------------------------------------------------------------------
 
 
-def membership(group: ReadingGroup, user) -> Membership | None:
-    return group.membership_of(user)
-
-
 def _organiser(group: ReadingGroup, user) -> Membership:
     check_member(user)
-    found = membership(group, user)
+    found = group.membership_of(user)
     if found is None or not found.is_organiser:
         raise PermissionDenied("Only the group's organisers can do that.")
     return found
@@ -234,7 +230,7 @@ def leave(group: ReadingGroup, user) -> None:
     (they name another organiser first, or delete the group)."""
     with transaction.atomic():
         ReadingGroup.objects.select_for_update().filter(pk=group.pk).first()
-        found = membership(group, user)
+        found = group.membership_of(user)
         if found is None:
             return
         if _last_organiser(group, found):
@@ -321,7 +317,7 @@ def _meeting_values(
         raise ValidationError("That date is more than three years away.")
     if not 5 <= minutes <= MAX_DURATION.total_seconds() / 60:
         raise ValidationError("A meeting lasts from 5 minutes to 12 hours.")
-    if presenter is not None and membership(group, presenter) is None:
+    if presenter is not None and group.membership_of(presenter) is None:
         raise ValidationError("The presenter must be a member of the group.")
     location = clean_line(location).strip()
     if len(location) > LOCATION_MAX:
@@ -382,7 +378,7 @@ def post(meeting: Meeting, user, body: str) -> Post:
     """A message in the meeting's discussion, by a member of its group."""
     check_member(user)
     body = validate_comment_body(body)
-    if membership(meeting.group, user) is None:
+    if meeting.group.membership_of(user) is None:
         raise PermissionDenied("Join the group to take part in its discussions.")
     # Rendered before the transaction: the write lock is held for milliseconds, not for KaTeX.
     rendered = render_comment_body(body, prefix=f"p{uuid.uuid4().hex[:12]}")
