@@ -15,7 +15,7 @@ from shortscience.lib import identifiers
 from shortscience.lists.models import ListItem
 from shortscience.papers.models import Paper, names_and_identifiers
 from shortscience.summaries.models import Summary
-from shortscience.web.links import absolute, link_maker
+from shortscience.web.links import absolute, link, link_maker
 
 LICENSE = "CC-BY-4.0"
 # What a batch may ask for besides "id" (always there); all of them when it names none.
@@ -257,7 +257,7 @@ def group(g, members=None, upcoming=None, past=None, papers: dict[int, dict] | N
         "name": g.name,
         "description": g.description,
         "visibility": g.visibility,
-        "calendar_url": absolute(f"{g.get_absolute_url()}/calendar.ics"),
+        "calendar_url": absolute(link("groups:calendar", g.slug)),
         "member_count": g.member_count,
     }
     if members is not None:
