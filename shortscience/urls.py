@@ -34,3 +34,5 @@ urlpatterns = [
 # Uploaded images, in development only (static() is empty unless DEBUG): in production the
 # web server serves MEDIA_ROOT at MEDIA_URL, or the storage backend serves its own URLs.
 urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler500 = "shortscience.web.outage.server_error"

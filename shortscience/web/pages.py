@@ -44,10 +44,12 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import DatabaseError
 from django.http import HttpResponse
 from django.utils.cache import set_response_etag
 from django.utils.http import http_date
 
+from shortscience.web import outage
 from shortscience.web.changes import tags_for, versions
 
 log = logging.getLogger(__name__)
@@ -190,13 +192,19 @@ class AnonymousPageCacheMiddleware:
     def __call__(self, request):
         if not self._cacheable_request(request):
             return self.get_response(request)
-        epoch, stamp = versions.stamp()
         digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()
         key = f"page:{PAGE_FORMAT}:{request.get_host()}:{digest}"
+        try:
+            epoch, stamp = versions.stamp()
+        except DatabaseError as e:
+            if not outage.database_unreachable(e):
+                raise
+            return self._while_unreachable(local_pages.get(key) or _shared("get", key))
         kept = local_pages.get(key)
         if _fresh(kept):
             return self._from_cache(kept)
         page = _shared("get", key)
+        fallback = page or kept
         rendering = f"{key}:rendering"
         renderer = False
         if not _fresh(page):
@@ -216,10 +224,20 @@ class AnonymousPageCacheMiddleware:
             return self._from_cache(page)
         local_pages.discard(key)
         try:
-            return self._render(request, key, epoch, stamp)
+            response = self._render(request, key, epoch, stamp)
+            if getattr(response, "database_unreachable", False):
+                return self._while_unreachable(fallback)
+            return response
         finally:
             if renderer:
                 _shared("delete", rendering)
+
+    @classmethod
+    def _while_unreachable(cls, page: Page | None) -> HttpResponse:
+        """The database is down: the copy kept, however old, rather than no page at all."""
+        if page is None:
+            return outage.unavailable()
+        return cls._from_cache(page, "stale-unreachable")
 
     @staticmethod
     def _from_cache(page: Page, how: str = "hit") -> HttpResponse:
