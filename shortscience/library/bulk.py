@@ -88,8 +88,16 @@ class BulkWriter:
         complete up to them (SQLite; search_index.add_new_papers() says when), so that
         rebuild_search_index does not read them back."""
         self.typeset = typeset
-        # PostgreSQL's index is computed by the server, in the pass (search_index).
         self.index = index and connection.vendor == "sqlite"
+        # PostgreSQL's index is the server's work: a thread has it done as batches commit
+        # (search_index.Follower). Inside a caller's transaction, which no other connection
+        # sees into, the pass does it.
+        self._follower = (
+            search_index.Follower()
+            if index and connection.vendor == "postgresql" and not connection.in_atomic_block
+            else None
+        )
+        self._last_id = 0  # the highest id of a paper this writer created
         self._typesetter = Typesetter()
         self.tally: Counter[str] = Counter()
         self._venues: dict[str, tuple[int, str]] = {}  # key -> (id, "name key")
@@ -105,9 +113,11 @@ class BulkWriter:
                 sqlite_bulk.tune(cursor)
 
     def close(self) -> None:
-        """Stop the typesetting process, if one was started."""
+        """Stop the typesetting process, if one was started, and wait for the index."""
         self._prepared.clear()
         self._typesetter.close()
+        if self._follower is not None:
+            self._follower.close()
 
     def prepare(self, records: list[PaperRecord]) -> None:
         """Start typesetting this batch's abstracts now, before its write() (and while the
@@ -158,6 +168,8 @@ class BulkWriter:
                     key=checkpoint[0], defaults={"position": checkpoint[1]}
                 )
         self._batches += 1
+        if self._follower is not None and self._last_created:
+            self._follower.committed(self._last_id)
         if connection.vendor == "postgresql" and self._batches & (self._batches - 1) == 0:
             # After batches 1, 2, 4, 8, ...: the planner's row counts for the lookup tables
             # would otherwise be those of the empty tables the import started with, long
@@ -264,6 +276,7 @@ class BulkWriter:
             for r in records
         ]
         paper_ids = _reserve_ids(Paper, len(records))
+        self._last_id = max([self._last_id, *paper_ids])
         self._create_links(records, idents, paper_ids)
         abstracts = [html for html, _ in typeset()] if typeset else [""] * len(records)
         _insert(

@@ -15,13 +15,15 @@ papers for the same words (SQLite's unicode61 does not stem either), and author 
 non-English titles are not mangled by an English stemmer. A side table rather than columns
 on papers_paper keeps the wide vectors out of every paper query and the Paper model.
 
-Kept in sync by upsert_paper() and merges, one paper at a time; a bulk import leaves its
-new papers to `manage.py rebuild_search_index`, a separate pass that indexes paper ids in
-ranges inside the database itself (INSERT ... SELECT), resumable from a checkpoint.
+Kept in sync by upsert_paper() and merges, one paper at a time. A bulk import indexes its
+new papers as its batches commit (add_new_papers() on SQLite, Follower on PostgreSQL), and
+`manage.py rebuild_search_index` indexes what is left: paper ids in ranges inside the
+database itself (INSERT ... SELECT), resumable from a checkpoint.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 
 from django.db import connection
@@ -188,10 +190,83 @@ def add_new_papers(rows: list[tuple]) -> bool:
     return True
 
 
+class Follower:
+    """PostgreSQL: indexes the papers a bulk import commits while the import goes on, on a
+    thread and connection of their own. The work is the server's (to_tsvector of every
+    abstract), so it runs on a core the importer's Python leaves idle, instead of in a pass
+    after the file. Each round indexes every id up to the last batch committed, from the
+    checkpoint, and moves the checkpoint with it in one transaction, as the pass does: an
+    interrupted import leaves the pass (rebuild_search_index) to go on from there.
+
+    Started on a library whose index is empty, it drops the GIN indexes first, as the
+    pass's build from the start does; the pass after the import builds them again (after
+    an interrupted import, the next run's pass, or `rebuild_search_index`; searches scan
+    the table meanwhile)."""
+
+    def __init__(self) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.indexed = 0
+        self._committed = 0
+        self._lock = threading.Lock()
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {PG_TABLE})")
+            (indexed_any,) = cursor.fetchone()
+        if not indexed_any and _checkpoint() == 0:
+            drop_pg_indexes()
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="search-index")
+        self._rounds: list = []
+
+    def committed(self, up_to_id: int) -> None:
+        """A batch with papers up to this id has committed."""
+        with self._lock:
+            self._committed = max(self._committed, up_to_id)
+        for future in self._rounds:
+            if future.done():
+                future.result()  # a round that failed stops the import here
+        self._rounds = [f for f in self._rounds if not f.done()]
+        if not any(not f.running() for f in self._rounds):
+            # (A round still waiting to start will take this batch too.)
+            self._rounds.append(self._pool.submit(self._round))
+
+    def _round(self) -> None:
+        from django.db import transaction
+
+        with self._lock:
+            up_to = self._committed
+        with transaction.atomic():
+            done = _checkpoint(for_update=True)
+            if up_to > done:
+                self.indexed += index_range(done, up_to)
+                ImportCheckpoint.objects.filter(key=CHECKPOINT).update(position=up_to)
+
+    def close(self, wait: bool = True) -> None:
+        """Finish the rounds under way (all of them, unless interrupted), then close the
+        thread's connection. A round that failed raises here."""
+        try:
+            for future in self._rounds:
+                if wait:
+                    future.result()
+        finally:
+            # Looked up in the thread: each thread has a connection of its own.
+            self._pool.submit(lambda: connection.close()).result()
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _checkpoint(for_update: bool = False) -> int:
+    if for_update:
+        ImportCheckpoint.objects.get_or_create(key=CHECKPOINT, defaults={"position": 0})
+        rows = ImportCheckpoint.objects.select_for_update().filter(key=CHECKPOINT)
+    else:
+        rows = ImportCheckpoint.objects.filter(key=CHECKPOINT)
+    return rows.values_list("position", flat=True).first() or 0
+
+
+# The largest first: built two at a time, the other two share the second connection.
 _PG_INDEXES = {
     "papers_paper_search_document": "document",
-    "papers_paper_search_facets": "facets",
     "papers_paper_search_short": "short_document",
+    "papers_paper_search_facets": "facets",
 }
 
 
@@ -205,15 +280,36 @@ def drop_pg_indexes() -> None:
 
 
 def ensure_pg_indexes() -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            for name, column in _PG_INDEXES.items():
-                # fastupdate off: see search/migrations/0002 (no pending list for every
-                # search to scan after papers are added one at a time).
-                cursor.execute(
-                    f"CREATE INDEX IF NOT EXISTS {name} ON {PG_TABLE} "
-                    f"USING gin ({column}) WITH (fastupdate = off)"
-                )
+    """Build the GIN indexes that are missing. After a build from the start, on two
+    connections at once: the document's index takes as long as the other two together
+    (each build uses one core of the server)."""
+    if connection.vendor != "postgresql":
+        return
+    if connection.in_atomic_block:  # a caller's transaction: nothing outside it sees the rows
+        for name in _PG_INDEXES:
+            _build_pg_index(name)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    def build_on_own_connection(name: str) -> None:
+        try:
+            _build_pg_index(name)
+        finally:
+            connection.close()  # this thread's own
+
+    with ThreadPoolExecutor(2, thread_name_prefix="gin") as pool:
+        for done in [pool.submit(build_on_own_connection, name) for name in _PG_INDEXES]:
+            done.result()
+
+
+def _build_pg_index(name: str) -> None:
+    # fastupdate off: see search/migrations/0002 (no pending list for every search to scan
+    # after papers are added one at a time).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE INDEX IF NOT EXISTS {name} ON {PG_TABLE} "
+            f"USING gin ({_PG_INDEXES[name]}) WITH (fastupdate = off)"
+        )
 
 
 def clear() -> None:

@@ -9,7 +9,7 @@ from unittest import mock
 
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.test import TestCase
+from django.test import TestCase, TransactionTestCase
 
 from shortscience.library.bulk import BulkWriter
 from shortscience.papers import search_index
@@ -220,6 +220,49 @@ class ImportArxivSnapshotTests(TestCase):
             self.run_import("--arxiv-snapshot", str(self.tmp / "nope.jsonl"))
         with self.assertRaisesMessage(CommandError, "Nothing to import"):
             self.run_import()
+
+
+class PostgresIndexAsItGoesTests(TransactionTestCase):
+    """PostgreSQL: the batches' papers indexed by a thread of their own as they commit, which
+    needs real commits (the thread's connection sees nothing of a test's transaction)."""
+
+    def setUp(self):
+        if connection.vendor != "postgresql":
+            self.skipTest("SQLite's batches index their own papers (the tests above)")
+
+    def index(self) -> list[tuple]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT paper_id, document::text, short_document::text, facets::text "
+                f"FROM {search_index.PG_TABLE} ORDER BY paper_id"
+            )
+            return cursor.fetchall()
+
+    def gin_indexes(self) -> set[str]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexname FROM pg_indexes WHERE tablename = %s", [search_index.PG_TABLE]
+            )
+            return {name for (name,) in cursor.fetchall()} & set(search_index._PG_INDEXES)
+
+    def test_papers_are_indexed_as_their_batches_commit_as_the_pass_indexes_them(self):
+        out = StringIO()
+        call_command(
+            "import_papers", "--arxiv-snapshot", str(SAMPLE), "--batch-size", "4",
+            "--no-render", stdout=out, stderr=StringIO(),
+        )  # fmt: skip
+        self.assertIn("created 10", out.getvalue())
+        self.assertIn("Indexed 0 papers.", out.getvalue())  # the thread did it all
+        self.assertEqual(
+            ImportCheckpoint.objects.get(key=search_index.CHECKPOINT).position,
+            Paper.objects.order_by("-id").values_list("id", flat=True).first(),
+        )
+        as_it_went = self.index()
+        self.assertEqual(len(as_it_went), 10)
+        self.assertEqual(self.gin_indexes(), set(search_index._PG_INDEXES))  # built again
+        self.assertEqual(len(search_index.match_ids("attention")), 1)
+        call_command("rebuild_search_index", "--all", stdout=StringIO(), stderr=StringIO())
+        self.assertEqual(self.index(), as_it_went)
 
 
 class ImportOtherSourcesTests(TestCase):
