@@ -129,6 +129,9 @@ MIDDLEWARE = [
     "django.middleware.http.ConditionalGetMiddleware",
     # Counts every paper page served, the page cache's answers too: so before it.
     "shortscience.ranking.middleware.PaperViewsMiddleware",
+    # With DATABASE_REPLICA_URLS: which requests read from a replica; outside the page cache,
+    # so that its renders do (web/replicas.py).
+    "shortscience.web.replicas.ReplicaMiddleware",
     "shortscience.web.pages.AnonymousPageCacheMiddleware",
     # KaTeX's style attributes to a hashed <style> (web/csp.py); inside the page cache, so
     # that a page is stored with its sheet and the policy that allows it.
@@ -176,6 +179,24 @@ DATABASES = {
         base_dir=str(BASE_DIR),
     )
 }
+# DATABASE_REPLICA_URLS: streaming replicas of a PostgreSQL primary, comma-separated. A
+# visitor's GET reads from one (web/replicas.py decides which requests, once); writes, reads
+# in a transaction, commands and a member who wrote in the last REPLICA_PIN_SECONDS use the
+# primary.
+_POSTGRES = "django.db.backends.postgresql"
+for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS", []), start=1):
+    _replica = parse_database_url(_url, base_dir=str(BASE_DIR))
+    if not _replica["ENGINE"] == DATABASES["default"]["ENGINE"] == _POSTGRES:
+        raise ConfigError(
+            "DATABASE_REPLICA_URLS: replicas are PostgreSQL streaming replicas of a PostgreSQL "
+            "DATABASE_URL"
+        )
+    # The tests read "replicas" that are the primary itself.
+    DATABASES[f"replica{_number}"] = {**_replica, "TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["shortscience.web.replicas.ReplicaRouter"] if len(DATABASES) > 1 else []
+REPLICA_PIN_SECONDS = env_float("REPLICA_PIN_SECONDS", 5.0)
+# A replica further behind than this is not read from (and /healthz?full=1 says so).
+REPLICA_MAX_LAG_SECONDS = env_float("REPLICA_MAX_LAG_SECONDS", 1.0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # CACHE_URL: sqlite:///var/cache.sqlite3 (the default: one file shared by every worker on

@@ -137,14 +137,24 @@ def parse_database_url(url: str, *, base_dir: str) -> dict:
             port = parts.port
         except ValueError:
             raise ConfigError(f"DATABASE_URL={url!r} has a bad port") from None
+        options = dict(parse_qsl(parts.query))
+        # Behind a pooler in transaction mode (PgBouncer's pool_mode = transaction) a
+        # session's state does not outlive its transaction: no prepared statements, and no
+        # server-side cursor, which QuerySet.iterator() reads in later transactions.
+        pool_mode = options.pop("pool_mode", "session").lower()
+        if pool_mode not in ("session", "transaction"):
+            raise ConfigError(f"DATABASE_URL={url!r}: pool_mode must be session or transaction")
+        if pool_mode == "transaction":
+            options["prepare_threshold"] = "none"
         return {
+            "DISABLE_SERVER_SIDE_CURSORS": pool_mode == "transaction",
             "ENGINE": "django.db.backends.postgresql",
             "NAME": name,
             "USER": unquote(parts.username or ""),
             "PASSWORD": unquote(parts.password or ""),
             "HOST": parts.hostname or "",
             "PORT": str(port or ""),
-            "OPTIONS": _postgres_options(url, dict(parse_qsl(parts.query))),
+            "OPTIONS": _postgres_options(url, options),
             "CONN_MAX_AGE": 60,
             "CONN_HEALTH_CHECKS": True,
         }

@@ -83,6 +83,28 @@ def _database() -> tuple[bool, str]:
     return True, connection.vendor
 
 
+@check("replicas")
+def _replicas() -> tuple[bool, str]:
+    """Each read replica (DATABASE_REPLICA_URLS) answers as a replica and trails its primary
+    by no more than REPLICA_MAX_LAG_SECONDS."""
+    from django.conf import settings
+
+    from shortscience.web import replicas
+
+    said, ok = [], True
+    for alias in replicas.aliases():
+        try:
+            seconds = replicas.lag(alias)
+        except Exception as e:
+            ok = False
+            said.append(f"{alias}: failed ({type(e).__name__})")
+            continue
+        behind = seconds > settings.REPLICA_MAX_LAG_SECONDS
+        ok = ok and not behind
+        said.append(f"{alias}: lag {seconds:.3f} s" + (" (too far behind)" if behind else ""))
+    return ok, "; ".join(said) or "none configured"
+
+
 @check("cache")
 def _cache() -> tuple[bool, str]:
     """The shared cache the page cache and the rate limits use: a value written is read

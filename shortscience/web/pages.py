@@ -49,7 +49,7 @@ from django.http import HttpResponse
 from django.utils.cache import set_response_etag
 from django.utils.http import http_date
 
-from shortscience.web import outage
+from shortscience.web import outage, replicas
 from shortscience.web.changes import tags_for, versions
 
 log = logging.getLogger(__name__)
@@ -248,6 +248,11 @@ class AnonymousPageCacheMiddleware:
         return response
 
     def _render(self, request, key: str, epoch: str, stamp: int) -> HttpResponse:
+        replica = replicas.current()
+        if replica is not None:
+            # What this process knows comes from the primary; the page from its replica,
+            # which may not have applied all of it yet.
+            stamp = min(stamp, replicas.position(replica, epoch))
         response = self.get_response(request)
         if self._cacheable_response(response):
             response["Last-Modified"] = http_date()

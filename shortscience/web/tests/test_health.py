@@ -7,18 +7,18 @@ from io import StringIO
 from unittest import mock
 
 from django.core.management import call_command
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from shortscience.notifications.models import OutboxEmail
 from shortscience.papers.models import ImportCheckpoint
 from shortscience.test import BaseTestCase
-from shortscience.web import health
+from shortscience.web import health, replicas
 from shortscience.web.models import Task
 from shortscience.web.tests.helpers import PageCacheTestCase
 
-PARTS = {"database", "cache", "katex", "tasks", "email", "harvest"}
+PARTS = {"database", "replicas", "cache", "katex", "tasks", "email", "harvest"}
 
 
 class HealthTests(BaseTestCase):
@@ -67,6 +67,36 @@ class HealthTests(BaseTestCase):
         self.assertIn("is the worker running", body["checks"]["tasks"]["detail"])
         self.assertFalse(body["checks"]["email"]["ok"])
         self.assertEqual(body["checks"]["email"]["detail"], "1 waiting, none sent yet")
+
+    def test_a_replica_down_or_behind_is_a_503_naming_it_and_its_lag(self):
+        lags = {"replica1": 0.2, "replica2": 4.5}
+
+        def lag(alias):
+            if alias == "replica3":
+                raise OperationalError("connection to replica-host:5433 refused")
+            return lags[alias]
+
+        with (
+            mock.patch.object(replicas, "aliases", return_value=["replica1", "replica2"]),
+            mock.patch.object(replicas, "lag", side_effect=lag),
+        ):
+            status, body = self.full()
+            self.assertEqual(status, 503)
+            self.assertEqual(
+                body["checks"]["replicas"]["detail"],
+                "replica1: lag 0.200 s; replica2: lag 4.500 s (too far behind)",
+            )
+            lags["replica2"] = 0.5
+            self.assertEqual(self.full()[0], 200)
+        with (
+            mock.patch.object(replicas, "aliases", return_value=["replica3"]),
+            mock.patch.object(replicas, "lag", side_effect=lag),
+        ):
+            status, body = self.full()
+        self.assertEqual(
+            (status, body["checks"]["replicas"]["detail"]),
+            (503, "replica3: failed (OperationalError)"),
+        )
 
     def test_a_katex_worker_that_cannot_start_is_down(self):
         with mock.patch(

@@ -64,6 +64,17 @@ class EnvironmentSettingsTests(TestCase):
             with self.subTest(bad), self.assertRaises(ConfigError):
                 parse_database_url(f"postgres://u@db/science?{bad}", base_dir="/")
 
+    def test_behind_a_pooler_in_transaction_mode_no_session_state_outlives_a_transaction(self):
+        db = parse_database_url(
+            "postgres://u@pooler:6432/science?pool_mode=transaction", base_dir="/"
+        )
+        self.assertEqual(db["OPTIONS"], {"server_side_binding": True, "prepare_threshold": None})
+        self.assertTrue(db["DISABLE_SERVER_SIDE_CURSORS"])
+        direct = parse_database_url("postgres://u@db:5432/science", base_dir="/")
+        self.assertFalse(direct["DISABLE_SERVER_SIDE_CURSORS"])
+        with self.assertRaises(ConfigError):
+            parse_database_url("postgres://u@db/science?pool_mode=statement", base_dir="/")
+
     def test_an_unknown_database_scheme_is_refused(self):
         with self.assertRaises(ConfigError):
             parse_database_url("mysql://root@localhost/db", base_dir="/")
