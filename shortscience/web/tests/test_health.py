@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
 from datetime import timedelta
 from io import StringIO
 from unittest import mock
 
 from django.core.management import call_command
 from django.db import OperationalError, connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -127,3 +134,64 @@ class HealthCacheTests(PageCacheTestCase):
             name="summary_saved", args={}, run_after=timezone.now() - timedelta(hours=1)
         )
         self.assertEqual(self.client.get("/healthz?full=1").status_code, 503)
+
+
+@unittest.skipUnless(shutil.which("redis-server"), "needs Debian's redis-server")
+class RedisStoppedTests(BaseTestCase):
+    """A Redis server of this test's own, stopped and started again under the site's cache:
+    the shared one other tests and servers use is left alone."""
+
+    def setUp(self):
+        super().setUp()
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.dir = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, self.dir, True)
+        self.addCleanup(self.stop)
+        self.redis = None
+        self.start()
+        cache_settings = override_settings(
+            CACHES={
+                "default": {
+                    "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                    "LOCATION": f"redis://127.0.0.1:{self.port}/0",
+                    "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+                }
+            }
+        )
+        cache_settings.enable()
+        self.addCleanup(cache_settings.disable)
+
+    def start(self):
+        self.redis = subprocess.Popen(
+            [shutil.which("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", self.dir],
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.05)
+        self.fail("redis-server did not start")
+
+    def stop(self):
+        if self.redis is not None and self.redis.poll() is None:
+            self.redis.terminate()
+            self.redis.wait(10)
+
+    def cache_check(self):
+        response = self.client.get("/healthz?full=1")
+        return response.status_code, response.json()["checks"]["cache"]
+
+    def test_the_full_check_turns_503_when_redis_stops_and_200_when_it_is_back(self):
+        self.assertEqual(self.cache_check(), (200, {"ok": True, "detail": "RedisCache"}))
+        self.stop()
+        status, cache = self.cache_check()
+        self.assertEqual(status, 503)
+        self.assertFalse(cache["ok"])
+        self.assertIn("ConnectionError", cache["detail"])
+        self.start()
+        self.assertEqual(self.cache_check(), (200, {"ok": True, "detail": "RedisCache"}))
