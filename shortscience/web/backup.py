@@ -140,8 +140,16 @@ def restore(path: Path, *, force: bool = False, out: TextIO | None = None) -> Re
     # Counted before the new epoch, which may add the clock's row to a copy without one.
     with connection.cursor() as cursor:
         found = _read_state(cursor, vendor)[0]
-    media = _copy_media_in(folder, manifest, out)
+    # At once, before anything else can fail: the restored log numbers its changes again
+    # from the copy's point, and pages cached before the restore must not pass as fresh.
     changes.new_log()
+    try:
+        media = _copy_media_in(folder, manifest, out)
+    except OSError as e:
+        raise BackupError(
+            f"The database was restored, but copying the media failed ({e}): copy "
+            f"{folder / MEDIA} into the media storage by hand, or restore again."
+        ) from e
     expected = manifest["tables"]
     wrong = {t: (n, found.get(t)) for t, n in expected.items() if found.get(t) != n}
     if wrong:
@@ -360,8 +368,12 @@ def _copy_media_in(folder: Path, manifest: dict, out: TextIO | None) -> str:
         return f"not copied: the media storage is not the file system, copy {folder / MEDIA}"
     root = Path(storage.location)
     progress = Progress(len(names), "media files ", out=out)
+    inside = root.resolve()
     for name in names:
-        _copy(folder / name, root / name.removeprefix(f"{MEDIA}/"))
+        target = root / name.removeprefix(f"{MEDIA}/")
+        if not target.resolve().is_relative_to(inside):  # _verify refused these already
+            raise BackupError(f"{name} would be written outside {root}")
+        _copy(folder / name, target)
         progress.advance()
     progress.finish()
     return f"copied into {root}"
@@ -393,9 +405,15 @@ def _verify(folder: Path, manifest: dict, out: TextIO | None) -> None:
     wrong = []
     for name, expected in manifest["files"].items():
         path = (folder / name).resolve()
-        # A name climbing out (`media/../x`) could make the media's copy write outside
-        # MEDIA_ROOT: only plain names inside the folder.
-        if ".." in PurePosixPath(name).parts or not path.is_relative_to(inside):
+        # A name climbing out (`media/../x`), or one whose rest is absolute (`media//etc/x`,
+        # which `root / rest` would take as it is), could make the media's copy write
+        # outside MEDIA_ROOT: only plain relative names, in normal form, inside the folder.
+        if (
+            ".." in PurePosixPath(name).parts
+            or PurePosixPath(name).as_posix() != name
+            or PurePosixPath(name).is_absolute()
+            or not path.is_relative_to(inside)
+        ):
             wrong.append(f"{name} is not a file of the backup")
         elif not path.is_file():
             wrong.append(f"{name} is missing")

@@ -254,3 +254,25 @@ class BackupFolderTests(SimpleTestCase):
             self.assertRaisesMessage(backup.BackupError, "is configured for"),
         ):
             backup.restore(self.tmp)
+
+    def test_a_manifest_naming_a_file_outside_the_media_folder_is_refused(self):
+        database = self.tmp / "database.sqlite3"
+        database.write_bytes(b"a database")
+        (self.tmp / "media" / "etc").mkdir(parents=True)
+        planted = self.tmp / "media" / "etc" / "x"
+        planted.write_bytes(b"planted")
+        for name in ("media//etc/x", "media/../database.sqlite3", "/etc/passwd"):
+            manifest = {
+                "format": 1,
+                "vendor": "sqlite",
+                "database": database.name,
+                "media": "copied",
+                "tables": {},
+                "files": {database.name: backup._describe(database), name: {"size": 7}},
+            }
+            (self.tmp / "manifest.json").write_text(json.dumps(manifest))
+            with (
+                self.subTest(name),
+                self.assertRaisesMessage(backup.BackupError, f"{name} is not a file of the backup"),
+            ):
+                backup.restore(self.tmp)
