@@ -81,6 +81,7 @@ class Command(BaseCommand):
             indexed += count
             progress.advance(count)
         progress.finish()
+        indexed += search_index.index_strays()
         search_index.ensure_pg_indexes()
         if indexed or all:
             changes.changed(lists=[changes.PAPERS, changes.SUMMARIES])  # search results
