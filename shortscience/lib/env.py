@@ -98,6 +98,9 @@ def _postgres_options(url: str, options: dict[str, str]) -> dict:
         typed["prepare_threshold"] = int(threshold)
     else:
         raise ConfigError(f"DATABASE_URL={url!r}: prepare_threshold must be a number or none")
+    # A server that drops packets would hold each request until the system gives up on
+    # the connection (minutes): 5 s, then the site's 503 page (web/outage.py).
+    options.setdefault("connect_timeout", "5")
     return {**options, **typed}
 
 

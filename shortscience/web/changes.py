@@ -38,7 +38,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 log = logging.getLogger(__name__)
@@ -245,6 +245,7 @@ class Versions:
         self.reset()
 
     def reset(self) -> None:
+        self._failed: tuple[float, DatabaseError] | None = None  # (retry after, the error)
         self.epoch = ""  # the log's, read from the clock
         self.synced = 0  # every change up to this number is known
         self.pruned = 0  # pages stamped before this may predate changes no longer listed
@@ -260,9 +261,19 @@ class Versions:
 
     def stamp(self) -> tuple[str, int]:
         """What to stamp a page rendered now with: the log's epoch and a number such that
-        every change up to it committed before the render reads anything."""
-        if time.monotonic() >= self._next_sync:
-            self.sync()
+        every change up to it committed before the render reads anything. Raises the
+        database's error while it is unreachable: after a read fails, the next is tried
+        PAGE_CACHE_VERSION_SECONDS / 2 later, not by every request meanwhile."""
+        now = time.monotonic()
+        if now >= self._next_sync:
+            if self._failed is not None and now < self._failed[0]:
+                raise self._failed[1]
+            try:
+                self.sync()
+            except DatabaseError as e:
+                self._failed = (now + settings.PAGE_CACHE_VERSION_SECONDS / 2, e)
+                raise
+            self._failed = None
         return self.epoch, self.synced
 
     def sync(self) -> None:
@@ -374,12 +385,17 @@ class Versions:
         below = max(old)
         self.latest = {tag: seq for tag, seq in self.latest.items() if seq > below}
 
-    def fresh(self, epoch: str, stamp: int, tags: tuple[str, ...] | None) -> bool:
+    def fresh(
+        self, epoch: str, stamp: int, tags: tuple[str, ...] | None, *, read: bool = True
+    ) -> bool:
         """Whether a page stamped `stamp` in `epoch` that shows `tags` (None: not declared,
         so any change) is still what a render now would give, as far as this process
-        knows."""
+        knows. With read=False (the database is unreachable), without reading the log: a
+        page stamped past what this process knows was rendered from a newer state."""
         if epoch != self.epoch or stamp < self.pruned:
             return False
+        if stamp > self.synced and not read:
+            return True
         if stamp > self.synced:
             # Stamped by a process that read the log after this one did: read it now. A
             # page stamped beyond what the log holds comes from a log that went back since

@@ -234,8 +234,10 @@ class AnonymousPageCacheMiddleware:
 
     @classmethod
     def _while_unreachable(cls, page: Page | None) -> HttpResponse:
-        """The database is down: the copy kept, however old, rather than no page at all."""
-        if page is None:
+        """The database is down: the copy kept, however old, rather than no page at all;
+        unless a change to what it shows is known (a comment hidden, a summary made
+        private, a restore): then the 503, never what a visitor may no longer see."""
+        if page is None or not versions.fresh(page.epoch, page.stamp, page.tags, read=False):
             return outage.unavailable()
         return cls._from_cache(page, "stale-unreachable")
 

@@ -37,14 +37,30 @@ class DatabaseUnreachableTests(PageCacheTestCase):
         self.assertEqual(response.content, first.content)
 
     @override_settings(DEBUG=False)
-    def test_the_kept_page_is_served_even_when_a_change_made_it_stale(self):
+    def test_a_kept_page_a_known_change_made_stale_is_a_503_not_what_may_no_longer_be_seen(
+        self,
+    ):
         self.client.get(self.url)
         self.write(make_summary, self.paper, self.bob, "A newer text.")
         local_pages.clear()  # from the shared cache, as on another app server
         with self.unreachable():
             response = self.client.get(self.url)
-        self.assertEqual(response["X-Cache"], "stale-unreachable")
-        self.assertContains(response, "A text worth keeping.")
+        self.assertEqual(response.status_code, 503)
+        self.assertNotContains(response, "A text worth keeping.", status_code=503)
+
+    def test_while_unreachable_the_log_is_tried_again_after_half_a_period_not_per_request(self):
+        first = self.client.get(self.url)
+        self.clock += 5
+        with self.unreachable() as connect:
+            for _ in range(3):
+                self.assertEqual(self.client.get(self.url)["X-Cache"], "stale-unreachable")
+            self.assertEqual(connect.call_count, 1)
+            self.clock += 0.6  # PAGE_CACHE_VERSION_SECONDS / 2 later
+            self.client.get(self.url)
+            self.assertEqual(connect.call_count, 2)
+        self.clock += 0.6
+        response = self.client.get(self.url)  # back: read, fresh, served as before
+        self.assertEqual((response["X-Cache"], response.content), ("hit", first.content))
 
     @override_settings(DEBUG=False)
     def test_a_page_never_kept_is_a_503_that_says_why_and_no_stack_trace(self):

@@ -51,13 +51,21 @@ class EnvironmentSettingsTests(TestCase):
         )
         self.assertEqual(
             db["OPTIONS"],
-            {"sslmode": "require", "server_side_binding": True, "prepare_threshold": 5},
+            {
+                "sslmode": "require",
+                "connect_timeout": "5",
+                "server_side_binding": True,
+                "prepare_threshold": 5,
+            },
         )
 
     def test_postgres_prepared_statements_can_be_turned_off_for_a_pooler(self):
         url = "postgres://u@db/science?prepare_threshold=none&server_side_binding=false"
         options = parse_database_url(url, base_dir="/")["OPTIONS"]
-        self.assertEqual(options, {"server_side_binding": False, "prepare_threshold": None})
+        self.assertEqual(
+            options,
+            {"connect_timeout": "5", "server_side_binding": False, "prepare_threshold": None},
+        )
         options = parse_database_url("postgres://u@db/s?prepare_threshold=0", base_dir="/")
         self.assertEqual(options["OPTIONS"]["prepare_threshold"], 0)
         for bad in ("prepare_threshold=often", "server_side_binding=yes"):
@@ -68,12 +76,21 @@ class EnvironmentSettingsTests(TestCase):
         db = parse_database_url(
             "postgres://u@pooler:6432/science?pool_mode=transaction", base_dir="/"
         )
-        self.assertEqual(db["OPTIONS"], {"server_side_binding": True, "prepare_threshold": None})
+        self.assertEqual(
+            db["OPTIONS"],
+            {"connect_timeout": "5", "server_side_binding": True, "prepare_threshold": None},
+        )
         self.assertTrue(db["DISABLE_SERVER_SIDE_CURSORS"])
         direct = parse_database_url("postgres://u@db:5432/science", base_dir="/")
         self.assertFalse(direct["DISABLE_SERVER_SIDE_CURSORS"])
         with self.assertRaises(ConfigError):
             parse_database_url("postgres://u@db/science?pool_mode=statement", base_dir="/")
+
+    def test_a_postgres_connection_gives_up_after_5_seconds_unless_told_otherwise(self):
+        url = "postgres://u@db/science"
+        self.assertEqual(parse_database_url(url, base_dir="/")["OPTIONS"]["connect_timeout"], "5")
+        told = parse_database_url(f"{url}?connect_timeout=2", base_dir="/")
+        self.assertEqual(told["OPTIONS"]["connect_timeout"], "2")
 
     def test_an_unknown_database_scheme_is_refused(self):
         with self.assertRaises(ConfigError):
