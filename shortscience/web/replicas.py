@@ -29,11 +29,12 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 
+from shortscience.web.changes import versions
+
 log = logging.getLogger(__name__)
 
 PIN_COOKIE = "wrote"
 _SAFE = ("GET", "HEAD", "OPTIONS")
-_reading_from: ContextVar[str | None] = ContextVar("reading_from", default=None)
 
 
 def aliases() -> list[str]:
@@ -50,7 +51,8 @@ def process_replica() -> str | None:
 
 def current() -> str | None:
     """The replica the request under way reads from, or None (the primary)."""
-    return _reading_from.get()
+    state = _request.get()
+    return None if state is None or state.wrote else state.replica
 
 
 def position(alias: str, epoch: str) -> int:
@@ -66,16 +68,22 @@ def position(alias: str, epoch: str) -> int:
 
 def lag(alias: str) -> float:
     """Seconds the replica's replay trails what it has received from the primary (0 when it
-    has replayed all of it); raises when the replica cannot be reached or is not one."""
+    has replayed all of it); raises when the replica cannot be reached, is not one, or is
+    not streaming from its primary (cut off, it would look up to date forever)."""
     with connections[alias].cursor() as cursor:
         cursor.execute(
-            "SELECT pg_is_in_recovery(), CASE WHEN pg_last_wal_receive_lsn() = "
-            "pg_last_wal_replay_lsn() THEN 0 ELSE "
+            "SELECT pg_is_in_recovery(), "
+            "(SELECT array_agg(status) FROM pg_stat_wal_receiver), "
+            "CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 ELSE "
             "EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) END"
         )
-        recovering, seconds = cursor.fetchone()
+        recovering, receivers, seconds = cursor.fetchone()
     if not recovering:
-        raise NotAReplica(alias)
+        raise NotAReplica(f"{alias} is not in recovery")
+    # No receiver: not streaming. A status of None: a role without pg_read_all_stats,
+    # which sees that a receiver runs and no more.
+    if not receivers or any(status not in ("streaming", None) for status in receivers):
+        raise NotAReplica(f"{alias} is not streaming from its primary")
     return float(seconds or 0)
 
 
@@ -83,14 +91,35 @@ class NotAReplica(Exception):
     pass
 
 
+class _Request:
+    """The request under way: the replica it reads from (None: the primary) and whether it
+    wrote, after which it reads the primary too."""
+
+    __slots__ = ("replica", "wrote")
+
+    def __init__(self, replica: str | None):
+        self.replica = replica
+        self.wrote = False
+
+
 class ReplicaRouter:
     def db_for_read(self, model, **hints):
-        alias = _reading_from.get()
-        if alias is None or connections[DEFAULT_DB_ALIAS].in_atomic_block:
+        state = _request.get()
+        if (
+            state is None
+            or state.replica is None
+            or state.wrote
+            or connections[DEFAULT_DB_ALIAS].in_atomic_block
+        ):
             return DEFAULT_DB_ALIAS
-        return alias
+        return state.replica
 
     def db_for_write(self, model, **hints):
+        # A GET may write too (a sign-in by OAuth, a paper fetched on a visit): the rest of
+        # the request, and the member's next requests, read what it wrote.
+        state = _request.get()
+        if state is not None:
+            state.wrote = True
         return DEFAULT_DB_ALIAS
 
     def allow_relation(self, obj1, obj2, **hints):
@@ -98,6 +127,9 @@ class ReplicaRouter:
 
     def allow_migrate(self, db, app_label, model_name=None, **hints):
         return db == DEFAULT_DB_ALIAS
+
+
+_request: ContextVar[_Request | None] = ContextVar("replica_request", default=None)
 
 
 def _token_key(request) -> str | None:
@@ -111,7 +143,33 @@ def _wrote_lately(request) -> bool:
     if PIN_COOKIE in request.COOKIES:
         return True
     key = _token_key(request)
-    return key is not None and cache.get(key) is not None
+    if key is None:
+        return False
+    try:
+        return cache.get(key) is not None
+    except Exception:
+        log.warning("The cache failed; a token's reads go to the primary", exc_info=True)
+        return True
+
+
+def _pin(request, response) -> None:
+    """This browser or token reads from the primary for REPLICA_PIN_SECONDS."""
+    seconds = settings.REPLICA_PIN_SECONDS
+    key = _token_key(request)
+    if key is not None:
+        try:
+            cache.set(key, 1, seconds)
+        except Exception:
+            # The write is done: an error here would make the client send it again.
+            log.warning("The cache failed; a token's pin is not kept", exc_info=True)
+    response.set_cookie(
+        PIN_COOKIE,
+        "1",
+        max_age=seconds,
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
 
 
 class ReplicaMiddleware:
@@ -119,48 +177,65 @@ class ReplicaMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.replica = process_replica()
         self._probed_at = float("-inf")
         self._usable = False
+        self._behind_since: float | None = None
 
     def __call__(self, request):
-        if self.replica is None:
+        # Chosen per request, not at start: under gunicorn --preload every worker would
+        # otherwise take the master's pid, and all of them one replica.
+        replica = process_replica()
+        if replica is None:
             return self.get_response(request)
-        if request.method not in _SAFE:
-            response = self.get_response(request)
-            # Said even when the write failed: reading the primary a few seconds costs little.
-            seconds = settings.REPLICA_PIN_SECONDS
-            key = _token_key(request)
-            if key is not None:
-                cache.set(key, 1, seconds)
-            response.set_cookie(
-                PIN_COOKIE,
-                "1",
-                max_age=seconds,
-                httponly=True,
-                samesite="Lax",
-                secure=settings.SESSION_COOKIE_SECURE,
-            )
-            return response
-        if _wrote_lately(request) or not self._replica_usable():
-            return self.get_response(request)
-        token = _reading_from.set(self.replica)
+        on_replica = (
+            request.method in _SAFE and not _wrote_lately(request) and self._replica_usable(replica)
+        )
+        state = _Request(replica if on_replica else None)
+        token = _request.set(state)
         try:
-            return self.get_response(request)
+            response = self.get_response(request)
+            if on_replica and not state.wrote and getattr(response, "database_unreachable", 0):
+                # The replica failed under this request: leave it until it is back and ask
+                # the primary (a GET changes nothing: asking again is safe).
+                log.warning("Replica %s failed; reading from the primary", replica)
+                self._usable, self._probed_at = False, time.monotonic()
+                state.replica = None
+                response = self.get_response(request)
         finally:
-            _reading_from.reset(token)
+            _request.reset(token)
+        if (
+            request.method not in _SAFE
+            or state.wrote
+            or settings.SESSION_COOKIE_NAME in response.cookies
+        ):
+            # Said even when a write failed: reading the primary a few seconds costs little.
+            _pin(request, response)
+        return response
 
-    def _replica_usable(self) -> bool:
-        """Whether the replica answers and keeps up (REPLICA_MAX_LAG_SECONDS), asked at most
-        once a second: a replica down or behind sends this process's reads to the primary
-        until it is back, instead of an error page or old pages."""
+    def _replica_usable(self, replica: str) -> bool:
+        """Whether the replica answers, streams and keeps up, asked at most once a second:
+        its replay within REPLICA_MAX_LAG_SECONDS of what it received, and its change clock
+        not behind what this process knows of the primary's for longer than that. A
+        replica down, cut off or behind sends this process's reads to the primary until it
+        is back, instead of error pages or old pages."""
         now = time.monotonic()
-        if now - self._probed_at >= 1.0:
-            self._probed_at = now
-            try:
-                self._usable = lag(self.replica) <= settings.REPLICA_MAX_LAG_SECONDS
-            except (DatabaseError, NotAReplica):
-                # (Django closes the broken connection when the request ends.)
-                log.warning("Replica %s unusable; reading from the primary", self.replica)
-                self._usable = False
+        if now - self._probed_at < 1.0:
+            return self._usable
+        self._probed_at = now
+        limit = settings.REPLICA_MAX_LAG_SECONDS
+        try:
+            replaying = lag(replica) <= limit
+            epoch, known = versions.epoch, versions.synced
+            # (No epoch: this process has not read the log, its page cache being off.)
+            if not epoch or position(replica, epoch) >= known:
+                self._behind_since = None
+            elif self._behind_since is None:
+                self._behind_since = now
+            self._usable = replaying and (
+                self._behind_since is None or now - self._behind_since <= limit
+            )
+        except (DatabaseError, NotAReplica) as e:
+            # (Django closes the broken connection when the request ends.)
+            log.warning("Replica %s unusable (%s); reading from the primary", replica, e)
+            self._usable = False
         return self._usable

@@ -83,6 +83,8 @@ class HealthTests(BaseTestCase):
                 raise OperationalError("connection to replica-host:5433 refused")
             return lags[alias]
 
+        # (The request itself reads the primary: only the check sees these replicas.)
+        self.enterContext(mock.patch.object(replicas, "process_replica", return_value=None))
         with (
             mock.patch.object(replicas, "aliases", return_value=["replica1", "replica2"]),
             mock.patch.object(replicas, "lag", side_effect=lag),
