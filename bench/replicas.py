@@ -629,14 +629,20 @@ def new_word() -> str:
     return f"replicacheck{secrets.token_hex(5)}"
 
 
+def post_word(member: requests.Session, page_path: str, text: str, word: str):
+    """The member's comment carrying `word`, posted through the site's form (a redirect)."""
+    posted = post_comment(member, page_path, f"{text}: {word}.")
+    if posted.status_code != 302:
+        raise SystemExit(f"posting the comment: {posted.status_code}\n{posted.text[:500]}")
+    return posted
+
+
 def check_read_your_writes(member: requests.Session, page_path: str) -> None:
     anonymous = requests.Session()
     word = new_word()
     committed = commit_and_replay()
     with replay_paused():
-        posted = post_comment(member, page_path, f"Checking the replicas: {word}.")
-        if posted.status_code != 302:
-            raise SystemExit(f"posting the comment: {posted.status_code}\n{posted.text[:500]}")
+        posted = post_word(member, page_path, "Checking the replicas", word)
         thread = urljoin(f"{SITE}{page_path}", posted.headers["Location"]).split("#")[0]
         start = time.monotonic()
         own = member.get(thread, timeout=10)
@@ -688,9 +694,7 @@ def check_lag_guard(member: requests.Session, page_path: str) -> None:
     word = new_word()
     committed = commit_and_replay()
     with replay_paused():
-        posted = post_comment(member, page_path, f"Checking the lag guard: {word}.")
-        if posted.status_code != 302:
-            raise SystemExit(f"posting the comment: {posted.status_code}\n{posted.text[:500]}")
+        post_word(member, page_path, "Checking the lag guard", word)
         # Past the guard, and past the second for which each process trusts its last look.
         time.sleep(max(0.0, committed + LAG_GUARD + 1.5 - time.monotonic()))
         lagging = time.monotonic() - committed
