@@ -21,6 +21,7 @@ import unittest
 from datetime import timedelta
 from io import StringIO
 from pathlib import Path
+from unittest import mock
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -28,6 +29,7 @@ from django.contrib.auth.models import Group
 from django.contrib.staticfiles.testing import StaticLiveServerTestCase
 from django.core import mail
 from django.core.management import call_command
+from django.db import OperationalError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -487,6 +489,33 @@ class BrowserWalkTests(ChromiumTestCase):
 
     def shoot(self, page, name: str) -> None:
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+    def test_the_pages_for_a_database_that_cannot_be_reached_and_for_an_error_pass_too(self):
+        if self.axe_source is None:
+            if REQUIRED:
+                self.fail(f"axe-core is not installed at {AXE_CORE} (npm ci)")
+            self.skipTest("axe-core is not installed (npm ci)")
+        paper = Paper.objects.first()
+        problems: list[str] = []
+        page = self.browser.new_context(viewport=DESKTOP).new_page()
+        for name, error, status in (
+            ("unavailable", OperationalError("connection refused"), 503),
+            ("error", ValueError("a bug"), 500),
+        ):
+            # The live server's thread reads the paper page, which fails as the error says.
+            with mock.patch("shortscience.discovery.reading.page_number", side_effect=error):
+                response = page.goto(self.live_server_url + paper.get_absolute_url())
+                self.assertEqual(response.status, status)
+                self.inject_axe(page)
+                for viewport, width in ((DESKTOP, 1280), (PHONE, 390)):
+                    self.resize(page, viewport)
+                    problems += self.overflow(page, name)
+                    problems += self.axe(page, f"{name} at {width}")
+                    self.shoot(page, f"{name}-{width}")
+            self.assertNotIn("a bug", page.content())
+        page.context.close()
+        if problems:
+            self.fail(f"{len(problems)} problems:\n" + "\n".join(problems))
 
     def test_the_main_pages_fit_a_phone_and_pass_axe_in_light_and_dark_for_visitors_and_members(
         self,
