@@ -511,8 +511,8 @@ def form_with(page: str, field: str, action: str = "") -> dict:
 
 
 def pages_to_read() -> tuple[list[str], str]:
-    """Some pages an anonymous visitor reads (home, summaries, papers), and one summary's
-    page for the comment, from the API's summary feed."""
+    """Some pages an anonymous visitor reads (home, summaries, papers, searches), and one
+    summary's page for the comment, from the API's summary feed."""
     feed = requests.get(f"{SITE}/api/v1/summaries", timeout=10)
     feed.raise_for_status()
     shown = [row["summary"] for row in feed.json()["data"] if row["summary"]]
@@ -520,7 +520,8 @@ def pages_to_read() -> tuple[list[str], str]:
         raise SystemExit("the demo library has no public summary")
     summaries = [urlsplit(s["permalink"]).path for s in shown[:4]]
     papers = [urlsplit(s["paper"]["url"]).path for s in shown[:4]]
-    return ["/", *summaries, *papers], summaries[0]
+    searches = ["/search?q=attention", "/search?q=learning+neural"]
+    return ["/", *summaries, *papers, *searches], summaries[0]
 
 
 def log_in(session: requests.Session) -> None:

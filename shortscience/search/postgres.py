@@ -18,14 +18,21 @@ from __future__ import annotations
 
 import time
 
-from django.db import connection
+from django.db import connections, router
 
+from shortscience.papers.models import Paper
 from shortscience.papers.search_index import PG_TABLE
 from shortscience.search.query import Query, Term
 from shortscience.summaries import search_index as index
 
 # ts_rank's weights for D, C, B, A: abstract, venue/identifiers, authors, title.
 WEIGHTS = "'{0.1, 0.2, 0.4, 1.0}'::float4[]"
+
+
+def _reader():
+    """The connection a search reads from: the request's replica when it reads from one
+    (web/replicas.py decides which requests do), else the primary."""
+    return connections[router.db_for_read(Paper)]
 
 
 def _fold_all(q: Query) -> dict[str, str]:
@@ -35,7 +42,7 @@ def _fold_all(q: Query) -> dict[str, str]:
     folded = {w: w.lower() for w in words if w.isascii() and w.isalnum()}
     wanted = sorted(words - folded.keys())
     if wanted:
-        with connection.cursor() as cursor:
+        with _reader().cursor() as cursor:
             cursor.execute("SELECT w, shortscience_fold(w) FROM unnest(%s::text[]) AS w", [wanted])
             folded.update(cursor.fetchall())
     return folded
@@ -99,7 +106,7 @@ def _element_freqs() -> dict[str, float]:
     """Lexeme -> share of papers, for the most common lexemes ANALYZE saw; cached."""
     now = time.monotonic()
     if now - float(_stats["at"]) > _STATS_SECONDS:  # type: ignore[arg-type]
-        with connection.cursor() as cursor:
+        with _reader().cursor() as cursor:
             cursor.execute(
                 "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
                 "WHERE tablename = %s AND attname = 'document'",
@@ -127,7 +134,7 @@ def _execute(cursor, sql: str, params: list) -> None:
     Bound as parameters, a statement run a few times on a connection is prepared, and
     PostgreSQL may then plan it once for any words: blind to how common they are, which
     decides between reading the index and scanning the table."""
-    cursor.execute(connection.ops.compose_sql(sql, params))
+    cursor.execute(cursor.db.ops.compose_sql(sql, params))
 
 
 def _where(doc: str | None, facets: str | None, column: str = "document") -> tuple[str, list]:
@@ -146,7 +153,7 @@ def raw_query(q: Query, limit: int = 20) -> list[int]:
     e = Expressions(q)
     where, params = _where(e.document, e.facets)
     rank = f"ts_rank({WEIGHTS}, t.document, to_tsquery('simple', %s))" if e.document else "0"
-    with connection.cursor() as cursor:
+    with _reader().cursor() as cursor:
         _execute(
             cursor,
             f"SELECT t.paper_id FROM {PG_TABLE} t WHERE {where} ORDER BY {rank} DESC LIMIT %s",
@@ -161,7 +168,7 @@ def raw_summary_query(q: Query, limit: int = 20) -> list[int]:
     e = Expressions(q)
     if not e.free:
         return []
-    with connection.cursor() as cursor:
+    with _reader().cursor() as cursor:
         _execute(
             cursor,
             f"SELECT f.summary_id FROM {index.PG_TABLE} f "
@@ -189,7 +196,7 @@ def candidates(q: Query, limit: int) -> tuple[dict[int, float], dict[int, tuple[
         else "1"
     )
     rank_params = [e.document] if e.document else []
-    with connection.cursor() as cursor:
+    with _reader().cursor() as cursor:
         # With a LIMIT, the planner expects a scan of the table to meet enough matches
         # early; each row it reads is a TOASTed tsvector to fetch and test, and for a word
         # in a few percent of papers that is tens of thousands of rows (bench/search.py:

@@ -13,8 +13,8 @@ rendered from it with no more than the replica's own change clock (`position()`)
 process's knowledge of changes comes from the primary, which may be ahead, and a page must
 never claim to show a change its replica had not applied yet.
 
-Raw SQL through `django.db.connection` (the search engines, the change log) reads the
-primary: only ORM reads are routed.
+Raw SQL through `django.db.connection` (the change log) reads the primary: ORM reads are
+routed, and the search engine asks the router for its connection.
 """
 
 from __future__ import annotations
