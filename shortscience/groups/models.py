@@ -165,6 +165,9 @@ class Meeting(models.Model):
         on_delete=models.SET_NULL,
         related_name="presentations",
     )
+    # When the presenter was named: each naming invites them once to write the summary (a
+    # presenter named by an edit is told, though they heard of the meeting as a member).
+    presenter_since = models.DateTimeField(null=True, blank=True)
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     # The zone the organiser gave its time in: the pages show the time there, and the

@@ -343,7 +343,8 @@ def schedule_meeting(group: ReadingGroup, user, **values) -> Meeting:
         ReadingGroup.objects.select_for_update().filter(pk=group.pk).first()
         if group.meetings.count() >= MAX_MEETINGS_PER_GROUP:
             raise ValidationError(f"A group holds at most {MAX_MEETINGS_PER_GROUP:,} meetings.")
-        meeting = Meeting.objects.create(group=group, **fields)
+        named = timezone.now() if fields.get("presenter") else None
+        meeting = Meeting.objects.create(group=group, presenter_since=named, **fields)
         tasks.enqueue("meeting_scheduled", meeting_id=meeting.pk, by=user.pk)
         _changed(group)
     return meeting
@@ -354,11 +355,20 @@ def edit_meeting(meeting: Meeting, user, **values) -> Meeting:
     _organiser(group, user)
     fields = _meeting_values(group, **values)
     with transaction.atomic():
+        renamed = "presenter" in fields and fields["presenter"] != meeting.presenter
         for name, value in fields.items():
             setattr(meeting, name, value)
         meeting.sequence += 1
         meeting.updated = timezone.now()
+        if renamed:
+            meeting.presenter_since = meeting.updated if meeting.presenter else None
         meeting.save()
+        if renamed and meeting.presenter:
+            # The new presenter is invited; the members, told of the meeting once, are not
+            # told again.
+            tasks.enqueue(
+                "meeting_scheduled", meeting_id=meeting.pk, by=user.pk, presenter_only=True
+            )
         _changed(group)
     return meeting
 

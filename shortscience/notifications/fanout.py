@@ -187,24 +187,34 @@ def _tell_groups(summary: Summary, skip: set[int]) -> None:
 
 
 @tasks.handler("meeting_scheduled")
-def meeting_scheduled(meeting_id: int, by: int) -> None:
+def meeting_scheduled(meeting_id: int, by: int, presenter_only: bool = False) -> None:
     """A new meeting: the group's members hear of it (not the organiser who scheduled it);
-    its presenter with an invitation to write the summary. Read now: a meeting cancelled
-    before the worker came is told to nobody."""
+    its presenter with an invitation to write the summary, once per naming (a presenter
+    named by an edit, presenter_only, is told though they heard of the meeting as a member).
+    Read now: a meeting cancelled before the worker came is told to nobody."""
     meeting = Meeting.objects.select_related("group", "paper").filter(pk=meeting_id).first()
     if meeting is None:
         return
-    told = set(
-        Notification.objects.filter(meeting=meeting, kind=Kind.MEETING_SCHEDULED).values_list(
-            "recipient_id", flat=True
+    told = Notification.objects.filter(meeting=meeting, kind=Kind.MEETING_SCHEDULED)
+    recipients = {}
+    if not presenter_only:
+        already = set(told.values_list("recipient_id", flat=True))
+        members = Membership.objects.filter(group_id=meeting.group_id).values_list(
+            "user_id", flat=True
         )
-    )
-    members = Membership.objects.filter(group_id=meeting.group_id).values_list("user_id", flat=True)
-    recipients = {
-        user_id: Kind.MEETING_SCHEDULED
-        for user_id in members
-        if user_id != by and user_id not in told
-    }
+        recipients = {
+            user_id: Kind.MEETING_SCHEDULED
+            for user_id in members
+            if user_id != by and user_id not in already
+        }
+    presenter = meeting.presenter_id
+    if (
+        presenter is not None
+        and presenter != by
+        and meeting.presenter_since is not None
+        and not told.filter(recipient_id=presenter, created__gte=meeting.presenter_since).exists()
+    ):
+        recipients[presenter] = Kind.MEETING_SCHEDULED
     deliver(recipients, paper=meeting.paper, meeting=meeting)
 
 

@@ -413,6 +413,44 @@ class GroupNotificationTests(BaseTestCase):
         self.assertIn("Deep learning club reads", charlie.message())
         self.assertEqual(charlie.get_absolute_url(), bob.meeting.get_absolute_url())
 
+    def rename_presenter(self, meeting, presenter, by=None):
+        services.edit_meeting(
+            meeting,
+            by or self.alice,
+            paper=meeting.paper,
+            starts_at=meeting.starts_at,
+            minutes=90,
+            time_zone=meeting.time_zone,
+            presenter=presenter,
+            location=meeting.location,
+            notes=meeting.notes,
+        )
+
+    def test_a_presenter_named_by_an_edit_is_invited_once_and_the_members_not_told_again(self):
+        meeting = a_meeting(self.group, self.alice, self.paper, presenter=self.bob)
+        run_tasks()
+        self.rename_presenter(meeting, self.charlie)
+        run_tasks()
+        run_tasks()
+        (_as_a_member, invited) = sorted(self.inbox(self.charlie), key=lambda n: n.pk)
+        self.assertIn("You present", invited.message())
+        self.assertEqual(len(self.inbox(self.bob)), 1)  # told once, as it was
+        self.assertEqual(self.inbox(self.alice), [])
+        # Named again after someone else: invited again, once.
+        self.rename_presenter(meeting, self.bob)
+        self.rename_presenter(meeting, self.charlie)
+        run_tasks()
+        self.assertEqual(len(self.inbox(self.charlie)), 3)
+
+    def test_an_edit_that_keeps_the_presenter_or_names_the_organiser_invites_nobody(self):
+        meeting = a_meeting(self.group, self.alice, self.paper, presenter=self.bob)
+        run_tasks()
+        self.rename_presenter(meeting, self.bob)  # other fields only
+        self.rename_presenter(meeting, self.alice)  # the organiser names themself
+        run_tasks()
+        self.assertEqual(len(self.inbox(self.bob)), 1)
+        self.assertEqual(self.inbox(self.alice), [])
+
     def test_a_summary_written_for_a_meeting_is_told_to_the_group_once(self):
         meeting = a_meeting(self.group, self.alice, self.paper, presenter=self.bob)
         run_tasks()
