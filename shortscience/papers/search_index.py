@@ -195,11 +195,7 @@ def add_new_papers(rows: list[tuple]) -> bool:
     if not rows or not _sqlite():
         return False
     first, last = rows[0][0], rows[-1][0]
-    done = (
-        ImportCheckpoint.objects.filter(key=CHECKPOINT).values_list("position", flat=True).first()
-        or 0
-    )
-    if done != first - 1:
+    if _checkpoint() != first - 1:
         return False
     with connection.cursor() as cursor:
         # A row already there at these ids (a paper deleted since it was indexed, its id
@@ -233,7 +229,6 @@ class Follower:
     def __init__(self) -> None:
         from concurrent.futures import ThreadPoolExecutor
 
-        self.indexed = 0
         self._committed = 0
         self._lock = threading.Lock()
         with connection.cursor() as cursor:
@@ -264,16 +259,15 @@ class Follower:
         with transaction.atomic():
             done = _checkpoint(for_update=True)
             if up_to > done:
-                self.indexed += index_range(done, up_to)
+                index_range(done, up_to)
                 ImportCheckpoint.objects.filter(key=CHECKPOINT).update(position=up_to)
 
-    def close(self, wait: bool = True) -> None:
+    def close(self) -> None:
         """Finish the rounds under way (all of them, unless interrupted), then close the
         thread's connection. A round that failed raises here."""
         try:
             for future in self._rounds:
-                if wait:
-                    future.result()
+                future.result()
         finally:
             # Looked up in the thread: each thread has a connection of its own.
             self._pool.submit(lambda: connection.close()).result()
@@ -318,15 +312,19 @@ def ensure_pg_indexes() -> None:
         return
     from concurrent.futures import ThreadPoolExecutor
 
-    def build_on_own_connection(name: str) -> None:
-        try:
-            _build_pg_index(name)
-        finally:
-            connection.close()  # this thread's own
-
     with ThreadPoolExecutor(2, thread_name_prefix="gin") as pool:
-        for done in [pool.submit(build_on_own_connection, name) for name in _PG_INDEXES]:
+        builds = [pool.submit(on_own_connection, _build_pg_index, name) for name in _PG_INDEXES]
+        for done in builds:
             done.result()
+
+
+def on_own_connection(function, *args):
+    """Call function(*args) in a worker thread, then close the thread's own connection
+    (Django opens one per thread, and a pool's thread would keep it open)."""
+    try:
+        return function(*args)
+    finally:
+        connection.close()
 
 
 def _build_pg_index(name: str) -> None:

@@ -98,7 +98,9 @@ class Command(BaseCommand):
         if jobs > 1 and connection.vendor == "postgresql" and not connection.in_atomic_block:
             pool = ThreadPoolExecutor(jobs, thread_name_prefix="index")
             try:
-                counts = pool.map(_index_range_on_own_connection, ranges)
+                counts = pool.map(
+                    lambda bounds: search_index.on_own_connection(_index_range, *bounds), ranges
+                )
                 for (_, end), count in zip(ranges, counts, strict=True):
                     # In order: the checkpoint is never past a range not yet committed.
                     _checkpoint(end)
@@ -120,9 +122,6 @@ def _checkpoint(position: int) -> None:
     )
 
 
-def _index_range_on_own_connection(bounds: tuple[int, int]) -> int:
-    try:
-        with transaction.atomic():
-            return search_index.index_range(*bounds)
-    finally:
-        connection.close()  # this thread's own connection
+def _index_range(after: int, end: int) -> int:
+    with transaction.atomic():
+        return search_index.index_range(after, end)
