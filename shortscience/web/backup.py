@@ -174,7 +174,7 @@ def _read_state(cursor, vendor: str) -> tuple[dict[str, int], dict[str, str]]:
     cursor.execute(_TABLES_SQL[vendor])
     tables = {}
     for (table,) in cursor.fetchall():
-        cursor.execute(f"SELECT COUNT(*) FROM {_quote(table)}")
+        cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")
         tables[table] = cursor.fetchone()[0]
     migrations: dict[str, str] = {}
     if "django_migrations" in tables:
@@ -190,14 +190,10 @@ def _tables_with_rows() -> list[str]:
         names = [name for (name,) in cursor.fetchall()]
         found = []
         for name in names:
-            cursor.execute(f"SELECT 1 FROM {_quote(name)} LIMIT 1")
+            cursor.execute(f"SELECT 1 FROM {connection.ops.quote_name(name)} LIMIT 1")
             if cursor.fetchone():
                 found.append(name)
     return found
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 # SQLite ---------------------------------------------------------------------------------

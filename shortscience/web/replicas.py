@@ -104,15 +104,10 @@ class _Request:
 
 class ReplicaRouter:
     def db_for_read(self, model, **hints):
-        state = _request.get()
-        if (
-            state is None
-            or state.replica is None
-            or state.wrote
-            or connections[DEFAULT_DB_ALIAS].in_atomic_block
-        ):
+        replica = current()
+        if replica is None or connections[DEFAULT_DB_ALIAS].in_atomic_block:
             return DEFAULT_DB_ALIAS
-        return state.replica
+        return replica
 
     def db_for_write(self, model, **hints):
         # A GET may write too (a sign-in by OAuth, a paper fetched on a visit): the rest of
